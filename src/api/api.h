@@ -1,0 +1,42 @@
+/*
+ * api: the endpoint handlers, the route table and the middleware that runs
+ * before every handler (authentication, profile resolution, plan, rate limit
+ * and monthly quota). One file per endpoint family.
+ */
+#ifndef SOCIALD_API_API_H
+#define SOCIALD_API_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/app.h"
+#include "http/router.h"
+#include "store/store.h"
+
+/* Who is calling and on which profile, set by the middleware. */
+struct principal {
+    struct account acct;
+    struct profile profile;   /* the profile acted on: the Profile-Key's, else the primary */
+    bool via_profile_key;     /* a Profile-Key selected the profile */
+    const struct plan *plan;  /* NULL when the account's plan is not configured */
+    int64_t month_calls;      /* this month's calls of the profile, this one included */
+    char month[8];            /* the UTC month the call counts in, "YYYY-MM" */
+};
+
+extern const struct route api_routes[];
+extern const size_t api_nroutes;
+
+/* The http_app dispatch callback: middleware, then the route's handler. */
+enum status api_dispatch(void *ctx, struct req *r);
+
+/* The principal of an authenticated request. */
+static inline struct principal *api_principal(struct req *r)
+{
+    return r->principal;
+}
+
+/* handlers */
+enum status user_get(struct app *app, struct req *r);
+enum status health_get(struct app *app, struct req *r);
+
+#endif

@@ -1,0 +1,221 @@
+/*
+ * middleware: what runs before every handler, in one place (DESIGN.md step
+ * 3): authenticate the API key, resolve the profile, check the plan, the
+ * rate limit and the monthly quota, count the call, set x-ratelimit-*.
+ *
+ * Order matters for what counts: calls refused for auth (102, 610-613),
+ * plan (620), rate limit (621) or quota (106) are not counted (SPEC §2).
+ */
+#include "api/api.h"
+#include "crypto/crypto.h"
+#include "limits/ratelimit.h"
+#include "limits/usage.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define KEY_MAX 256 /* longer "keys" are refused without hashing */
+
+/* Extracts the key from "Bearer <key>"; NULL when absent or malformed. */
+static const char *bearer(struct req *r)
+{
+    const char *h = req_header(r, "Authorization");
+    if (!h)
+        return NULL;
+    struct slice s = str_trim(h);
+    if (s.n < 7 || strncasecmp(s.p, "Bearer ", 7) != 0)
+        return NULL;
+    s.p += 7;
+    s.n -= 7;
+    while (s.n && *s.p == ' ') {
+        s.p++;
+        s.n--;
+    }
+    if (s.n == 0 || s.n > KEY_MAX)
+        return NULL;
+    return arena_strndup(r->arena, s.p, s.n);
+}
+
+/* The Profile-Key from the header, the body or the query, in that order
+ * (SPEC §1). Sets *present when one was sent at all. */
+static enum status profile_key(struct req *r, const char **out, bool *present)
+{
+    *out = NULL;
+    *present = false;
+    const char *h = req_header(r, "Profile-Key");
+    if (h) {
+        struct slice s = str_trim(h);
+        *present = true;
+        *out = arena_strndup(r->arena, s.p, s.n);
+        return ST_OK;
+    }
+    json_t *b = r->body ? json_object_get(r->body, "profileKey") : NULL;
+    if (b && !json_is_null(b)) {
+        if (!json_is_string(b))
+            return req_fail(r, ST_BAD_PARAM, "profileKey", "must be a string");
+        struct slice s = str_trim(json_string_value(b));
+        *present = true;
+        *out = arena_strndup(r->arena, s.p, s.n);
+        return ST_OK;
+    }
+    const char *q = req_query(r, "profileKey");
+    if (q) {
+        struct slice s = str_trim(q);
+        *present = true;
+        *out = arena_strndup(r->arena, s.p, s.n);
+    }
+    return ST_OK;
+}
+
+static void hash_key(const char *key, unsigned char out[STORE_HASH_LEN])
+{
+    crypto_sha256(key, strlen(key), out);
+}
+
+/* Loads account, profile and stored calls consistently with the unflushed
+ * counts (see usage.h): one retry when a flush committed meanwhile. */
+static enum status load_principal(struct app *app, struct req *r, struct principal *p,
+                                  const unsigned char api_hash[STORE_HASH_LEN],
+                                  const char *pkey, int64_t *unflushed)
+{
+    for (int attempt = 0;; attempt++) {
+        uint64_t gen = usage_gen(app->usage);
+        enum store_rc rc = store_auth(app->store, r->arena, api_hash, p->month, &p->acct,
+                                      &p->profile);
+        if (rc == STORE_NOTFOUND)
+            return store_profile_key_exists(app->store, api_hash) ? ST_PROFILE_KEY_AS_API_KEY
+                                                                   : ST_API_KEY_INVALID;
+        if (rc != STORE_OK)
+            return ST_INTERNAL;
+        if (pkey) {
+            unsigned char ph[STORE_HASH_LEN];
+            hash_key(pkey, ph);
+            rc = store_profile_by_key(app->store, r->arena, p->acct.id, ph, p->month,
+                                      &p->profile);
+            if (rc == STORE_NOTFOUND)
+                return ST_PROFILE_KEY_INVALID;
+            if (rc != STORE_OK)
+                return ST_INTERNAL;
+            p->via_profile_key = true;
+        }
+        *unflushed = usage_unflushed(app->usage, p->profile.id, p->month);
+        if (usage_stable(app->usage, gen) || attempt > 0)
+            return ST_OK;
+    }
+}
+
+static enum status plan_check(struct app *app, struct req *r, struct principal *p)
+{
+    const char *fam = r->route->family;
+    if (!fam || (p->plan && config_plan_allows(p->plan, fam)))
+        return ST_OK;
+    char list[160] = "";
+    size_t n = 0, count = 0;
+    for (size_t i = 0; i < app->cfg->nplans; i++)
+        if (config_plan_allows(&app->cfg->plans[i], fam))
+            count++;
+    for (size_t i = 0, k = 0; i < app->cfg->nplans; i++) {
+        if (!config_plan_allows(&app->cfg->plans[i], fam))
+            continue;
+        k++;
+        const char *sep = k == 1 ? "" : k == count ? " or " : ", ";
+        int w = snprintf(list + n, sizeof(list) - n, "%s%s", sep, app->cfg->plans[i].name);
+        if (w < 0 || (size_t)w >= sizeof(list) - n)
+            break;
+        n += (size_t)w;
+    }
+    r->err_message = arena_printf(r->arena,
+                                  "This endpoint needs the %s plan; this account is on the %s "
+                                  "plan.",
+                                  count ? list : "(no)", p->acct.plan);
+    req_detail_str(r, "plan", p->acct.plan);
+    return ST_PLAN_REQUIRED;
+}
+
+static void ratelimit_headers(struct req *r, const struct rl_result *rl)
+{
+    req_add_header(r, "x-ratelimit-max", arena_printf(r->arena, "%lld", (long long)rl->max));
+    req_add_header(r, "x-ratelimit-count", arena_printf(r->arena, "%lld", (long long)rl->count));
+    req_add_header(r, "x-ratelimit-remaining",
+                   arena_printf(r->arena, "%lld", (long long)rl->remaining));
+    req_add_header(r, "x-ratelimit-reset",
+                   arena_printf(r->arena, "%lld", (long long)rl->reset_ms));
+}
+
+static enum status authenticate(struct app *app, struct req *r)
+{
+    struct principal *p = arena_alloc(r->arena, sizeof(*p));
+    int64_t now = time_now_ms();
+    time_month_key(now, p->month, sizeof(p->month));
+
+    const char *key = bearer(r);
+    if (!key)
+        return ST_API_KEY_INVALID;
+    unsigned char api_hash[STORE_HASH_LEN];
+    hash_key(key, api_hash);
+
+    const char *pkey = NULL;
+    bool pkey_sent = false;
+    if (r->route->flags & ROUTE_PROFILE) {
+        enum status st = profile_key(r, &pkey, &pkey_sent);
+        if (st != ST_OK)
+            return st;
+        if (pkey_sent && (!pkey || !*pkey || strlen(pkey) > KEY_MAX))
+            return ST_PROFILE_KEY_INVALID;
+    }
+
+    int64_t unflushed = 0;
+    enum status st = load_principal(app, r, p, api_hash, pkey, &unflushed);
+    if (st != ST_OK)
+        return st;
+    if (p->profile.deleted_ms && !(r->route->flags & ROUTE_TOMBSTONE_OK))
+        return ST_PROFILE_KEY_INVALID;
+    if (p->profile.suspended_ms && !p->profile.deleted_ms)
+        return ST_PROFILE_SUSPENDED;
+    p->plan = config_plan(app->cfg, p->acct.plan);
+    r->principal = p;
+
+    st = plan_check(app, r, p);
+    if (st != ST_OK)
+        return st;
+
+    struct rl_result rl;
+    ratelimit_hit(app->rl, p->profile.id, now, &rl);
+    ratelimit_headers(r, &rl);
+    if (rl.limited) {
+        int64_t secs = (rl.reset_ms + 999) / 1000;
+        req_add_header(r, "Retry-After", arena_printf(r->arena, "%lld", (long long)secs));
+        req_detail_int(r, "retryAfter", secs);
+        return ST_RATE_LIMITED;
+    }
+
+    int64_t calls = p->profile.month_calls + unflushed;
+    int64_t quota = p->plan ? p->plan->monthly_quota : 0;
+    if (quota >= 0 && calls >= quota && !(r->route->flags & ROUTE_NO_COUNT)) {
+        char resets[32];
+        time_iso_s(time_next_month_ms(now), resets, sizeof(resets));
+        req_detail_str(r, "resets", resets);
+        req_detail_int(r, "monthlyApiCallsQuota", quota);
+        return ST_QUOTA_EXCEEDED;
+    }
+    if (!(r->route->flags & ROUTE_NO_COUNT)) {
+        usage_add(app->usage, p->profile.id, p->month, 1);
+        calls++;
+    }
+    p->month_calls = calls;
+    return ST_OK;
+}
+
+enum status api_dispatch(void *ctx, struct req *r)
+{
+    struct app *app = ctx;
+    if (r->route->flags & ROUTE_AUTH) {
+        enum status st = authenticate(app, r);
+        if (st != ST_OK)
+            return st;
+    }
+    return r->route->handler(app, r);
+}

@@ -1,0 +1,110 @@
+/*
+ * render: GET /api/user bodies (see render.h).
+ *
+ * Field order follows the seed example: top-level keys in its order, and
+ * each displayNames entry's keys alphabetically (Ayrshare serialises
+ * Firestore maps that way). Absent network fields are omitted, never null.
+ */
+#include "api/render.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define LINKEDIN_LIFETIME_MS (365 * MS_PER_DAY) /* SPEC §2: link time + 365 days */
+
+/* Telegram's id is the numeric chat id (SPEC §2); every other id a string. */
+static void write_id(struct jw *w, const struct linked_account *la)
+{
+    if (!la->network_id)
+        return;
+    jw_key(w, "id");
+    int64_t n;
+    if (!strcmp(la->platform, "telegram") && str_to_i64(la->network_id, INT64_MIN, INT64_MAX, &n))
+        jw_int(w, n);
+    else
+        jw_str(w, la->network_id);
+}
+
+void render_display_name(struct jw *w, const struct linked_account *la, bool instagram_quota,
+                         int64_t now_ms)
+{
+    char ts[32];
+    bool linkedin = !strcmp(la->platform, "linkedin");
+    bool instagram = !strcmp(la->platform, "instagram");
+    jw_obj(w);
+    time_iso_ms(la->linked_ms, ts, sizeof(ts));
+    jw_kstr(w, "created", ts);
+    jw_kstr_opt(w, "description", la->description);
+    jw_kstr(w, "displayName", la->display_name ? la->display_name : "");
+    write_id(w, la);
+    jw_kstr_opt(w, "mapsUrl", la->maps_url);
+    jw_kstr_opt(w, "pageName", la->page_name);
+    jw_kstr_opt(w, "placeId", la->place_id);
+    jw_kstr(w, "platform", la->platform);
+    jw_kstr_opt(w, "profileUrl", la->profile_url);
+    if (linkedin) {
+        int64_t due = la->linked_ms + LINKEDIN_LIFETIME_MS;
+        int64_t left = due > now_ms ? (due - now_ms) / MS_PER_DAY : 0;
+        jw_kint(w, "refreshDaysRemaining", left);
+        time_iso_ms(due, ts, sizeof(ts));
+        jw_kstr(w, "refreshRequired", ts);
+    }
+    jw_kstr_opt(w, "reviewUrl", la->review_url);
+    /* Instagram's type is business|creator and only shown with
+     * instagramQuota (the seed's comment); the others always. */
+    if (!instagram || instagram_quota)
+        jw_kstr_opt(w, "type", la->type);
+    jw_kstr_opt(w, "userImage", la->user_image);
+    jw_kstr_opt(w, "username", la->username);
+    jw_obj_end(w);
+}
+
+void render_user(struct jw *w, const struct render_user *u)
+{
+    const struct profile *p = u->profile;
+    char ts[32];
+    jw_obj(w);
+    if (u->nlinked) {
+        jw_key(w, "activeSocialAccounts");
+        jw_arr(w);
+        for (size_t i = 0; i < u->nlinked; i++)
+            jw_str(w, u->linked[i].platform);
+        jw_arr_end(w);
+    }
+    if (p->bio_handle) {
+        jw_key(w, "ayrlinkUrl");
+        char url[512];
+        snprintf(url, sizeof(url), "%s/bio/%s", u->cfg->public_url, p->bio_handle);
+        jw_str(w, url);
+    }
+    jw_key(w, "created");
+    jw_obj(w);
+    int64_t secs = p->created_ms / 1000;
+    jw_kint(w, "_seconds", secs);
+    jw_kint(w, "_nanoseconds", (p->created_ms - secs * 1000) * 1000000);
+    time_iso_s(p->created_ms, ts, sizeof(ts));
+    jw_kstr(w, "utc", ts);
+    jw_obj_end(w);
+    jw_key(w, "displayNames");
+    jw_arr(w);
+    for (size_t i = 0; i < u->nlinked; i++)
+        render_display_name(w, &u->linked[i], u->instagram_quota, u->now_ms);
+    jw_arr_end(w);
+    jw_key(w, "email");
+    if (p->is_primary)
+        jw_str(w, u->acct->email);
+    else
+        jw_null(w);
+    jw_kint(w, "monthlyApiCalls", u->month_calls);
+    if (u->quota >= 0)
+        jw_kint(w, "monthlyApiCallsQuota", u->quota);
+    jw_kstr(w, "refId", p->ref_id);
+    jw_kstr(w, "title", p->title);
+    time_iso_ms(p->details_updated_ms, ts, sizeof(ts));
+    jw_kstr(w, "lastUpdated", ts);
+    time_iso_ms(p->details_updated_ms + u->cfg->details_ttl_s * 1000, ts, sizeof(ts));
+    jw_kstr(w, "nextUpdate", ts);
+    jw_obj_end(w);
+}

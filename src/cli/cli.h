@@ -1,0 +1,23 @@
+/*
+ * cli: the commands of SPEC §11 other than serve. Each prints its
+ * machine-readable result as JSON on stdout, logs on stderr, and returns
+ * the process exit code (0 ok, 1 failure, 2 usage error).
+ */
+#ifndef SOCIALD_CLI_CLI_H
+#define SOCIALD_CLI_CLI_H
+
+#include "core/config.h"
+
+struct store;
+
+int cli_migrate(const struct config *cfg);
+int cli_account(const struct config *cfg, struct args *a);
+int cli_seed(const struct config *cfg, struct args *a);
+int cli_version(void);
+
+/* Opens and migrates the configured store; NULL (logged) on failure. */
+struct store *cli_open_store(const struct config *cfg);
+/* Prints s and a newline on stdout and flushes. */
+void cli_print(const char *s);
+
+#endif

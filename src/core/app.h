@@ -1,0 +1,22 @@
+/*
+ * app: the process-wide context handlers receive — configuration, store
+ * and the in-memory meters. Built by `sociald serve` (core/serve.c) and
+ * read-only for handlers except through the modules' own functions.
+ */
+#ifndef SOCIALD_CORE_APP_H
+#define SOCIALD_CORE_APP_H
+
+#include "core/config.h"
+
+struct store;
+struct usage;
+struct ratelimit;
+
+struct app {
+    const struct config *cfg;
+    struct store *store;
+    struct usage *usage;
+    struct ratelimit *rl;
+};
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * serve: process start-up and shutdown (see serve.h).
+ *
+ * Signals are blocked in every thread and taken synchronously by the main
+ * thread with sigwait(): SIGHUP reopens the log file; SIGTERM/SIGINT stop
+ * accepting, wait up to shutdown_grace for requests in flight, flush the
+ * usage counters and exit 0.
+ */
+#include "core/serve.h"
+#include "api/api.h"
+#include "core/app.h"
+#include "core/log.h"
+#include "http/server.h"
+#include "limits/ratelimit.h"
+#include "limits/usage.h"
+#include "store/store.h"
+#include "util/timeutil.h"
+#include "version.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+bool serve_ensure_dir(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+        return false;
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
+            return false;
+        *p = '/';
+    }
+    return mkdir(path, 0700) == 0 || errno == EEXIST;
+}
+
+/* Every connection needs a descriptor: lift the soft limit to the hard one. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int serve_run(const struct config *cfg)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    raise_nofile();
+
+    int rc = 1;
+    struct store *st = NULL;
+    struct http_server *srv = NULL;
+    struct app app = {.cfg = cfg};
+    char err[512];
+
+    if (!serve_ensure_dir(cfg->data)) {
+        log_error("cannot create data directory %s: %s", cfg->data, strerror(errno));
+        goto out;
+    }
+    st = store_open(cfg->db, err, sizeof(err));
+    if (!st) {
+        log_error("%s", err);
+        goto out;
+    }
+    int applied = 0;
+    if (store_migrate(st, &applied) != STORE_OK) {
+        log_error("database migration failed");
+        goto out;
+    }
+    app.store = st;
+    app.usage = usage_new(st, cfg->usage_flush_ms);
+    app.rl = ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000);
+
+    struct http_config hc = {
+        .host = cfg->host,
+        .port = cfg->port,
+        .threads = cfg->threads,
+        .conn_limit = cfg->max_connections,
+        .timeout_s = cfg->timeout_s,
+        .header_max = (size_t)cfg->header_limit,
+        .body_max = (size_t)cfg->body_limit,
+        .access_log = cfg->access_log,
+    };
+    struct http_app ha = {
+        .routes = api_routes,
+        .nroutes = api_nroutes,
+        .dispatch = api_dispatch,
+        .ctx = &app,
+    };
+    srv = http_server_start(&hc, &ha, err, sizeof(err));
+    if (!srv) {
+        log_error("%s", err);
+        goto out;
+    }
+    struct logline l;
+    log_begin(&l, LOG_INFO, "listening");
+    jw_kstr(&l.w, "host", cfg->host);
+    jw_kint(&l.w, "port", http_server_port(srv));
+    jw_kstr(&l.w, "publicUrl", cfg->public_url);
+    jw_kint(&l.w, "pid", getpid());
+    jw_kstr(&l.w, "version", SOCIALD_VERSION);
+    log_end(&l);
+    log_flush();
+
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            log_reopen();
+            log_info("log reopened");
+            continue;
+        }
+        log_info("shutting down (signal %d)", sig);
+        break;
+    }
+    http_server_quiesce(srv);
+    int64_t deadline = time_mono_ms() + cfg->shutdown_grace_s * 1000;
+    while (http_server_inflight(srv) > 0 && time_mono_ms() < deadline) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (http_server_inflight(srv) > 0)
+        log_warn("grace period over with %ld requests in flight", http_server_inflight(srv));
+    rc = 0;
+out:
+    http_server_stop(srv);
+    usage_free(app.usage);
+    ratelimit_free(app.rl);
+    store_close(st);
+    if (rc == 0)
+        log_info("stopped");
+    return rc;
+}

@@ -1,0 +1,14 @@
+/*
+ * serve: `sociald serve` — start-up, the signal loop and graceful shutdown.
+ */
+#ifndef SOCIALD_CORE_SERVE_H
+#define SOCIALD_CORE_SERVE_H
+
+#include "core/config.h"
+
+/* Runs the server until SIGTERM/SIGINT; returns the process exit code. */
+int serve_run(const struct config *cfg);
+/* Creates dir (and parents) with mode 0700 if missing; false on failure. */
+bool serve_ensure_dir(const char *dir);
+
+#endif

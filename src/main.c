@@ -1,0 +1,102 @@
+/*
+ * main: command-line dispatch only (SPEC §11).
+ */
+#include "cli/cli.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/serve.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: sociald <command> [options]\n"
+    "  serve   [--listen HOST:PORT] [--db PATH] [--data DIR] [--public-url URL]\n"
+    "          [--config FILE] [--sandbox URL]\n"
+    "  migrate [--db PATH]\n"
+    "  account create --email EMAIL [--plan PLAN]\n"
+    "  account list | set-plan --plan PLAN | rotate-key   (select with --email or --ref-id)\n"
+    "  seed --profiles N --accounts M [--keys-out FILE] [--email EMAIL]\n"
+    "  version\n"
+    "Every option also reads SOCIALD_<OPTION> from the environment and the\n"
+    "config file (JSON). See docs/operations.md.\n";
+
+/* Options each command takes besides the configuration's. */
+static const struct {
+    const char *cmd;
+    const char *opts[6];
+} command_opts[] = {
+    {"account", {"email", "plan", "ref-id", NULL}},
+    {"seed", {"profiles", "accounts", "keys-out", "email", NULL}},
+};
+
+static bool check_options(struct args *a, const char *cmd)
+{
+    for (size_t i = 0; i < sizeof(command_opts) / sizeof(command_opts[0]); i++) {
+        if (strcmp(command_opts[i].cmd, cmd))
+            continue;
+        for (size_t j = 0; command_opts[i].opts[j]; j++)
+            for (size_t k = 0; k < a->nopts; k++)
+                if (!strcmp(a->opts[k].name, command_opts[i].opts[j]))
+                    a->opts[k].used = true;
+    }
+    const char *bad = args_unused(a);
+    if (bad) {
+        fprintf(stderr, "sociald: unknown option --%s\n%s", bad, usage);
+        return false;
+    }
+    for (size_t k = 0; k < a->nopts; k++)
+        a->opts[k].used = false;
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    struct args a;
+    struct config cfg;
+    char err[512];
+    if (!args_parse(argc - 1, argv + 1, &a, err, sizeof(err))) {
+        fprintf(stderr, "sociald: %s\n%s", err, usage);
+        return 2;
+    }
+    if (a.nwords == 0 || !strcmp(a.words[0], "help") || args_flag(&a, "help")) {
+        fputs(usage, a.nwords == 0 ? stderr : stdout);
+        return a.nwords == 0 ? 2 : 0;
+    }
+    const char *cmd = a.words[0];
+    if (!strcmp(cmd, "version"))
+        return cli_version();
+    if (!config_load(&cfg, &a, err, sizeof(err))) {
+        fprintf(stderr, "sociald: %s\n", err);
+        config_free(&cfg);
+        return 2;
+    }
+    if (!check_options(&a, cmd)) {
+        config_free(&cfg);
+        return 2;
+    }
+    enum log_level level = LOG_INFO;
+    if (cfg.log_level && !log_level_parse(cfg.log_level, &level)) {
+        fprintf(stderr, "sociald: log level must be debug, info, warn or error\n");
+        config_free(&cfg);
+        return 2;
+    }
+    log_init(level, cfg.log_file);
+
+    int rc;
+    if (!strcmp(cmd, "serve"))
+        rc = serve_run(&cfg);
+    else if (!strcmp(cmd, "migrate"))
+        rc = cli_migrate(&cfg);
+    else if (!strcmp(cmd, "account"))
+        rc = cli_account(&cfg, &a);
+    else if (!strcmp(cmd, "seed"))
+        rc = cli_seed(&cfg, &a);
+    else {
+        fprintf(stderr, "sociald: unknown command %s\n%s", cmd, usage);
+        rc = 2;
+    }
+    log_shutdown();
+    config_free(&cfg);
+    return rc;
+}

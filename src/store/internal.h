@@ -1,0 +1,63 @@
+/*
+ * internal: what the store's own files share (private to src/store/).
+ */
+#ifndef SOCIALD_STORE_INTERNAL_H
+#define SOCIALD_STORE_INTERNAL_H
+
+#include "store/db.h"
+#include "store/store.h"
+
+#include <pthread.h>
+
+struct store {
+    const struct db_driver *drv;
+    char *target;
+    pthread_key_t key;
+};
+
+/* Statement slots: each SQL text the store runs has one, so every
+ * connection prepares it once. */
+enum stmt_id {
+    Q_PING,
+    Q_MIGRATION_VERSION,
+    Q_MIGRATION_RECORD,
+    Q_ACCOUNT_INSERT,
+    Q_ACCOUNT_SET_PRIMARY,
+    Q_PROFILE_INSERT_PRIMARY,
+    Q_AUTH,
+    Q_ACCOUNT_FIND,
+    Q_ACCOUNT_LIST,
+    Q_ACCOUNT_SET_PLAN,
+    Q_ACCOUNT_SET_KEY,
+    Q_PROFILE_BY_KEY,
+    Q_PROFILE_KEY_EXISTS,
+    Q_PROFILE_INSERT,
+    Q_LINKED_LIST,
+    Q_LINKED_PUT,
+    Q_USAGE_ADD,
+    Q_COUNT_
+};
+
+/* The profile columns every profile query selects, in store_read_profile's
+ * order. */
+#define STORE_PROFILE_COLS                                                                         \
+    "p.id, p.account_id, p.ref_id, p.title, p.is_primary, p.created_ms, p.version, "               \
+    "p.details_updated_ms, p.suspended_ms, p.deleted_ms, p.deleted_by, p.bio_handle"
+#define STORE_PROFILE_NCOLS 12
+
+/* Reads STORE_PROFILE_COLS starting at column c into p (strings in a). */
+void store_read_profile(struct store *st, struct db_stmt *s, int c, struct arena *a,
+                        struct profile *p);
+
+/* The calling thread's connection, opened on first use; NULL on failure. */
+struct db *store_db(struct store *st);
+/* The calling thread's prepared statement for id; NULL on failure. */
+struct db_stmt *store_stmt(struct store *st, enum stmt_id id, const char *sql);
+/* Column col as an arena string; NULL when the column is NULL. */
+const char *store_col_str(struct store *st, struct db_stmt *s, int col, struct arena *a);
+/* Runs a statement that returns no rows and resets it. */
+enum db_rc store_run(struct store *st, struct db_stmt *s);
+/* Maps a driver result to the store's. */
+enum store_rc store_rc_of(enum db_rc rc);
+
+#endif

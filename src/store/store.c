@@ -1,0 +1,246 @@
+/*
+ * store: connections, transactions and migrations (see store.h).
+ *
+ * Each thread gets its own connection through a pthread key; the key's
+ * destructor closes it when the thread exits, so the HTTP pool's threads
+ * clean up after themselves when the server stops. Transactions nest by
+ * depth: only the outermost begin/commit reach the database, and any
+ * rollback ends the whole transaction.
+ */
+#include "store/internal.h"
+#include "core/log.h"
+#include "util/mem.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct conn {
+    const struct db_driver *drv;
+    struct db *db;
+    int depth;
+};
+
+static void conn_free(void *p)
+{
+    struct conn *c = p;
+    if (!c)
+        return;
+    c->drv->close(c->db);
+    free(c);
+}
+
+struct store *store_open(const char *target, char *err, size_t errlen)
+{
+    const struct db_driver *drv = &db_sqlite;
+    if (str_starts(target, "sqlite:"))
+        target += strlen("sqlite:");
+    else if (str_starts(target, "postgres://") || str_starts(target, "postgresql://")) {
+        snprintf(err, errlen, "PostgreSQL is not built into this sociald yet; use a SQLite path");
+        return NULL;
+    }
+    struct store *st = mem_calloc(1, sizeof(*st));
+    st->drv = drv;
+    st->target = mem_strdup(target);
+    if (pthread_key_create(&st->key, conn_free) != 0) {
+        snprintf(err, errlen, "pthread_key_create failed");
+        free(st->target);
+        free(st);
+        return NULL;
+    }
+    /* Open the caller's connection now so a bad path fails here. */
+    struct db *db = drv->connect(st->target, err, errlen);
+    if (!db) {
+        pthread_key_delete(st->key);
+        free(st->target);
+        free(st);
+        return NULL;
+    }
+    struct conn *c = mem_calloc(1, sizeof(*c));
+    c->drv = drv;
+    c->db = db;
+    pthread_setspecific(st->key, c);
+    return st;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    conn_free(pthread_getspecific(st->key));
+    pthread_setspecific(st->key, NULL);
+    pthread_key_delete(st->key);
+    free(st->target);
+    free(st);
+}
+
+static struct conn *conn_get(struct store *st)
+{
+    struct conn *c = pthread_getspecific(st->key);
+    if (c)
+        return c;
+    char err[256];
+    struct db *db = st->drv->connect(st->target, err, sizeof(err));
+    if (!db) {
+        log_error("%s", err);
+        return NULL;
+    }
+    c = mem_calloc(1, sizeof(*c));
+    c->drv = st->drv;
+    c->db = db;
+    pthread_setspecific(st->key, c);
+    return c;
+}
+
+struct db *store_db(struct store *st)
+{
+    struct conn *c = conn_get(st);
+    return c ? c->db : NULL;
+}
+
+struct db_stmt *store_stmt(struct store *st, enum stmt_id id, const char *sql)
+{
+    struct db *db = store_db(st);
+    return db ? st->drv->stmt(db, (unsigned)id, sql) : NULL;
+}
+
+const char *store_col_str(struct store *st, struct db_stmt *s, int col, struct arena *a)
+{
+    if (st->drv->col_null(s, col))
+        return NULL;
+    return arena_strdup(a, st->drv->col_text(s, col));
+}
+
+enum db_rc store_run(struct store *st, struct db_stmt *s)
+{
+    enum db_rc rc = st->drv->step(s);
+    st->drv->reset(s);
+    return rc == DB_ROW ? DB_DONE : rc;
+}
+
+enum store_rc store_rc_of(enum db_rc rc)
+{
+    switch (rc) {
+    case DB_ROW:
+    case DB_DONE:
+        return STORE_OK;
+    case DB_CONSTRAINT:
+        return STORE_CONFLICT;
+    default:
+        return STORE_ERROR;
+    }
+}
+
+enum store_rc store_begin(struct store *st)
+{
+    struct conn *c = conn_get(st);
+    if (!c)
+        return STORE_ERROR;
+    if (c->depth++ > 0)
+        return STORE_OK;
+    /* IMMEDIATE takes the write lock now, so two writers queue on the busy
+     * timeout instead of deadlocking on a read-to-write upgrade. */
+    const char *sql = st->drv->dialect == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN";
+    if (st->drv->exec(c->db, sql) != DB_DONE) {
+        c->depth = 0;
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+enum store_rc store_commit(struct store *st)
+{
+    struct conn *c = conn_get(st);
+    if (!c || c->depth == 0)
+        return STORE_ERROR;
+    if (--c->depth > 0)
+        return STORE_OK;
+    if (st->drv->exec(c->db, "COMMIT") != DB_DONE) {
+        st->drv->exec(c->db, "ROLLBACK");
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+void store_rollback(struct store *st)
+{
+    struct conn *c = conn_get(st);
+    if (!c || c->depth == 0)
+        return;
+    c->depth = 0;
+    st->drv->exec(c->db, "ROLLBACK");
+}
+
+enum store_rc store_ping(struct store *st)
+{
+    struct db_stmt *s = store_stmt(st, Q_PING, "SELECT 1");
+    if (!s)
+        return STORE_ERROR;
+    enum db_rc rc = st->drv->step(s);
+    st->drv->reset(s);
+    return rc == DB_ROW ? STORE_OK : STORE_ERROR;
+}
+
+int store_schema_version(struct store *st)
+{
+    struct db_stmt *s = store_stmt(st, Q_MIGRATION_VERSION,
+                                   "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (!s)
+        return -1;
+    int v = -1;
+    if (st->drv->step(s) == DB_ROW)
+        v = (int)st->drv->col_i64(s, 0);
+    st->drv->reset(s);
+    return v;
+}
+
+enum store_rc store_migrate(struct store *st, int *applied)
+{
+    struct db *db = store_db(st);
+    *applied = 0;
+    if (!db)
+        return STORE_ERROR;
+    if (st->drv->exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                          " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                          " applied_ms BIGINT NOT NULL)") != DB_DONE)
+        return STORE_ERROR;
+    for (const struct migration *m = st->drv->migrations; m->version; m++) {
+        if (store_begin(st) != STORE_OK)
+            return STORE_ERROR;
+        /* Re-read inside the write transaction: another process may have
+         * migrated while we waited for the lock. */
+        int current = store_schema_version(st);
+        if (current < 0) {
+            store_rollback(st);
+            return STORE_ERROR;
+        }
+        if (m->version <= current) {
+            store_rollback(st);
+            continue;
+        }
+        if (st->drv->exec(db, m->sql) != DB_DONE) {
+            log_error("migration %s failed", m->name);
+            store_rollback(st);
+            return STORE_ERROR;
+        }
+        struct db_stmt *s = store_stmt(
+            st, Q_MIGRATION_RECORD,
+            "INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)");
+        if (!s) {
+            store_rollback(st);
+            return STORE_ERROR;
+        }
+        st->drv->bind_i64(s, 1, m->version);
+        st->drv->bind_text(s, 2, m->name);
+        st->drv->bind_i64(s, 3, time_now_ms());
+        if (store_run(st, s) != DB_DONE || store_commit(st) != STORE_OK) {
+            store_rollback(st);
+            return STORE_ERROR;
+        }
+        log_info("applied migration %s", m->name);
+        (*applied)++;
+    }
+    return STORE_OK;
+}

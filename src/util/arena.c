@@ -1,0 +1,131 @@
+/*
+ * arena: chunked bump allocator with cleanup callbacks (see arena.h).
+ *
+ * A request usually needs a few KiB, so the first chunk is 8 KiB and lives in
+ * the same allocation as the arena header; larger requests get bigger chunks.
+ */
+#include "util/arena.h"
+#include "util/mem.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIGN         16u
+#define FIRST_CHUNK   8192u
+#define MIN_NEXT_SIZE 16384u
+
+struct chunk {
+    struct chunk *next;
+    size_t size;
+    size_t used;
+    _Alignas(16) unsigned char data[];
+};
+
+struct cleanup {
+    struct cleanup *next;
+    void (*fn)(void *);
+    void *arg;
+};
+
+struct arena {
+    struct chunk *head;
+    struct cleanup *cleanups;
+};
+
+static struct chunk *chunk_new(size_t size)
+{
+    struct chunk *c = mem_malloc(sizeof(*c) + size);
+    c->next = NULL;
+    c->size = size;
+    c->used = 0;
+    return c;
+}
+
+struct arena *arena_new(void)
+{
+    struct arena *a = mem_malloc(sizeof(*a));
+    a->head = chunk_new(FIRST_CHUNK);
+    a->cleanups = NULL;
+    return a;
+}
+
+void arena_free(struct arena *a)
+{
+    if (!a)
+        return;
+    while (a->cleanups) {
+        struct cleanup *c = a->cleanups;
+        a->cleanups = c->next;
+        c->fn(c->arg);
+    }
+    struct chunk *c = a->head;
+    while (c) {
+        struct chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    free(a);
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    size_t need = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (need < n)
+        abort(); /* overflow: a caller passed a nonsense size */
+    struct chunk *c = a->head;
+    if (c->size - c->used < need) {
+        size_t size = need > MIN_NEXT_SIZE ? need : MIN_NEXT_SIZE;
+        if (size < c->size * 2 && c->size * 2 <= (size_t)16 << 20)
+            size = c->size * 2;
+        struct chunk *nc = chunk_new(size);
+        nc->next = a->head;
+        a->head = nc;
+        c = nc;
+    }
+    void *p = c->data + c->used;
+    c->used += need;
+    memset(p, 0, n);
+    return p;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *arena_strdup(struct arena *a, const char *s)
+{
+    if (!s)
+        return NULL;
+    return arena_strndup(a, s, strlen(s));
+}
+
+char *arena_printf(struct arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return arena_strdup(a, "");
+    char *p = arena_alloc(a, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void arena_on_free(struct arena *a, void (*fn)(void *), void *arg)
+{
+    struct cleanup *c = arena_alloc(a, sizeof(*c));
+    c->fn = fn;
+    c->arg = arg;
+    c->next = a->cleanups;
+    a->cleanups = c;
+}

@@ -1,0 +1,31 @@
+/*
+ * arena: request-scoped bump allocator.
+ *
+ * Every request owns one arena. Everything allocated from it, and every
+ * cleanup registered on it, is released in one place by arena_free() when the
+ * request completes (the nginx pool / h2o req->pool pattern). Allocation
+ * aborts on out-of-memory, so callers never check for NULL.
+ */
+#ifndef SOCIALD_UTIL_ARENA_H
+#define SOCIALD_UTIL_ARENA_H
+
+#include <stddef.h>
+
+struct arena;
+
+/* Creates an empty arena; the caller releases it with arena_free(). */
+struct arena *arena_new(void);
+/* Runs the registered cleanups (last registered first) and frees all memory. */
+void arena_free(struct arena *a);
+/* Returns n zeroed bytes aligned for any type, owned by the arena. */
+void *arena_alloc(struct arena *a, size_t n);
+/* Returns a NUL-terminated copy of s owned by the arena (NULL stays NULL). */
+char *arena_strdup(struct arena *a, const char *s);
+/* Returns a NUL-terminated copy of the n bytes at s, owned by the arena. */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* Returns a formatted string owned by the arena. */
+char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Registers fn(arg) to run when the arena is freed. */
+void arena_on_free(struct arena *a, void (*fn)(void *), void *arg);
+
+#endif

@@ -1,0 +1,279 @@
+/*
+ * jsonw: streaming JSON writer (see jsonw.h).
+ */
+#include "util/jsonw.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+void jw_init(struct jw *w, struct buf *b)
+{
+    memset(w, 0, sizeof(*w));
+    w->b = b;
+}
+
+bool jw_failed(const struct jw *w)
+{
+    return w->failed;
+}
+
+static void put(struct jw *w, const char *s, size_t n)
+{
+    if (!w->failed && buf_append(w->b, s, n))
+        w->failed = true;
+}
+
+/* Writes the separator a new value needs at the current position. */
+static void sep(struct jw *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (w->need_comma[w->depth])
+        put(w, ",", 1);
+    w->need_comma[w->depth] = true;
+}
+
+static void open(struct jw *w, char c)
+{
+    sep(w);
+    put(w, &c, 1);
+    if (w->depth >= JW_MAX_DEPTH) {
+        w->failed = true;
+        return;
+    }
+    w->depth++;
+    w->need_comma[w->depth] = false;
+}
+
+static void close_(struct jw *w, char c)
+{
+    if (w->depth == 0) {
+        w->failed = true;
+        return;
+    }
+    w->depth--;
+    put(w, &c, 1);
+}
+
+void jw_obj(struct jw *w)
+{
+    open(w, '{');
+}
+
+void jw_obj_end(struct jw *w)
+{
+    close_(w, '}');
+}
+
+void jw_arr(struct jw *w)
+{
+    open(w, '[');
+}
+
+void jw_arr_end(struct jw *w)
+{
+    close_(w, ']');
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return len;
+}
+
+int jw_escape(struct buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, run = 0;
+    if (buf_putc(b, '"'))
+        return -1;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            i++;
+            run++;
+            continue;
+        }
+        if (run && buf_append(b, p + i - run, run))
+            return -1;
+        run = 0;
+        if (c >= 0x80) {
+            size_t l = utf8_len(p + i, n - i);
+            if (l == 0) {
+                if (buf_puts(b, "\\ufffd"))
+                    return -1;
+                i++;
+            } else {
+                if (buf_append(b, p + i, l))
+                    return -1;
+                i += l;
+            }
+            continue;
+        }
+        char esc[7];
+        size_t el = 2;
+        esc[0] = '\\';
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            el = 6;
+        }
+        if (buf_append(b, esc, el))
+            return -1;
+        i++;
+    }
+    if (run && buf_append(b, p + i - run, run))
+        return -1;
+    return buf_putc(b, '"');
+}
+
+void jw_key(struct jw *w, const char *key)
+{
+    sep(w);
+    if (!w->failed && jw_escape(w->b, key, strlen(key)))
+        w->failed = true;
+    put(w, ":", 1);
+    w->after_key = true;
+}
+
+void jw_strn(struct jw *w, const char *s, size_t n)
+{
+    sep(w);
+    if (!w->failed && jw_escape(w->b, s, n))
+        w->failed = true;
+}
+
+void jw_str(struct jw *w, const char *s)
+{
+    if (!s) {
+        jw_null(w);
+        return;
+    }
+    jw_strn(w, s, strlen(s));
+}
+
+void jw_int(struct jw *w, int64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
+    sep(w);
+    put(w, tmp, (size_t)n);
+}
+
+void jw_double(struct jw *w, double v)
+{
+    char tmp[32];
+    if (!isfinite(v)) {
+        jw_null(w);
+        return;
+    }
+    int n;
+    if (v == (double)(int64_t)v && fabs(v) < 1e15) {
+        /* Whole numbers print without exponent or fraction, as JS does. */
+        n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
+        sep(w);
+        put(w, tmp, (size_t)n);
+        return;
+    }
+    n = snprintf(tmp, sizeof(tmp), "%.17g", v);
+    /* Shortest form that reads back to the same double, as JS prints it. */
+    for (int prec = 1; prec < 17; prec++) {
+        char t2[32];
+        int n2 = snprintf(t2, sizeof(t2), "%.*g", prec, v);
+        if (strtod(t2, NULL) == v) {
+            memcpy(tmp, t2, (size_t)n2 + 1);
+            n = n2;
+            break;
+        }
+    }
+    sep(w);
+    put(w, tmp, (size_t)n);
+}
+
+void jw_bool(struct jw *w, bool v)
+{
+    sep(w);
+    if (v)
+        put(w, "true", 4);
+    else
+        put(w, "false", 5);
+}
+
+void jw_null(struct jw *w)
+{
+    sep(w);
+    put(w, "null", 4);
+}
+
+void jw_raw(struct jw *w, const char *json, size_t n)
+{
+    sep(w);
+    put(w, json, n);
+}
+
+void jw_kstr(struct jw *w, const char *key, const char *s)
+{
+    jw_key(w, key);
+    jw_str(w, s);
+}
+
+void jw_kint(struct jw *w, const char *key, int64_t v)
+{
+    jw_key(w, key);
+    jw_int(w, v);
+}
+
+void jw_kbool(struct jw *w, const char *key, bool v)
+{
+    jw_key(w, key);
+    jw_bool(w, v);
+}
+
+void jw_kstr_opt(struct jw *w, const char *key, const char *s)
+{
+    if (s && *s)
+        jw_kstr(w, key, s);
+}

@@ -1,0 +1,178 @@
+#include "suites.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[64];
+static char path[96];
+
+static struct store *fresh(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/sociald-ut-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/t.db", dir);
+    char err[256];
+    struct store *st = store_open(path, err, sizeof(err));
+    ck_assert_msg(st != NULL, "%s", err);
+    int applied;
+    ck_assert_int_eq(store_migrate(st, &applied), STORE_OK);
+    ck_assert_int_ge(applied, 1);
+    return st;
+}
+
+static void cleanup(struct store *st)
+{
+    store_close(st);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void hash(const char *k, unsigned char h[STORE_HASH_LEN])
+{
+    crypto_sha256(k, strlen(k), h);
+}
+
+START_TEST(migrate_is_idempotent)
+{
+    struct store *st = fresh();
+    int applied = -1;
+    ck_assert_int_eq(store_migrate(st, &applied), STORE_OK);
+    ck_assert_int_eq(applied, 0);
+    ck_assert_int_ge(store_schema_version(st), 1);
+    ck_assert_int_eq(store_ping(st), STORE_OK);
+    cleanup(st);
+}
+END_TEST
+
+START_TEST(account_auth_and_profiles)
+{
+    struct store *st = fresh();
+    unsigned char kh[STORE_HASH_LEN], ph[STORE_HASH_LEN], other[STORE_HASH_LEN];
+    hash("api-key", kh);
+    hash("profile-key", ph);
+    hash("nope", other);
+    int64_t aid;
+    ck_assert_int_eq(store_account_create(st, "a@example.com", "business", kh,
+                                          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1000, &aid),
+                     STORE_OK);
+    ck_assert_int_eq(store_account_create(st, "a@example.com", "free", other,
+                                          "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 1000, NULL),
+                     STORE_CONFLICT);
+    struct arena *a = arena_new();
+    struct account acct;
+    struct profile prim, prof;
+    ck_assert_int_eq(store_auth(st, a, kh, "2026-11", &acct, &prim), STORE_OK);
+    ck_assert_str_eq(acct.email, "a@example.com");
+    ck_assert_str_eq(acct.plan, "business");
+    ck_assert(prim.is_primary);
+    ck_assert_str_eq(prim.title, "Primary Profile");
+    ck_assert_int_eq(store_auth(st, a, other, "2026-11", &acct, &prim), STORE_NOTFOUND);
+
+    int64_t pid;
+    ck_assert_int_eq(store_profile_create(st, aid, "Shop", ph,
+                                          "cccccccccccccccccccccccccccccccccccccccc", NULL, 2000,
+                                          &pid),
+                     STORE_OK);
+    ck_assert_int_eq(store_profile_create(st, aid, "Shop", other,
+                                          "dddddddddddddddddddddddddddddddddddddddd", NULL, 2000,
+                                          NULL),
+                     STORE_CONFLICT);
+    ck_assert(store_profile_key_exists(st, ph));
+    ck_assert(!store_profile_key_exists(st, other));
+    ck_assert_int_eq(store_profile_by_key(st, a, aid, ph, "2026-11", &prof), STORE_OK);
+    ck_assert_str_eq(prof.title, "Shop");
+    ck_assert(!prof.is_primary);
+    ck_assert_int_eq(store_profile_by_key(st, a, aid + 1, ph, "2026-11", &prof), STORE_NOTFOUND);
+
+    struct usage_delta d[2] = {{pid, "2026-11", 3}, {pid, "2026-11", 4}};
+    ck_assert_int_eq(store_usage_add(st, d, 2), STORE_OK);
+    ck_assert_int_eq(store_profile_by_key(st, a, aid, ph, "2026-11", &prof), STORE_OK);
+    ck_assert_int_eq(prof.month_calls, 7);
+    ck_assert_int_eq(store_profile_by_key(st, a, aid, ph, "2026-12", &prof), STORE_OK);
+    ck_assert_int_eq(prof.month_calls, 0);
+
+    unsigned char nk[STORE_HASH_LEN];
+    hash("rotated", nk);
+    ck_assert_int_eq(store_account_set_key(st, aid, nk), STORE_OK);
+    ck_assert_int_eq(store_auth(st, a, kh, "2026-11", &acct, &prim), STORE_NOTFOUND);
+    ck_assert_int_eq(store_auth(st, a, nk, "2026-11", &acct, &prim), STORE_OK);
+    ck_assert_int_eq(store_account_set_plan(st, aid, "free"), STORE_OK);
+    ck_assert_int_eq(store_account_set_plan(st, aid + 5, "free"), STORE_NOTFOUND);
+    arena_free(a);
+    cleanup(st);
+}
+END_TEST
+
+START_TEST(linked_accounts_sorted_and_bump_version)
+{
+    struct store *st = fresh();
+    unsigned char kh[STORE_HASH_LEN];
+    hash("k", kh);
+    int64_t aid;
+    store_account_create(st, "b@example.com", "free", kh,
+                         "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", 1, &aid);
+    struct arena *a = arena_new();
+    struct account acct;
+    struct profile p;
+    store_auth(st, a, kh, "2026-11", &acct, &p);
+    int64_t v0 = p.version;
+    const char *plats[] = {"youtube", "facebook", "linkedin"};
+    for (int i = 0; i < 3; i++) {
+        struct linked_account la = {.profile_id = p.id, .platform = plats[i],
+                                    .display_name = "X", .linked_ms = 5};
+        ck_assert_int_eq(store_linked_put(st, &la), STORE_OK);
+    }
+    struct linked_account la2 = {.profile_id = p.id, .platform = "facebook",
+                                 .display_name = "Renamed", .linked_ms = 6};
+    ck_assert_int_eq(store_linked_put(st, &la2), STORE_OK);
+    struct linked_account *list;
+    size_t n;
+    ck_assert_int_eq(store_linked_list(st, a, p.id, &list, &n), STORE_OK);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(list[0].platform, "facebook");
+    ck_assert_str_eq(list[0].display_name, "Renamed");
+    ck_assert_str_eq(list[1].platform, "linkedin");
+    ck_assert_str_eq(list[2].platform, "youtube");
+    ck_assert_ptr_null(list[1].username);
+    store_auth(st, a, kh, "2026-11", &acct, &p);
+    ck_assert_int_ge(p.version, v0 + 4);
+    arena_free(a);
+    cleanup(st);
+}
+END_TEST
+
+START_TEST(transactions_roll_back)
+{
+    struct store *st = fresh();
+    unsigned char kh[STORE_HASH_LEN];
+    hash("tx", kh);
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_account_create(st, "tx@example.com", "free", kh,
+                                          "ffffffffffffffffffffffffffffffffffffffff", 1, NULL),
+                     STORE_OK);
+    store_rollback(st);
+    struct arena *a = arena_new();
+    struct account acct;
+    ck_assert_int_eq(store_account_find(st, a, "tx@example.com", &acct), STORE_NOTFOUND);
+    arena_free(a);
+    cleanup(st);
+}
+END_TEST
+
+Suite *store_suite(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("sqlite");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, migrate_is_idempotent);
+    tcase_add_test(tc, account_auth_and_profiles);
+    tcase_add_test(tc, linked_accounts_sorted_and_bump_version);
+    tcase_add_test(tc, transactions_roll_back);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,23 @@
+/* The unit suites, one per source module (tests mirror src/). */
+#ifndef SOCIALD_TESTS_SUITES_H
+#define SOCIALD_TESTS_SUITES_H
+
+#include <check.h>
+
+Suite *arena_suite(void);
+Suite *buf_suite(void);
+Suite *i64map_suite(void);
+Suite *jsonw_suite(void);
+Suite *str_suite(void);
+Suite *timeutil_suite(void);
+Suite *router_suite(void);
+Suite *request_suite(void);
+Suite *status_suite(void);
+Suite *crypto_suite(void);
+Suite *config_suite(void);
+Suite *ratelimit_suite(void);
+Suite *usage_suite(void);
+Suite *store_suite(void);
+Suite *render_suite(void);
+
+#endif
