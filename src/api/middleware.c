@@ -7,6 +7,7 @@
  * plan (620), rate limit (621) or quota (106) are not counted (SPEC §2).
  */
 #include "api/api.h"
+#include "api/directory.h"
 #include "crypto/crypto.h"
 #include "limits/ratelimit.h"
 #include "limits/usage.h"
@@ -75,36 +76,27 @@ static void hash_key(const char *key, unsigned char out[STORE_HASH_LEN])
     crypto_sha256(key, strlen(key), out);
 }
 
-/* Loads account, profile and stored calls consistently with the unflushed
- * counts (see usage.h): one retry when a flush committed meanwhile. */
+/* Resolves the API key's account and the profile acted on. */
 static enum status load_principal(struct app *app, struct req *r, struct principal *p,
-                                  const unsigned char api_hash[STORE_HASH_LEN],
-                                  const char *pkey, int64_t *unflushed)
+                                  const unsigned char api_hash[STORE_HASH_LEN], const char *pkey)
 {
-    for (int attempt = 0;; attempt++) {
-        uint64_t gen = usage_gen(app->usage);
-        enum store_rc rc = store_auth(app->store, r->arena, api_hash, p->month, &p->acct,
-                                      &p->profile);
+    enum store_rc rc = dir_account(app->dir, r->arena, api_hash, &p->acct);
+    if (rc == STORE_NOTFOUND)
+        return store_profile_key_exists(app->store, api_hash) ? ST_PROFILE_KEY_AS_API_KEY
+                                                               : ST_API_KEY_INVALID;
+    if (rc != STORE_OK)
+        return ST_INTERNAL;
+    if (pkey) {
+        unsigned char ph[STORE_HASH_LEN];
+        hash_key(pkey, ph);
+        rc = dir_profile_by_key(app->dir, r->arena, p->acct.id, ph, &p->profile);
         if (rc == STORE_NOTFOUND)
-            return store_profile_key_exists(app->store, api_hash) ? ST_PROFILE_KEY_AS_API_KEY
-                                                                   : ST_API_KEY_INVALID;
-        if (rc != STORE_OK)
-            return ST_INTERNAL;
-        if (pkey) {
-            unsigned char ph[STORE_HASH_LEN];
-            hash_key(pkey, ph);
-            rc = store_profile_by_key(app->store, r->arena, p->acct.id, ph, p->month,
-                                      &p->profile);
-            if (rc == STORE_NOTFOUND)
-                return ST_PROFILE_KEY_INVALID;
-            if (rc != STORE_OK)
-                return ST_INTERNAL;
-            p->via_profile_key = true;
-        }
-        *unflushed = usage_unflushed(app->usage, p->profile.id, p->month);
-        if (usage_stable(app->usage, gen) || attempt > 0)
-            return ST_OK;
+            return ST_PROFILE_KEY_INVALID;
+        p->via_profile_key = true;
+    } else {
+        rc = dir_profile(app->dir, r->arena, p->acct.primary_profile_id, &p->profile);
     }
+    return rc == STORE_OK ? ST_OK : ST_INTERNAL;
 }
 
 static enum status plan_check(struct app *app, struct req *r, struct principal *p)
@@ -135,14 +127,19 @@ static enum status plan_check(struct app *app, struct req *r, struct principal *
     return ST_PLAN_REQUIRED;
 }
 
+static const char *num(struct req *r, int64_t v)
+{
+    char tmp[24];
+    size_t n = jw_itoa(v, tmp);
+    return arena_strndup(r->arena, tmp, n);
+}
+
 static void ratelimit_headers(struct req *r, const struct rl_result *rl)
 {
-    req_add_header(r, "x-ratelimit-max", arena_printf(r->arena, "%lld", (long long)rl->max));
-    req_add_header(r, "x-ratelimit-count", arena_printf(r->arena, "%lld", (long long)rl->count));
-    req_add_header(r, "x-ratelimit-remaining",
-                   arena_printf(r->arena, "%lld", (long long)rl->remaining));
-    req_add_header(r, "x-ratelimit-reset",
-                   arena_printf(r->arena, "%lld", (long long)rl->reset_ms));
+    req_add_header(r, "x-ratelimit-max", num(r, rl->max));
+    req_add_header(r, "x-ratelimit-count", num(r, rl->count));
+    req_add_header(r, "x-ratelimit-remaining", num(r, rl->remaining));
+    req_add_header(r, "x-ratelimit-reset", num(r, rl->reset_ms));
 }
 
 static enum status authenticate(struct app *app, struct req *r)
@@ -167,8 +164,7 @@ static enum status authenticate(struct app *app, struct req *r)
             return ST_PROFILE_KEY_INVALID;
     }
 
-    int64_t unflushed = 0;
-    enum status st = load_principal(app, r, p, api_hash, pkey, &unflushed);
+    enum status st = load_principal(app, r, p, api_hash, pkey);
     if (st != ST_OK)
         return st;
     if (p->profile.deleted_ms && !(r->route->flags & ROUTE_TOMBSTONE_OK))
@@ -187,23 +183,23 @@ static enum status authenticate(struct app *app, struct req *r)
     ratelimit_headers(r, &rl);
     if (rl.limited) {
         int64_t secs = (rl.reset_ms + 999) / 1000;
-        req_add_header(r, "Retry-After", arena_printf(r->arena, "%lld", (long long)secs));
+        req_add_header(r, "Retry-After", num(r, secs));
         req_detail_int(r, "retryAfter", secs);
         return ST_RATE_LIMITED;
     }
 
-    int64_t calls = p->profile.month_calls + unflushed;
     int64_t quota = p->plan ? p->plan->monthly_quota : 0;
-    if (quota >= 0 && calls >= quota && !(r->route->flags & ROUTE_NO_COUNT)) {
+    bool count = !(r->route->flags & ROUTE_NO_COUNT);
+    int64_t calls = 0;
+    enum usage_rc urc = usage_count(app->usage, p->profile.id, p->month, quota, count, &calls);
+    if (urc == USAGE_ERROR)
+        return ST_INTERNAL;
+    if (urc == USAGE_OVER_QUOTA) {
         char resets[32];
         time_iso_s(time_next_month_ms(now), resets, sizeof(resets));
         req_detail_str(r, "resets", resets);
         req_detail_int(r, "monthlyApiCallsQuota", quota);
         return ST_QUOTA_EXCEEDED;
-    }
-    if (!(r->route->flags & ROUTE_NO_COUNT)) {
-        usage_add(app->usage, p->profile.id, p->month, 1);
-        calls++;
     }
     p->month_calls = calls;
     return ST_OK;

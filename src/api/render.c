@@ -27,8 +27,8 @@ static void write_id(struct jw *w, const struct linked_account *la)
         jw_str(w, la->network_id);
 }
 
-void render_display_name(struct jw *w, const struct linked_account *la, bool instagram_quota,
-                         int64_t now_ms)
+static void display_name(struct jw *w, const struct linked_account *la, bool instagram_quota,
+                         int64_t now_ms, int64_t *until_ms)
 {
     char ts[32];
     bool linkedin = !strcmp(la->platform, "linkedin");
@@ -50,6 +50,12 @@ void render_display_name(struct jw *w, const struct linked_account *la, bool ins
         jw_kint(w, "refreshDaysRemaining", left);
         time_iso_ms(due, ts, sizeof(ts));
         jw_kstr(w, "refreshRequired", ts);
+        /* The day count drops when due - now crosses the next whole day. */
+        if (due > now_ms) {
+            int64_t change = now_ms + (due - now_ms) % MS_PER_DAY + 1;
+            if (change < *until_ms)
+                *until_ms = change;
+        }
     }
     jw_kstr_opt(w, "reviewUrl", la->review_url);
     /* Instagram's type is business|creator and only shown with
@@ -61,17 +67,34 @@ void render_display_name(struct jw *w, const struct linked_account *la, bool ins
     jw_obj_end(w);
 }
 
+bool render_linked(const struct linked_account *la, size_t n, bool instagram_quota,
+                   int64_t now_ms, struct buf *active, struct buf *names, int64_t *until_ms)
+{
+    struct jw wa, wn;
+    *until_ms = INT64_MAX;
+    jw_init(&wa, active);
+    if (n) {
+        jw_arr(&wa);
+        for (size_t i = 0; i < n; i++)
+            jw_str(&wa, la[i].platform);
+        jw_arr_end(&wa);
+    }
+    jw_init(&wn, names);
+    jw_arr(&wn);
+    for (size_t i = 0; i < n; i++)
+        display_name(&wn, &la[i], instagram_quota, now_ms, until_ms);
+    jw_arr_end(&wn);
+    return !jw_failed(&wa) && !jw_failed(&wn);
+}
+
 void render_user(struct jw *w, const struct render_user *u)
 {
     const struct profile *p = u->profile;
     char ts[32];
     jw_obj(w);
-    if (u->nlinked) {
+    if (u->linked->count) {
         jw_key(w, "activeSocialAccounts");
-        jw_arr(w);
-        for (size_t i = 0; i < u->nlinked; i++)
-            jw_str(w, u->linked[i].platform);
-        jw_arr_end(w);
+        jw_raw(w, u->linked->active, u->linked->active_len);
     }
     if (p->bio_handle) {
         jw_key(w, "ayrlinkUrl");
@@ -88,10 +111,7 @@ void render_user(struct jw *w, const struct render_user *u)
     jw_kstr(w, "utc", ts);
     jw_obj_end(w);
     jw_key(w, "displayNames");
-    jw_arr(w);
-    for (size_t i = 0; i < u->nlinked; i++)
-        render_display_name(w, &u->linked[i], u->instagram_quota, u->now_ms);
-    jw_arr_end(w);
+    jw_raw(w, u->linked->names, u->linked->names_len);
     jw_key(w, "email");
     if (p->is_primary)
         jw_str(w, u->acct->email);

@@ -11,10 +11,12 @@
 struct store;
 struct usage;
 struct ratelimit;
+struct directory;
 
 struct app {
     const struct config *cfg;
     struct store *store;
+    struct directory *dir; /* the hot path's cached view of the store */
     struct usage *usage;
     struct ratelimit *rl;
 };

@@ -52,6 +52,7 @@ static const struct opt opts[] = {
      86400},
     {"shutdown-grace", "SOCIALD_SHUTDOWN_GRACE", "shutdown_grace", OT_I64, OFF(shutdown_grace_s),
      "10", 0, 3600},
+    {"cache-mb", "SOCIALD_CACHE_MB", "cache_mb", OT_I64, OFF(cache_mb), "64", 1, 65536},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

@@ -48,6 +48,7 @@ struct config {
     int64_t rate_limit;      /* requests per window per profile */
     int64_t rate_window_s;
     int64_t shutdown_grace_s;
+    int64_t cache_mb;        /* directory cache budget */
 
     struct plan plans[PLAN_MAX];
     size_t nplans;

@@ -8,6 +8,7 @@
  */
 #include "core/serve.h"
 #include "api/api.h"
+#include "api/directory.h"
 #include "core/app.h"
 #include "core/log.h"
 #include "http/server.h"
@@ -85,6 +86,7 @@ int serve_run(const struct config *cfg)
         goto out;
     }
     app.store = st;
+    app.dir = dir_new(st, (size_t)cfg->cache_mb << 20);
     app.usage = usage_new(st, cfg->usage_flush_ms);
     app.rl = ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000);
 
@@ -144,6 +146,7 @@ out:
     http_server_stop(srv);
     usage_free(app.usage);
     ratelimit_free(app.rl);
+    dir_free(app.dir);
     store_close(st);
     if (rc == 0)
         log_info("stopped");

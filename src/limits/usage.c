@@ -3,7 +3,9 @@
  *
  * Guarantees: every counted call reaches the store exactly once unless the
  * process dies first (then at most one flush interval is lost); a failed
- * flush keeps the counts and retries next interval.
+ * flush keeps the counts and retries next interval. A stored total read
+ * from the store is used only if no flush touched the counter while it was
+ * being read, so a call is never counted twice in a total.
  */
 #include "limits/usage.h"
 #include "core/log.h"
@@ -13,16 +15,22 @@
 #include "util/timeutil.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define SHARDS 32
+#define SHARDS     32
+#define REFRESH_MS 5000  /* re-read a stored total at most this often */
+#define IDLE_MS    60000 /* forget counters untouched this long */
 
 struct counter {
-    int64_t pending;  /* counted, not yet handed to a flush */
-    int64_t flushing; /* handed to the flush in progress */
+    int64_t stored;    /* the stored total, as last learned */
+    int64_t known_at;  /* monotonic ms when stored was learned; 0: unknown */
+    int64_t used_at;   /* monotonic ms of the last call */
+    int64_t pending;   /* counted, not yet handed to a flush */
+    int64_t flushing;  /* handed to the flush in progress */
+    uint32_t epoch;    /* bumped whenever a flush settles the counter */
 };
 
 struct shard {
@@ -34,7 +42,6 @@ struct usage {
     struct store *st;
     int64_t flush_ms;
     struct shard shards[SHARDS];
-    _Atomic uint64_t gen;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -45,7 +52,7 @@ struct usage {
 static uint64_t month_index(const char *month)
 {
     /* "YYYY-MM" -> YYYY*12 + MM, fits 20 bits. */
-    unsigned y = 0, m = 0;
+    unsigned y = 0, m;
     for (int i = 0; i < 4; i++)
         y = y * 10 + (unsigned)(month[i] - '0');
     m = (unsigned)(month[5] - '0') * 10 + (unsigned)(month[6] - '0');
@@ -54,20 +61,12 @@ static uint64_t month_index(const char *month)
 
 static void month_of_index(uint64_t idx, char out[8])
 {
-    unsigned v = (unsigned)idx;
-    unsigned m = v % 12, y = v / 12;
+    unsigned v = (unsigned)idx, m = v % 12, y = v / 12;
     if (m == 0) {
         m = 12;
         y -= 1;
     }
-    out[0] = (char)('0' + y / 1000 % 10);
-    out[1] = (char)('0' + y / 100 % 10);
-    out[2] = (char)('0' + y / 10 % 10);
-    out[3] = (char)('0' + y % 10);
-    out[4] = '-';
-    out[5] = (char)('0' + m / 10);
-    out[6] = (char)('0' + m % 10);
-    out[7] = '\0';
+    snprintf(out, 8, "%04u-%02u", y % 10000, m);
 }
 
 static uint64_t key_of(int64_t profile_id, const char *month)
@@ -80,35 +79,54 @@ static struct shard *shard_of(struct usage *u, uint64_t key)
     return &u->shards[(key >> 20) % SHARDS];
 }
 
-uint64_t usage_gen(const struct usage *u)
-{
-    return atomic_load(&u->gen);
-}
-
-bool usage_stable(const struct usage *u, uint64_t gen)
-{
-    return (gen & 1) == 0 && atomic_load(&u->gen) == gen;
-}
-
-int64_t usage_unflushed(struct usage *u, int64_t profile_id, const char *month)
+enum usage_rc usage_count(struct usage *u, int64_t profile_id, const char *month, int64_t quota,
+                          bool count, int64_t *calls)
 {
     uint64_t key = key_of(profile_id, month);
     struct shard *s = shard_of(u, key);
-    pthread_mutex_lock(&s->mu);
-    struct counter *c = i64map_get(&s->map, key, false);
-    int64_t n = c ? c->pending + c->flushing : 0;
-    pthread_mutex_unlock(&s->mu);
-    return n;
-}
-
-void usage_add(struct usage *u, int64_t profile_id, const char *month, int64_t n)
-{
-    uint64_t key = key_of(profile_id, month);
-    struct shard *s = shard_of(u, key);
+    int64_t now = time_mono_ms();
     pthread_mutex_lock(&s->mu);
     struct counter *c = i64map_get(&s->map, key, true);
-    c->pending += n;
+    for (int attempt = 0; c->known_at == 0 || now - c->known_at > REFRESH_MS; attempt++) {
+        uint32_t epoch = c->epoch;
+        pthread_mutex_unlock(&s->mu);
+        int64_t v = 0;
+        enum store_rc rc = store_usage_get(u->st, profile_id, month, &v);
+        pthread_mutex_lock(&s->mu);
+        c = i64map_get(&s->map, key, true);
+        if (rc != STORE_OK) {
+            if (c->known_at != 0)
+                break; /* a stale total beats failing the request */
+            pthread_mutex_unlock(&s->mu);
+            return USAGE_ERROR;
+        }
+        /* A flush that committed meanwhile may be in v already: only take v
+         * when no flush is in flight or settled since we looked. */
+        if (c->epoch == epoch && c->flushing == 0) {
+            c->stored = v;
+            c->known_at = now;
+            break;
+        }
+        if (c->known_at != 0 || attempt >= 50)
+            break; /* the flush's own total is as fresh */
+        pthread_mutex_unlock(&s->mu);
+        struct timespec ts = {0, 2 * 1000000L};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&s->mu);
+        c = i64map_get(&s->map, key, true);
+    }
+    int64_t total = c->stored + c->pending + c->flushing;
+    enum usage_rc rc = USAGE_COUNTED;
+    if (count && quota >= 0 && total >= quota) {
+        rc = USAGE_OVER_QUOTA;
+    } else if (count) {
+        c->pending++;
+        total++;
+    }
+    c->used_at = now;
+    *calls = total;
     pthread_mutex_unlock(&s->mu);
+    return rc;
 }
 
 struct collect {
@@ -116,34 +134,34 @@ struct collect {
     size_t n, cap;
 };
 
-static bool take_pending(uint64_t key, void *val, void *arg)
+static void take_pending(struct shard *s, struct collect *col)
 {
-    struct counter *c = val;
-    struct collect *col = arg;
-    if (c->pending) {
+    for (size_t j = 0; j < s->map.cap; j++) {
+        if (!s->map.keys[j])
+            continue;
+        struct counter *c = (struct counter *)(void *)(s->map.vals + j * s->map.vsize);
+        if (!c->pending)
+            continue;
         if (col->n == col->cap) {
             col->cap = col->cap ? col->cap * 2 : 256;
             col->d = mem_realloc(col->d, col->cap * sizeof(*col->d));
         }
         struct usage_delta *d = &col->d[col->n++];
-        d->profile_id = (int64_t)(key >> 20);
-        month_of_index(key & 0xFFFFFu, d->month);
+        d->profile_id = (int64_t)(s->map.keys[j] >> 20);
+        month_of_index(s->map.keys[j] & 0xFFFFFu, d->month);
         d->calls = c->pending;
+        d->total = 0;
         c->flushing += c->pending;
         c->pending = 0;
     }
-    return true;
 }
 
-static bool settle(uint64_t key, void *val, void *arg)
+static bool keep_active(uint64_t key, void *val, void *arg)
 {
-    struct counter *c = val;
-    bool ok = *(bool *)arg;
+    const struct counter *c = val;
+    int64_t now = *(const int64_t *)arg;
     (void)key;
-    if (!ok)
-        c->pending += c->flushing; /* keep them for the next try */
-    c->flushing = 0;
-    return c->pending != 0;
+    return c->pending || c->flushing || now - c->used_at < IDLE_MS;
 }
 
 void usage_flush(struct usage *u)
@@ -152,26 +170,34 @@ void usage_flush(struct usage *u)
     struct collect col = {NULL, 0, 0};
     for (int i = 0; i < SHARDS; i++) {
         pthread_mutex_lock(&u->shards[i].mu);
-        for (size_t j = 0; j < u->shards[i].map.cap; j++)
-            if (u->shards[i].map.keys[j])
-                take_pending(u->shards[i].map.keys[j],
-                             u->shards[i].map.vals + j * u->shards[i].map.vsize, &col);
+        take_pending(&u->shards[i], &col);
         pthread_mutex_unlock(&u->shards[i].mu);
     }
-    if (col.n == 0) {
-        pthread_mutex_unlock(&u->flush_mu);
-        return;
-    }
-    atomic_fetch_add(&u->gen, 1); /* odd: a commit may land any moment */
-    bool ok = store_usage_add(u->st, col.d, col.n) == STORE_OK;
+    bool ok = col.n == 0 || store_usage_add(u->st, col.d, col.n) == STORE_OK;
     if (!ok)
         log_warn("usage flush failed; %zu counters kept for the next try", col.n);
+    int64_t now = time_mono_ms();
+    for (size_t i = 0; i < col.n; i++) {
+        uint64_t key = key_of(col.d[i].profile_id, col.d[i].month);
+        struct shard *s = shard_of(u, key);
+        pthread_mutex_lock(&s->mu);
+        struct counter *c = i64map_get(&s->map, key, true);
+        c->flushing -= col.d[i].calls;
+        if (ok) {
+            c->stored = col.d[i].total;
+            c->known_at = now;
+        } else {
+            c->pending += col.d[i].calls;
+        }
+        c->epoch++;
+        pthread_mutex_unlock(&s->mu);
+    }
     for (int i = 0; i < SHARDS; i++) {
         pthread_mutex_lock(&u->shards[i].mu);
-        i64map_filter(&u->shards[i].map, settle, &ok);
+        if (u->shards[i].map.len > 1024)
+            i64map_filter(&u->shards[i].map, keep_active, &now);
         pthread_mutex_unlock(&u->shards[i].mu);
     }
-    atomic_fetch_add(&u->gen, 1); /* even again: stored values are settled */
     free(col.d);
     pthread_mutex_unlock(&u->flush_mu);
 }
@@ -206,7 +232,6 @@ struct usage *usage_new(struct store *st, int64_t flush_ms)
         pthread_mutex_init(&u->shards[i].mu, NULL);
         i64map_init(&u->shards[i].map, sizeof(struct counter));
     }
-    atomic_init(&u->gen, 0);
     pthread_mutex_init(&u->mu, NULL);
     pthread_mutex_init(&u->flush_mu, NULL);
     pthread_cond_init(&u->cv, NULL);

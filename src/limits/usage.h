@@ -4,15 +4,15 @@
  * Counting is in memory and reaches the store in batches every
  * usage_flush_ms (default 1 s), so a read request costs no write
  * transaction (DESIGN.md). What a crash can lose is the calls of the last
- * flush interval; documented in docs/operations.md.
+ * flush interval; docs/operations.md says so.
  *
- * A profile's count is the stored value plus what this process has not yet
- * flushed. To read both consistently, callers take usage_gen() before
- * reading the store and usage_stable() after: if a flush committed in
- * between, the stored value may already include some of the unflushed
- * calls, and the caller reads again. Other processes' unflushed calls are
- * not visible: across processes a quota can be exceeded by at most what they
- * serve in one flush interval.
+ * Each (profile, month) counter knows the stored total (learned from the
+ * store, and after every flush from the flush's own result, which includes
+ * other processes' flushed calls) plus this process's unflushed calls; so
+ * within one process the count and the quota check are exact. Another
+ * process's unflushed calls are invisible until it flushes: across
+ * processes a quota can be exceeded by at most what they serve in one flush
+ * interval, and a stored total is re-read at most every 5 s.
  */
 #ifndef SOCIALD_LIMITS_USAGE_H
 #define SOCIALD_LIMITS_USAGE_H
@@ -23,17 +23,18 @@
 struct store;
 struct usage;
 
+enum usage_rc { USAGE_COUNTED, USAGE_OVER_QUOTA, USAGE_ERROR };
+
 /* Starts the flusher thread; usage_free() stops it after a final flush. */
 struct usage *usage_new(struct store *st, int64_t flush_ms);
 void usage_free(struct usage *u);
-/* The flush generation; even when no flush is committing. */
-uint64_t usage_gen(const struct usage *u);
-/* True when gen is even and no flush has started since it was read. */
-bool usage_stable(const struct usage *u, uint64_t gen);
-/* Calls of profile_id in month ("YYYY-MM") counted here but not yet stored. */
-int64_t usage_unflushed(struct usage *u, int64_t profile_id, const char *month);
-/* Counts n calls. */
-void usage_add(struct usage *u, int64_t profile_id, const char *month, int64_t n);
+/*
+ * Counts one call of profile_id in month ("YYYY-MM") when count is true,
+ * unless the month's total already reached quota (quota < 0: none). Sets
+ * *calls to the month's total, this call included when counted.
+ */
+enum usage_rc usage_count(struct usage *u, int64_t profile_id, const char *month, int64_t quota,
+                          bool count, int64_t *calls);
 /* Writes everything counted so far to the store now. */
 void usage_flush(struct usage *u);
 

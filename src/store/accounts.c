@@ -89,6 +89,7 @@ enum store_rc store_account_create(struct store *st, const char *email, const ch
     D->bind_i64(s, 2, aid);
     if (store_run(st, s) != DB_DONE)
         goto fail;
+    store_touch(st, STORE_KIND_ACCOUNT, aid);
     rc = store_commit(st);
     if (rc == STORE_OK && account_id)
         *account_id = aid;
@@ -98,33 +99,31 @@ fail:
     return STORE_ERROR;
 }
 
+#define ACCOUNT_SELECT                                                                             \
+    "SELECT a.id, a.primary_profile_id, a.email, a.plan, a.created_ms, p.ref_id "                  \
+    "FROM accounts a JOIN profiles p ON p.id = a.primary_profile_id "
+
 enum store_rc store_auth(struct store *st, struct arena *a,
-                         const unsigned char key_hash[STORE_HASH_LEN], const char *month,
-                         struct account *acct, struct profile *primary)
+                         const unsigned char key_hash[STORE_HASH_LEN], struct account *acct)
 {
-    struct db_stmt *s = store_stmt(
-        st, Q_AUTH,
-        "SELECT a.id, a.primary_profile_id, a.email, a.plan, a.created_ms, a.key_hash, "
-        STORE_PROFILE_COLS ", COALESCE(u.calls, 0) "
-        "FROM accounts a JOIN profiles p ON p.id = a.primary_profile_id "
-        "LEFT JOIN usage_monthly u ON u.profile_id = p.id AND u.month = ? "
-        "WHERE a.key_hash = ?");
+    struct db_stmt *s =
+        store_stmt(st, Q_AUTH,
+                   "SELECT a.id, a.primary_profile_id, a.email, a.plan, a.created_ms, p.ref_id, "
+                   "a.key_hash FROM accounts a JOIN profiles p ON p.id = a.primary_profile_id "
+                   "WHERE a.key_hash = ?");
     if (!s)
         return STORE_ERROR;
-    D->bind_text(s, 1, month);
-    D->bind_blob(s, 2, key_hash, STORE_HASH_LEN);
+    D->bind_blob(s, 1, key_hash, STORE_HASH_LEN);
     enum db_rc dr = D->step(s);
     enum store_rc rc = STORE_NOTFOUND;
     if (dr == DB_ROW) {
         size_t n = 0;
-        const void *stored = D->col_blob(s, 5, &n);
+        const void *stored = D->col_blob(s, 6, &n);
         /* The index found the row by hash; confirm in constant time so the
          * comparison itself leaks nothing about the stored value. */
         if (n == STORE_HASH_LEN && crypto_ct_eq(stored, key_hash, STORE_HASH_LEN)) {
             read_account(st, s, a, acct);
-            store_read_profile(st, s, 6, a, primary);
-            primary->month_calls = D->col_i64(s, 6 + STORE_PROFILE_NCOLS);
-            acct->ref_id = arena_strdup(a, primary->ref_id);
+            acct->ref_id = store_col_str(st, s, 5, a);
             rc = STORE_OK;
         }
     } else if (dr != DB_DONE) {
@@ -133,10 +132,6 @@ enum store_rc store_auth(struct store *st, struct arena *a,
     D->reset(s);
     return rc;
 }
-
-#define ACCOUNT_SELECT                                                                             \
-    "SELECT a.id, a.primary_profile_id, a.email, a.plan, a.created_ms, p.ref_id "                  \
-    "FROM accounts a JOIN profiles p ON p.id = a.primary_profile_id "
 
 enum store_rc store_account_find(struct store *st, struct arena *a, const char *email_or_ref,
                                  struct account *out)
@@ -205,7 +200,9 @@ enum store_rc store_account_set_plan(struct store *st, int64_t account_id, const
         return STORE_ERROR;
     D->bind_text(s, 1, plan);
     D->bind_i64(s, 2, account_id);
-    return update_one(st, s);
+    enum store_rc rc = update_one(st, s);
+    store_touch(st, STORE_KIND_ACCOUNT, account_id);
+    return rc;
 }
 
 enum store_rc store_account_set_key(struct store *st, int64_t account_id,
@@ -217,5 +214,7 @@ enum store_rc store_account_set_key(struct store *st, int64_t account_id,
         return STORE_ERROR;
     D->bind_blob(s, 1, key_hash, STORE_HASH_LEN);
     D->bind_i64(s, 2, account_id);
-    return update_one(st, s);
+    enum store_rc rc = update_one(st, s);
+    store_touch(st, STORE_KIND_ACCOUNT, account_id);
+    return rc;
 }

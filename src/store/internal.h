@@ -9,11 +9,22 @@
 
 #include <pthread.h>
 
+#include <stdatomic.h>
+
+#define STORE_STAMP_SLOTS 65536u
+
 struct store {
     const struct db_driver *drv;
     char *target;
     pthread_key_t key;
+    _Atomic uint64_t *stamps; /* STORE_STAMP_SLOTS counters, shared memory when possible */
+    bool stamps_mapped;
 };
+
+/* Records that the entity changed. Inside a transaction the stamp is bumped
+ * when the outermost transaction commits (never before: a reader must not
+ * trust pre-commit data under the new stamp); outside one, at once. */
+void store_touch(struct store *st, enum store_kind kind, int64_t id);
 
 /* Statement slots: each SQL text the store runs has one, so every
  * connection prepares it once. */
@@ -30,11 +41,13 @@ enum stmt_id {
     Q_ACCOUNT_SET_PLAN,
     Q_ACCOUNT_SET_KEY,
     Q_PROFILE_BY_KEY,
+    Q_PROFILE_GET,
     Q_PROFILE_KEY_EXISTS,
     Q_PROFILE_INSERT,
     Q_LINKED_LIST,
     Q_LINKED_PUT,
     Q_USAGE_ADD,
+    Q_USAGE_GET,
     Q_COUNT_
 };
 

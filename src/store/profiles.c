@@ -11,31 +11,43 @@
 
 enum store_rc store_profile_by_key(struct store *st, struct arena *a, int64_t account_id,
                                    const unsigned char key_hash[STORE_HASH_LEN],
-                                   const char *month, struct profile *out)
+                                   struct profile *out)
 {
     struct db_stmt *s = store_stmt(st, Q_PROFILE_BY_KEY,
-                                   "SELECT " STORE_PROFILE_COLS ", COALESCE(u.calls, 0), p.key_hash "
-                                   "FROM profiles p LEFT JOIN usage_monthly u "
-                                   "ON u.profile_id = p.id AND u.month = ? "
+                                   "SELECT " STORE_PROFILE_COLS ", p.key_hash FROM profiles p "
                                    "WHERE p.key_hash = ? AND p.account_id = ?");
     if (!s)
         return STORE_ERROR;
-    D->bind_text(s, 1, month);
-    D->bind_blob(s, 2, key_hash, STORE_HASH_LEN);
-    D->bind_i64(s, 3, account_id);
+    D->bind_blob(s, 1, key_hash, STORE_HASH_LEN);
+    D->bind_i64(s, 2, account_id);
     enum db_rc dr = D->step(s);
     enum store_rc rc = dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
     if (dr == DB_ROW) {
         size_t n = 0;
-        const void *stored = D->col_blob(s, STORE_PROFILE_NCOLS + 1, &n);
+        const void *stored = D->col_blob(s, STORE_PROFILE_NCOLS, &n);
         if (n == STORE_HASH_LEN && crypto_ct_eq(stored, key_hash, STORE_HASH_LEN)) {
             store_read_profile(st, s, 0, a, out);
-            out->month_calls = D->col_i64(s, STORE_PROFILE_NCOLS);
             rc = STORE_OK;
         } else {
             rc = STORE_NOTFOUND;
         }
     }
+    D->reset(s);
+    return rc;
+}
+
+enum store_rc store_profile_get(struct store *st, struct arena *a, int64_t profile_id,
+                                struct profile *out)
+{
+    struct db_stmt *s = store_stmt(st, Q_PROFILE_GET,
+                                   "SELECT " STORE_PROFILE_COLS " FROM profiles p WHERE p.id = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, profile_id);
+    enum db_rc dr = D->step(s);
+    enum store_rc rc = dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
+    if (dr == DB_ROW)
+        store_read_profile(st, s, 0, a, out);
     D->reset(s);
     return rc;
 }
@@ -86,10 +98,14 @@ enum store_rc store_profile_create(struct store *st, int64_t account_id, const c
     D->bind_i64(s, 15, now_ms);
     D->bind_i64(s, 16, now_ms);
     enum db_rc dr = D->step(s);
-    if (dr == DB_ROW && profile_id)
-        *profile_id = D->col_i64(s, 0);
+    int64_t id = dr == DB_ROW ? D->col_i64(s, 0) : 0;
     D->reset(s);
-    return dr == DB_ROW ? STORE_OK : store_rc_of(dr) == STORE_OK ? STORE_ERROR : store_rc_of(dr);
+    if (dr != DB_ROW)
+        return store_rc_of(dr) == STORE_OK ? STORE_ERROR : store_rc_of(dr);
+    store_touch(st, STORE_KIND_PROFILE, id);
+    if (profile_id)
+        *profile_id = id;
+    return STORE_OK;
 }
 
 enum store_rc store_linked_list(struct store *st, struct arena *a, int64_t profile_id,
@@ -169,10 +185,13 @@ enum store_rc store_linked_put(struct store *st, const struct linked_account *la
     D->bind_text(s, 12, la->place_id);
     D->bind_text(s, 13, la->review_url);
     D->bind_i64(s, 14, la->linked_ms);
-    return store_rc_of(store_run(st, s));
+    enum store_rc rc = store_rc_of(store_run(st, s));
+    if (rc == STORE_OK)
+        store_touch(st, STORE_KIND_PROFILE, la->profile_id);
+    return rc;
 }
 
-enum store_rc store_usage_add(struct store *st, const struct usage_delta *d, size_t n)
+enum store_rc store_usage_add(struct store *st, struct usage_delta *d, size_t n)
 {
     if (n == 0)
         return STORE_OK;
@@ -182,7 +201,8 @@ enum store_rc store_usage_add(struct store *st, const struct usage_delta *d, siz
     struct db_stmt *s = store_stmt(st, Q_USAGE_ADD,
                                    "INSERT INTO usage_monthly (profile_id, month, calls) "
                                    "VALUES (?, ?, ?) ON CONFLICT (profile_id, month) "
-                                   "DO UPDATE SET calls = usage_monthly.calls + excluded.calls");
+                                   "DO UPDATE SET calls = usage_monthly.calls + excluded.calls "
+                                   "RETURNING calls");
     if (!s) {
         store_rollback(st);
         return STORE_ERROR;
@@ -191,10 +211,29 @@ enum store_rc store_usage_add(struct store *st, const struct usage_delta *d, siz
         D->bind_i64(s, 1, d[i].profile_id);
         D->bind_text(s, 2, d[i].month);
         D->bind_i64(s, 3, d[i].calls);
-        if (store_run(st, s) != DB_DONE) {
+        enum db_rc dr = D->step(s);
+        d[i].total = dr == DB_ROW ? D->col_i64(s, 0) : 0;
+        D->reset(s);
+        if (dr != DB_ROW) {
             store_rollback(st);
             return STORE_ERROR;
         }
     }
     return store_commit(st);
+}
+
+enum store_rc store_usage_get(struct store *st, int64_t profile_id, const char *month,
+                              int64_t *calls)
+{
+    struct db_stmt *s =
+        store_stmt(st, Q_USAGE_GET,
+                   "SELECT calls FROM usage_monthly WHERE profile_id = ? AND month = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, profile_id);
+    D->bind_text(s, 2, month);
+    enum db_rc dr = D->step(s);
+    *calls = dr == DB_ROW ? D->col_i64(s, 0) : 0;
+    D->reset(s);
+    return dr == DB_ROW || dr == DB_DONE ? STORE_OK : STORE_ERROR;
 }

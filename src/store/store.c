@@ -13,15 +13,90 @@
 #include "util/str.h"
 #include "util/timeutil.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PENDING_TOUCHES 64
+
+struct touch {
+    enum store_kind kind;
+    int64_t id;
+};
 
 struct conn {
     const struct db_driver *drv;
     struct db *db;
     int depth;
+    struct touch pending[PENDING_TOUCHES];
+    size_t npending;
+    bool touch_all; /* more changes than pending holds: bump every stamp */
 };
+
+static size_t stamp_slot(enum store_kind kind, int64_t id)
+{
+    uint64_t h = ((uint64_t)id + 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)kind * 0xC2B2AE3D27D4EB4FULL;
+    h ^= h >> 29;
+    return (size_t)(h % STORE_STAMP_SLOTS);
+}
+
+uint64_t store_stamp(struct store *st, enum store_kind kind, int64_t id)
+{
+    return atomic_load(&st->stamps[stamp_slot(kind, id)]);
+}
+
+static void bump(struct store *st, enum store_kind kind, int64_t id)
+{
+    atomic_fetch_add(&st->stamps[stamp_slot(kind, id)], 1);
+}
+
+static void bump_all(struct store *st)
+{
+    for (size_t i = 0; i < STORE_STAMP_SLOTS; i++)
+        atomic_fetch_add(&st->stamps[i], 1);
+}
+
+/* Maps "<db>-stamps" so every process on this database shares the stamps;
+ * falls back to private memory (then only this process's writes are seen,
+ * which is logged). */
+static void stamps_open(struct store *st)
+{
+    size_t size = STORE_STAMP_SLOTS * sizeof(uint64_t);
+    size_t n = strlen(st->target) + sizeof("-stamps");
+    char *path = mem_malloc(n);
+    snprintf(path, n, "%s-stamps", st->target);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    void *p = MAP_FAILED;
+    if (fd >= 0) {
+        off_t cur = lseek(fd, 0, SEEK_END);
+        if (cur >= 0 && (size_t)cur < size && ftruncate(fd, (off_t)size) != 0)
+            cur = -1;
+        if (cur >= 0)
+            p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        close(fd);
+    }
+    if (p == MAP_FAILED) {
+        log_warn("cannot map %s: changes by other processes will not be seen at once", path);
+        st->stamps = mem_calloc(STORE_STAMP_SLOTS, sizeof(uint64_t));
+        st->stamps_mapped = false;
+    } else {
+        st->stamps = p;
+        st->stamps_mapped = true;
+    }
+    free(path);
+}
+
+static void stamps_close(struct store *st)
+{
+    if (st->stamps_mapped)
+        munmap((void *)st->stamps, STORE_STAMP_SLOTS * sizeof(uint64_t));
+    else
+        free((void *)st->stamps);
+    st->stamps = NULL;
+}
 
 static void conn_free(void *p)
 {
@@ -62,6 +137,7 @@ struct store *store_open(const char *target, char *err, size_t errlen)
     c->drv = drv;
     c->db = db;
     pthread_setspecific(st->key, c);
+    stamps_open(st);
     return st;
 }
 
@@ -72,6 +148,7 @@ void store_close(struct store *st)
     conn_free(pthread_getspecific(st->key));
     pthread_setspecific(st->key, NULL);
     pthread_key_delete(st->key);
+    stamps_close(st);
     free(st->target);
     free(st);
 }
@@ -140,6 +217,8 @@ enum store_rc store_begin(struct store *st)
         return STORE_ERROR;
     if (c->depth++ > 0)
         return STORE_OK;
+    c->npending = 0;
+    c->touch_all = false;
     /* IMMEDIATE takes the write lock now, so two writers queue on the busy
      * timeout instead of deadlocking on a read-to-write upgrade. */
     const char *sql = st->drv->dialect == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN";
@@ -159,9 +238,36 @@ enum store_rc store_commit(struct store *st)
         return STORE_OK;
     if (st->drv->exec(c->db, "COMMIT") != DB_DONE) {
         st->drv->exec(c->db, "ROLLBACK");
+        c->npending = 0;
         return STORE_ERROR;
     }
+    if (c->touch_all)
+        bump_all(st);
+    else
+        for (size_t i = 0; i < c->npending; i++)
+            bump(st, c->pending[i].kind, c->pending[i].id);
+    c->npending = 0;
+    c->touch_all = false;
     return STORE_OK;
+}
+
+void store_touch(struct store *st, enum store_kind kind, int64_t id)
+{
+    struct conn *c = conn_get(st);
+    if (!c || c->depth == 0) {
+        bump(st, kind, id);
+        return;
+    }
+    for (size_t i = 0; i < c->npending; i++)
+        if (c->pending[i].kind == kind && c->pending[i].id == id)
+            return;
+    if (c->npending == PENDING_TOUCHES) {
+        c->touch_all = true;
+        return;
+    }
+    c->pending[c->npending].kind = kind;
+    c->pending[c->npending].id = id;
+    c->npending++;
 }
 
 void store_rollback(struct store *st)
@@ -170,6 +276,8 @@ void store_rollback(struct store *st)
     if (!c || c->depth == 0)
         return;
     c->depth = 0;
+    c->npending = 0;
+    c->touch_all = false;
     st->drv->exec(c->db, "ROLLBACK");
 }
 

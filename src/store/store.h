@@ -54,7 +54,6 @@ struct profile {
     int64_t deleted_ms;         /* 0: live */
     const char *deleted_by;     /* "api" | "cli" when deleted */
     const char *bio_handle;     /* NULL when none */
-    int64_t month_calls;        /* stored calls for the month asked for */
 };
 
 /* The settings a profile carries beyond its identity (profiles API). */
@@ -94,6 +93,7 @@ struct usage_delta {
     int64_t profile_id;
     char month[8]; /* YYYY-MM */
     int64_t calls;
+    int64_t total; /* out: the stored total after adding */
 };
 
 /* ---- lifecycle ---- */
@@ -118,6 +118,21 @@ enum store_rc store_commit(struct store *st);
 /* Rolls back; safe to call when no transaction is open. */
 void store_rollback(struct store *st);
 
+/* ---- change stamps ----
+ *
+ * Every committed write that changes an account or a profile (or what
+ * GET /api/user shows for it: linked accounts) bumps that entity's stamp.
+ * A cache notes the stamp before reading the store and may trust its copy
+ * for as long as the stamp is unchanged. Stamps live in shared memory beside
+ * the database, so writes by other processes and by the CLI are seen at once.
+ * Distinct entities may share a stamp (a hash table of counters): a collision
+ * only causes a spurious reload.
+ */
+enum store_kind { STORE_KIND_ACCOUNT = 1, STORE_KIND_PROFILE = 2 };
+
+/* The current stamp of an entity; an atomic load, no I/O. */
+uint64_t store_stamp(struct store *st, enum store_kind kind, int64_t id);
+
 /* ---- accounts ---- */
 
 /* Creates an account and its primary profile (title "Primary Profile",
@@ -126,13 +141,11 @@ enum store_rc store_account_create(struct store *st, const char *email, const ch
                                    const unsigned char key_hash[STORE_HASH_LEN],
                                    const char *ref_id, int64_t now_ms, int64_t *account_id);
 /*
- * Authenticates an API key: the account whose key hash matches, with its
- * primary profile and that profile's calls in month. The match is confirmed
- * with a constant-time comparison of the stored hash.
+ * Authenticates an API key: the account whose key hash matches. The match is
+ * confirmed with a constant-time comparison of the stored hash.
  */
 enum store_rc store_auth(struct store *st, struct arena *a,
-                         const unsigned char key_hash[STORE_HASH_LEN], const char *month,
-                         struct account *acct, struct profile *primary);
+                         const unsigned char key_hash[STORE_HASH_LEN], struct account *acct);
 /* Finds an account by email or by its refId. */
 enum store_rc store_account_find(struct store *st, struct arena *a, const char *email_or_ref,
                                  struct account *out);
@@ -147,10 +160,13 @@ enum store_rc store_account_set_key(struct store *st, int64_t account_id,
 /* ---- profiles ---- */
 
 /* The profile of account_id whose key hash matches (live, deleted or
- * suspended: the caller decides), with its calls in month. */
+ * suspended: the caller decides). */
 enum store_rc store_profile_by_key(struct store *st, struct arena *a, int64_t account_id,
                                    const unsigned char key_hash[STORE_HASH_LEN],
-                                   const char *month, struct profile *out);
+                                   struct profile *out);
+/* The profile with this id. */
+enum store_rc store_profile_get(struct store *st, struct arena *a, int64_t profile_id,
+                                struct profile *out);
 /* True when some profile (of any account) has this key hash: used to tell
  * "a profile key sent as the API key" (613) from an unknown key (102). */
 bool store_profile_key_exists(struct store *st, const unsigned char key_hash[STORE_HASH_LEN]);
@@ -171,7 +187,11 @@ enum store_rc store_linked_put(struct store *st, const struct linked_account *la
 
 /* ---- usage ---- */
 
-/* Adds the deltas to the monthly counters in one transaction. */
-enum store_rc store_usage_add(struct store *st, const struct usage_delta *d, size_t n);
+/* Adds the deltas to the monthly counters in one transaction and reports
+ * each counter's new stored total (which includes other processes' calls). */
+enum store_rc store_usage_add(struct store *st, struct usage_delta *d, size_t n);
+/* The stored calls of profile_id in month (0 when none). */
+enum store_rc store_usage_get(struct store *st, int64_t profile_id, const char *month,
+                              int64_t *calls);
 
 #endif

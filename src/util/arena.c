@@ -44,8 +44,16 @@ static struct chunk *chunk_new(size_t size)
     return c;
 }
 
+/* Each thread keeps a few freed arenas (with their first chunk) for reuse:
+ * a request then costs no malloc/free pair for its arena. */
+#define SPARE_ARENAS 4
+static _Thread_local struct arena *spare[SPARE_ARENAS];
+static _Thread_local int nspare;
+
 struct arena *arena_new(void)
 {
+    if (nspare > 0)
+        return spare[--nspare];
     struct arena *a = mem_malloc(sizeof(*a));
     a->head = chunk_new(FIRST_CHUNK);
     a->cleanups = NULL;
@@ -61,12 +69,20 @@ void arena_free(struct arena *a)
         a->cleanups = c->next;
         c->fn(c->arg);
     }
+    /* Keep the first (smallest, oldest) chunk; free the rest. */
     struct chunk *c = a->head;
-    while (c) {
+    while (c->next) {
         struct chunk *next = c->next;
         free(c);
         c = next;
     }
+    c->used = 0;
+    a->head = c;
+    if (c->size == FIRST_CHUNK && nspare < SPARE_ARENAS) {
+        spare[nspare++] = a;
+        return;
+    }
+    free(c);
     free(a);
 }
 

@@ -49,6 +49,15 @@ static int grow(struct buf *b, size_t n)
     return 0;
 }
 
+int buf_reserve(struct buf *b, size_t n)
+{
+    if (grow(b, n))
+        return -1;
+    if (b->data)
+        b->data[b->len] = '\0';
+    return 0;
+}
+
 int buf_append(struct buf *b, const void *p, size_t n)
 {
     if (grow(b, n))

@@ -24,6 +24,9 @@ void buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
 /* Empties the buffer, keeping its storage. */
 void buf_reset(struct buf *b);
+/* Makes room for n more bytes without changing the contents; returns 0, or
+ * -1 when that would pass the cap. */
+int buf_reserve(struct buf *b, size_t n);
 /* Appends n bytes; returns 0, or -1 (buffer unchanged) past the cap. */
 int buf_append(struct buf *b, const void *p, size_t n);
 /* Appends a NUL-terminated string; as buf_append. */

@@ -195,12 +195,30 @@ void jw_str(struct jw *w, const char *s)
     jw_strn(w, s, strlen(s));
 }
 
+size_t jw_itoa(int64_t v, char out[24])
+{
+    char tmp[24];
+    size_t n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t o = 0;
+    if (v < 0)
+        out[o++] = '-';
+    while (n)
+        out[o++] = tmp[--n];
+    out[o] = '\0';
+    return o;
+}
+
 void jw_int(struct jw *w, int64_t v)
 {
     char tmp[24];
-    int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
+    size_t n = jw_itoa(v, tmp);
     sep(w);
-    put(w, tmp, (size_t)n);
+    put(w, tmp, n);
 }
 
 void jw_double(struct jw *w, double v)

@@ -53,6 +53,9 @@ void jw_kbool(struct jw *w, const char *key, bool v);
 /* Writes key and string only when s is non-NULL and non-empty. */
 void jw_kstr_opt(struct jw *w, const char *key, const char *s);
 
+/* Writes v in decimal into out (NUL-terminated); returns the length. */
+size_t jw_itoa(int64_t v, char out[24]);
+
 /* Appends the JSON string encoding of the n bytes at s (with quotes) to b.
  * Returns 0, or -1 when the cap is reached. */
 int jw_escape(struct buf *b, const char *s, size_t n);

@@ -55,35 +55,98 @@ int64_t time_now_ms(void)
     return real_ms() + test_offset();
 }
 
-static void split(int64_t ms, struct tm *tm, int *millis)
+/* Civil date from days since 1970-01-01 (H. Hinnant's algorithm). Pure
+ * arithmetic: gmtime_r takes glibc's global time-zone lock on every call,
+ * which showed up as contention on the request path. */
+static void civil(int64_t days, int *y, int *m, int *d)
 {
-    int64_t secs = ms / 1000;
-    int64_t rem = ms % 1000;
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    int64_t doe = days - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* Days since 1970-01-01 of a civil date. */
+static int64_t days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+struct civil_time {
+    int year, mon, mday, hour, min, sec, millis;
+};
+
+static void split(int64_t ms, struct civil_time *t)
+{
+    int64_t days = ms / MS_PER_DAY, rem = ms % MS_PER_DAY;
     if (rem < 0) {
-        rem += 1000;
-        secs -= 1;
+        rem += MS_PER_DAY;
+        days -= 1;
     }
-    time_t t = (time_t)secs;
-    gmtime_r(&t, tm);
-    *millis = (int)rem;
+    civil(days, &t->year, &t->mon, &t->mday);
+    t->hour = (int)(rem / 3600000);
+    t->min = (int)(rem / 60000 % 60);
+    t->sec = (int)(rem / 1000 % 60);
+    t->millis = (int)(rem % 1000);
+}
+
+static char *put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10 % 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+/* Writes YYYY-MM-DDTHH:MM:SS at p; returns the end. */
+static char *put_datetime(char *p, const struct civil_time *t)
+{
+    p = put2(p, t->year / 100);
+    p = put2(p, t->year % 100);
+    *p++ = '-';
+    p = put2(p, t->mon);
+    *p++ = '-';
+    p = put2(p, t->mday);
+    *p++ = 'T';
+    p = put2(p, t->hour);
+    *p++ = ':';
+    p = put2(p, t->min);
+    *p++ = ':';
+    return put2(p, t->sec);
 }
 
 void time_iso_ms(int64_t ms, char *out, size_t outlen)
 {
-    struct tm tm;
-    int millis;
-    split(ms, &tm, &millis);
-    snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+    struct civil_time t;
+    char tmp[32];
+    split(ms, &t);
+    char *p = put_datetime(tmp, &t);
+    *p++ = '.';
+    *p++ = (char)('0' + t.millis / 100);
+    p = put2(p, t.millis % 100);
+    *p++ = 'Z';
+    *p = '\0';
+    snprintf(out, outlen, "%s", tmp);
 }
 
 void time_iso_s(int64_t ms, char *out, size_t outlen)
 {
-    struct tm tm;
-    int millis;
-    split(ms, &tm, &millis);
-    snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    struct civil_time t;
+    char tmp[32];
+    split(ms, &t);
+    char *p = put_datetime(tmp, &t);
+    *p++ = 'Z';
+    *p = '\0';
+    snprintf(out, outlen, "%s", tmp);
 }
 
 static bool digits(const char *s, int n, int *out)
@@ -136,34 +199,22 @@ bool time_parse_iso(const char *s, int64_t *ms)
     }
     if (*p)
         return false;
-    struct tm tm = {0};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    time_t t = timegm(&tm);
-    *ms = ((int64_t)t - off_min * 60) * 1000 + frac_ms;
+    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+    *ms = (t - off_min * 60) * 1000 + frac_ms;
     return true;
 }
 
 void time_month_key(int64_t ms, char *out, size_t outlen)
 {
-    struct tm tm;
-    int millis;
-    split(ms, &tm, &millis);
-    snprintf(out, outlen, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+    struct civil_time t;
+    split(ms, &t);
+    snprintf(out, outlen, "%04d-%02d", t.year, t.mon);
 }
 
 int64_t time_next_month_ms(int64_t ms)
 {
-    struct tm tm;
-    int millis;
-    split(ms, &tm, &millis);
-    struct tm n = {0};
-    n.tm_year = tm.tm_year + (tm.tm_mon == 11 ? 1 : 0);
-    n.tm_mon = (tm.tm_mon + 1) % 12;
-    n.tm_mday = 1;
-    return (int64_t)timegm(&n) * 1000;
+    struct civil_time t;
+    split(ms, &t);
+    int y = t.mon == 12 ? t.year + 1 : t.year, m = t.mon == 12 ? 1 : t.mon + 1;
+    return days_from_civil(y, m, 1) * MS_PER_DAY;
 }

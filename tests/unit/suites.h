@@ -6,6 +6,7 @@
 
 Suite *arena_suite(void);
 Suite *buf_suite(void);
+Suite *cache_suite(void);
 Suite *i64map_suite(void);
 Suite *jsonw_suite(void);
 Suite *str_suite(void);
@@ -19,5 +20,6 @@ Suite *ratelimit_suite(void);
 Suite *usage_suite(void);
 Suite *store_suite(void);
 Suite *render_suite(void);
+Suite *directory_suite(void);
 
 #endif

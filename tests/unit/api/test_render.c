@@ -4,13 +4,52 @@
 #include <jansson.h>
 #include <string.h>
 
-START_TEST(profile_body_shape)
+static json_t *render(const struct linked_account *la, size_t n, bool igq, int64_t now,
+                      const struct profile *p, int64_t quota, int64_t *until)
 {
     struct config cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.public_url = "https://social.example.com";
     cfg.details_ttl_s = 30;
     struct account acct = {.email = "me@example.com"};
+    struct buf active, names, out;
+    buf_init(&active, 1 << 16);
+    buf_init(&names, 1 << 16);
+    buf_init(&out, 1 << 16);
+    ck_assert(render_linked(la, n, igq, now, &active, &names, until));
+    struct linked_json lj = {active.data ? active.data : "", active.len, names.data, names.len,
+                             n, *until};
+    struct render_user u = {.cfg = &cfg, .acct = &acct, .profile = p, .linked = &lj,
+                            .month_calls = 49, .quota = quota};
+    struct jw w;
+    jw_init(&w, &out);
+    render_user(&w, &u);
+    ck_assert(!jw_failed(&w));
+    json_error_t err;
+    json_t *j = json_loads(out.data, 0, &err);
+    ck_assert_msg(j != NULL, "%s", out.data);
+    /* key order of the seed */
+    const char *order[] = {"activeSocialAccounts", "ayrlinkUrl", "created", "displayNames",
+                           "email", "monthlyApiCalls", "monthlyApiCallsQuota", "refId", "title",
+                           "lastUpdated", "nextUpdate"};
+    const char *pos = out.data;
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        char key[64];
+        snprintf(key, sizeof(key), "\"%s\":", order[i]);
+        const char *f = strstr(pos, key);
+        if (f)
+            pos = f;
+        else
+            ck_assert_ptr_null(strstr(out.data, key));
+    }
+    buf_free(&active);
+    buf_free(&names);
+    buf_free(&out);
+    return j;
+}
+
+START_TEST(profile_body_shape)
+{
     struct profile p = {.title = "Primary Profile", .is_primary = true,
                         .created_ms = 1667351022814LL, .details_updated_ms = 1704383477775LL,
                         .bio_handle = "shop"};
@@ -23,18 +62,8 @@ START_TEST(profile_body_shape)
         {.platform = "telegram", .network_id = "-10017122", .display_name = "Ayrshare",
          .linked_ms = 1668711316320LL},
     };
-    struct render_user u = {.cfg = &cfg, .acct = &acct, .profile = &p, .linked = la,
-                            .nlinked = 3, .month_calls = 49, .quota = 500,
-                            .now_ms = 1668711149830LL + 86400000LL};
-    struct buf b;
-    buf_init(&b, 1 << 16);
-    struct jw w;
-    jw_init(&w, &b);
-    render_user(&w, &u);
-    ck_assert(!jw_failed(&w));
-    json_error_t err;
-    json_t *j = json_loads(b.data, 0, &err);
-    ck_assert_ptr_nonnull(j);
+    int64_t now = 1668711149830LL + 86400000LL, until;
+    json_t *j = render(la, 3, false, now, &p, 500, &until);
     ck_assert_str_eq(json_string_value(json_object_get(j, "ayrlinkUrl")),
                      "https://social.example.com/bio/shop");
     json_t *created = json_object_get(j, "created");
@@ -45,54 +74,40 @@ START_TEST(profile_body_shape)
                      "2024-01-04T15:51:47.775Z");
     json_t *dn = json_object_get(j, "displayNames");
     ck_assert_uint_eq(json_array_size(dn), 3);
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "activeSocialAccounts")), 3);
     /* instagram's type only with instagramQuota */
     ck_assert_ptr_null(json_object_get(json_array_get(dn, 0), "type"));
     json_t *li = json_array_get(dn, 1);
     ck_assert_int_eq(json_integer_value(json_object_get(li, "refreshDaysRemaining")), 364);
     ck_assert_str_eq(json_string_value(json_object_get(li, "refreshRequired")),
                      "2023-11-17T18:52:29.830Z");
+    /* exactly one day after linking: the count drops to 363 one day later + 1 ms */
+    ck_assert_int_eq(until, now + 1);
     ck_assert(json_is_integer(json_object_get(json_array_get(dn, 2), "id")));
     ck_assert_int_eq(json_integer_value(json_object_get(j, "monthlyApiCalls")), 49);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "monthlyApiCallsQuota")), 500);
     ck_assert_str_eq(json_string_value(json_object_get(j, "email")), "me@example.com");
-    /* key order of the seed */
-    const char *order[] = {"activeSocialAccounts", "ayrlinkUrl", "created", "displayNames",
-                           "email", "monthlyApiCalls", "monthlyApiCallsQuota", "refId", "title",
-                           "lastUpdated", "nextUpdate"};
-    const char *pos = b.data;
-    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        char key[64];
-        snprintf(key, sizeof(key), "\"%s\":", order[i]);
-        const char *f = strstr(pos, key);
-        ck_assert_msg(f != NULL, "%s out of order", order[i]);
-        pos = f;
-    }
     json_decref(j);
-    buf_free(&b);
+    j = render(la, 3, true, now, &p, 500, &until);
+    dn = json_object_get(j, "displayNames");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(dn, 0), "type")),
+                     "business");
+    json_decref(j);
 }
 END_TEST
 
 START_TEST(user_profile_no_links)
 {
-    struct config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.public_url = "http://x";
-    cfg.details_ttl_s = 30;
-    struct account acct = {.email = "me@example.com"};
     struct profile p = {.title = "Shop", .created_ms = 1000};
-    struct render_user u = {.cfg = &cfg, .acct = &acct, .profile = &p, .quota = -1};
-    struct buf b;
-    buf_init(&b, 1 << 16);
-    struct jw w;
-    jw_init(&w, &b);
-    render_user(&w, &u);
-    json_t *j = json_loads(b.data, 0, NULL);
+    int64_t until;
+    json_t *j = render(NULL, 0, false, 5000, &p, -1, &until);
     ck_assert_ptr_null(json_object_get(j, "activeSocialAccounts"));
     ck_assert_ptr_null(json_object_get(j, "monthlyApiCallsQuota"));
     ck_assert_ptr_null(json_object_get(j, "ayrlinkUrl"));
     ck_assert(json_is_null(json_object_get(j, "email")));
     ck_assert_uint_eq(json_array_size(json_object_get(j, "displayNames")), 0);
+    ck_assert_int_eq(until, INT64_MAX);
     json_decref(j);
-    buf_free(&b);
 }
 END_TEST
 

@@ -8,11 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
-START_TEST(counts_flush_into_store)
+static char dir[64];
+
+static struct store *fresh(int64_t *pid)
 {
-    char dir[] = "/tmp/sociald-usage-XXXXXX";
+    snprintf(dir, sizeof(dir), "/tmp/sociald-usage-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    char path[64], err[256];
+    char path[96], err[256];
     snprintf(path, sizeof(path), "%s/u.db", dir);
     struct store *st = store_open(path, err, sizeof(err));
     int applied;
@@ -24,33 +26,69 @@ START_TEST(counts_flush_into_store)
                          "1111111111111111111111111111111111111111", 1, &aid);
     struct arena *a = arena_new();
     struct account acct;
-    struct profile p;
-    store_auth(st, a, kh, "2026-11", &acct, &p);
-
-    struct usage *u = usage_new(st, 60000);
-    uint64_t g0 = usage_gen(u);
-    ck_assert(usage_stable(u, g0));
-    usage_add(u, p.id, "2026-11", 2);
-    usage_add(u, p.id, "2026-11", 3);
-    usage_add(u, p.id, "2026-10", 1);
-    ck_assert_int_eq(usage_unflushed(u, p.id, "2026-11"), 5);
-    ck_assert_int_eq(usage_unflushed(u, p.id + 1, "2026-11"), 0);
-    usage_flush(u);
-    ck_assert(!usage_stable(u, g0));
-    ck_assert_int_eq(usage_unflushed(u, p.id, "2026-11"), 0);
-    store_auth(st, a, kh, "2026-11", &acct, &p);
-    ck_assert_int_eq(p.month_calls, 5);
-    store_auth(st, a, kh, "2026-10", &acct, &p);
-    ck_assert_int_eq(p.month_calls, 1);
-    usage_add(u, p.id, "2026-11", 4);
-    usage_free(u); /* final flush */
-    store_auth(st, a, kh, "2026-11", &acct, &p);
-    ck_assert_int_eq(p.month_calls, 9);
+    store_auth(st, a, kh, &acct);
+    *pid = acct.primary_profile_id;
     arena_free(a);
+    return st;
+}
+
+static void cleanup(struct store *st)
+{
     store_close(st);
     char cmd[96];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(counts_flush_into_store)
+{
+    int64_t pid, calls, stored;
+    struct store *st = fresh(&pid);
+    struct usage *u = usage_new(st, 60000);
+    for (int i = 1; i <= 5; i++) {
+        ck_assert_int_eq(usage_count(u, pid, "2026-11", -1, true, &calls), USAGE_COUNTED);
+        ck_assert_int_eq(calls, i);
+    }
+    ck_assert_int_eq(usage_count(u, pid, "2026-10", -1, true, &calls), USAGE_COUNTED);
+    ck_assert_int_eq(calls, 1);
+    store_usage_get(st, pid, "2026-11", &stored);
+    ck_assert_int_eq(stored, 0); /* not flushed yet */
+    usage_flush(u);
+    store_usage_get(st, pid, "2026-11", &stored);
+    ck_assert_int_eq(stored, 5);
+    /* After the flush the total is the same: nothing counted twice. */
+    ck_assert_int_eq(usage_count(u, pid, "2026-11", -1, false, &calls), USAGE_COUNTED);
+    ck_assert_int_eq(calls, 5);
+    ck_assert_int_eq(usage_count(u, pid, "2026-11", -1, true, &calls), USAGE_COUNTED);
+    usage_free(u); /* final flush */
+    store_usage_get(st, pid, "2026-11", &stored);
+    ck_assert_int_eq(stored, 6);
+    cleanup(st);
+}
+END_TEST
+
+START_TEST(quota_is_exact_and_sees_other_writers)
+{
+    int64_t pid, calls;
+    struct store *st = fresh(&pid);
+    /* Another process already stored 3 calls. */
+    struct usage_delta d = {pid, "2026-11", 3, 0};
+    store_usage_add(st, &d, 1);
+    struct usage *u = usage_new(st, 60000);
+    ck_assert_int_eq(usage_count(u, pid, "2026-11", 5, true, &calls), USAGE_COUNTED);
+    ck_assert_int_eq(calls, 4);
+    ck_assert_int_eq(usage_count(u, pid, "2026-11", 5, true, &calls), USAGE_COUNTED);
+    ck_assert_int_eq(calls, 5);
+    ck_assert_int_eq(usage_count(u, pid, "2026-11", 5, true, &calls), USAGE_OVER_QUOTA);
+    ck_assert_int_eq(calls, 5);
+    /* A flush learns the other writers' new calls from the store. */
+    struct usage_delta d2 = {pid, "2026-12", 0, 0};
+    (void)d2;
+    usage_flush(u);
+    ck_assert_int_eq(usage_count(u, pid, "2026-11", -1, false, &calls), USAGE_COUNTED);
+    ck_assert_int_eq(calls, 5);
+    usage_free(u);
+    cleanup(st);
 }
 END_TEST
 
@@ -60,6 +98,7 @@ Suite *usage_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, counts_flush_into_store);
+    tcase_add_test(tc, quota_is_exact_and_sees_other_writers);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -66,12 +66,15 @@ START_TEST(account_auth_and_profiles)
     struct arena *a = arena_new();
     struct account acct;
     struct profile prim, prof;
-    ck_assert_int_eq(store_auth(st, a, kh, "2026-11", &acct, &prim), STORE_OK);
+    uint64_t s0 = store_stamp(st, STORE_KIND_ACCOUNT, aid);
+    ck_assert_int_eq(store_auth(st, a, kh, &acct), STORE_OK);
     ck_assert_str_eq(acct.email, "a@example.com");
     ck_assert_str_eq(acct.plan, "business");
+    ck_assert_str_eq(acct.ref_id, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    ck_assert_int_eq(store_profile_get(st, a, acct.primary_profile_id, &prim), STORE_OK);
     ck_assert(prim.is_primary);
     ck_assert_str_eq(prim.title, "Primary Profile");
-    ck_assert_int_eq(store_auth(st, a, other, "2026-11", &acct, &prim), STORE_NOTFOUND);
+    ck_assert_int_eq(store_auth(st, a, other, &acct), STORE_NOTFOUND);
 
     int64_t pid;
     ck_assert_int_eq(store_profile_create(st, aid, "Shop", ph,
@@ -84,23 +87,27 @@ START_TEST(account_auth_and_profiles)
                      STORE_CONFLICT);
     ck_assert(store_profile_key_exists(st, ph));
     ck_assert(!store_profile_key_exists(st, other));
-    ck_assert_int_eq(store_profile_by_key(st, a, aid, ph, "2026-11", &prof), STORE_OK);
+    ck_assert_int_eq(store_profile_by_key(st, a, aid, ph, &prof), STORE_OK);
     ck_assert_str_eq(prof.title, "Shop");
     ck_assert(!prof.is_primary);
-    ck_assert_int_eq(store_profile_by_key(st, a, aid + 1, ph, "2026-11", &prof), STORE_NOTFOUND);
+    ck_assert_int_eq(store_profile_by_key(st, a, aid + 1, ph, &prof), STORE_NOTFOUND);
 
-    struct usage_delta d[2] = {{pid, "2026-11", 3}, {pid, "2026-11", 4}};
+    struct usage_delta d[2] = {{pid, "2026-11", 3, 0}, {pid, "2026-11", 4, 0}};
     ck_assert_int_eq(store_usage_add(st, d, 2), STORE_OK);
-    ck_assert_int_eq(store_profile_by_key(st, a, aid, ph, "2026-11", &prof), STORE_OK);
-    ck_assert_int_eq(prof.month_calls, 7);
-    ck_assert_int_eq(store_profile_by_key(st, a, aid, ph, "2026-12", &prof), STORE_OK);
-    ck_assert_int_eq(prof.month_calls, 0);
+    ck_assert_int_eq(d[0].total, 3);
+    ck_assert_int_eq(d[1].total, 7);
+    int64_t calls;
+    ck_assert_int_eq(store_usage_get(st, pid, "2026-11", &calls), STORE_OK);
+    ck_assert_int_eq(calls, 7);
+    ck_assert_int_eq(store_usage_get(st, pid, "2026-12", &calls), STORE_OK);
+    ck_assert_int_eq(calls, 0);
 
     unsigned char nk[STORE_HASH_LEN];
     hash("rotated", nk);
     ck_assert_int_eq(store_account_set_key(st, aid, nk), STORE_OK);
-    ck_assert_int_eq(store_auth(st, a, kh, "2026-11", &acct, &prim), STORE_NOTFOUND);
-    ck_assert_int_eq(store_auth(st, a, nk, "2026-11", &acct, &prim), STORE_OK);
+    ck_assert_uint_ne(store_stamp(st, STORE_KIND_ACCOUNT, aid), s0);
+    ck_assert_int_eq(store_auth(st, a, kh, &acct), STORE_NOTFOUND);
+    ck_assert_int_eq(store_auth(st, a, nk, &acct), STORE_OK);
     ck_assert_int_eq(store_account_set_plan(st, aid, "free"), STORE_OK);
     ck_assert_int_eq(store_account_set_plan(st, aid + 5, "free"), STORE_NOTFOUND);
     arena_free(a);
@@ -119,8 +126,10 @@ START_TEST(linked_accounts_sorted_and_bump_version)
     struct arena *a = arena_new();
     struct account acct;
     struct profile p;
-    store_auth(st, a, kh, "2026-11", &acct, &p);
+    store_auth(st, a, kh, &acct);
+    store_profile_get(st, a, acct.primary_profile_id, &p);
     int64_t v0 = p.version;
+    uint64_t s0 = store_stamp(st, STORE_KIND_PROFILE, p.id);
     const char *plats[] = {"youtube", "facebook", "linkedin"};
     for (int i = 0; i < 3; i++) {
         struct linked_account la = {.profile_id = p.id, .platform = plats[i],
@@ -139,8 +148,9 @@ START_TEST(linked_accounts_sorted_and_bump_version)
     ck_assert_str_eq(list[1].platform, "linkedin");
     ck_assert_str_eq(list[2].platform, "youtube");
     ck_assert_ptr_null(list[1].username);
-    store_auth(st, a, kh, "2026-11", &acct, &p);
+    store_profile_get(st, a, acct.primary_profile_id, &p);
     ck_assert_int_ge(p.version, v0 + 4);
+    ck_assert_uint_ge(store_stamp(st, STORE_KIND_PROFILE, p.id), s0 + 4);
     arena_free(a);
     cleanup(st);
 }
@@ -151,6 +161,9 @@ START_TEST(transactions_roll_back)
     struct store *st = fresh();
     unsigned char kh[STORE_HASH_LEN];
     hash("tx", kh);
+    uint64_t before[8];
+    for (int i = 0; i < 8; i++)
+        before[i] = store_stamp(st, STORE_KIND_ACCOUNT, i);
     ck_assert_int_eq(store_begin(st), STORE_OK);
     ck_assert_int_eq(store_account_create(st, "tx@example.com", "free", kh,
                                           "ffffffffffffffffffffffffffffffffffffffff", 1, NULL),
@@ -159,6 +172,9 @@ START_TEST(transactions_roll_back)
     struct arena *a = arena_new();
     struct account acct;
     ck_assert_int_eq(store_account_find(st, a, "tx@example.com", &acct), STORE_NOTFOUND);
+    /* A rolled-back change bumps no stamp. */
+    for (int i = 0; i < 8; i++)
+        ck_assert_uint_eq(store_stamp(st, STORE_KIND_ACCOUNT, i), before[i]);
     arena_free(a);
     cleanup(st);
 }

@@ -1,0 +1,295 @@
+/*
+ * directory: stamp-validated cache of accounts and profiles (see
+ * directory.h).
+ *
+ * Loading order matters. For an entity whose id is known, the stamp is read
+ * before the store: a change committed after the read bumps the stamp and
+ * the entry is never trusted again. An API key's account id is only known
+ * after a first read, so a miss reads twice: once to learn the id, then
+ * (after reading the stamp) once for the data that gets cached.
+ */
+#include "api/directory.h"
+#include "crypto/crypto.h"
+#include "util/cache.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FRAG_MAX ((size_t)1 << 20)
+
+struct directory {
+    struct store *st;
+    struct cache *keys;     /* key hash -> struct key_entry */
+    struct cache *profiles; /* profile id -> struct prof_entry */
+    struct cache *frags;    /* profile id -> struct frag_entry */
+};
+
+struct key_entry {
+    unsigned char hash[STORE_HASH_LEN];
+    enum store_kind kind;
+    int64_t id;         /* the account's, or the profile's */
+    int64_t account_id; /* the owning account */
+    uint64_t stamp;     /* accounts: the stamp the data below was loaded under */
+    struct account acct;
+    char strs[];        /* email, ref_id */
+};
+
+struct prof_entry {
+    uint64_t stamp;
+    struct profile p;
+    char strs[]; /* title, deleted_by, bio_handle */
+};
+
+struct frag_entry {
+    int64_t version;
+    int64_t until_ms;
+    size_t count;
+    size_t active_len;
+    size_t names_len;
+    char data[]; /* active, then names */
+};
+
+static uint64_t hash_key(const unsigned char h[STORE_HASH_LEN])
+{
+    uint64_t k;
+    memcpy(&k, h, sizeof(k));
+    return k;
+}
+
+struct directory *dir_new(struct store *st, size_t budget)
+{
+    struct directory *d = mem_calloc(1, sizeof(*d));
+    d->st = st;
+    /* Rendered fragments are most of the bytes. */
+    d->keys = cache_new(budget / 8);
+    d->profiles = cache_new(budget / 8);
+    d->frags = cache_new(budget / 4 * 3);
+    return d;
+}
+
+void dir_free(struct directory *d)
+{
+    if (!d)
+        return;
+    cache_free(d->keys);
+    cache_free(d->profiles);
+    cache_free(d->frags);
+    free(d);
+}
+
+/* Copies the optional strings into one block after a struct; returns the
+ * block and sets the pointers to inside it. */
+static void *pack(size_t head, const char **fields[], size_t n, size_t *total)
+{
+    size_t len = head;
+    for (size_t i = 0; i < n; i++)
+        len += *fields[i] ? strlen(*fields[i]) + 1 : 0;
+    char *block = mem_malloc(len);
+    char *p = block + head;
+    for (size_t i = 0; i < n; i++) {
+        if (!*fields[i])
+            continue;
+        size_t l = strlen(*fields[i]) + 1;
+        memcpy(p, *fields[i], l);
+        *fields[i] = p;
+        p += l;
+    }
+    *total = len;
+    return block;
+}
+
+/* ---- accounts ---- */
+
+struct acct_lookup {
+    const unsigned char *hash;
+    struct store *st;
+    struct arena *a;
+    struct account *out;
+};
+
+static bool copy_account(void *entry, void *arg)
+{
+    struct key_entry *e = entry;
+    struct acct_lookup *l = arg;
+    if (e->kind != STORE_KIND_ACCOUNT || !crypto_ct_eq(e->hash, l->hash, STORE_HASH_LEN) ||
+        store_stamp(l->st, STORE_KIND_ACCOUNT, e->id) != e->stamp)
+        return false;
+    *l->out = e->acct;
+    l->out->email = arena_strdup(l->a, e->acct.email);
+    l->out->ref_id = arena_strdup(l->a, e->acct.ref_id);
+    return true;
+}
+
+enum store_rc dir_account(struct directory *d, struct arena *a,
+                          const unsigned char h[STORE_HASH_LEN], struct account *out)
+{
+    struct acct_lookup l = {h, d->st, a, out};
+    if (cache_with(d->keys, hash_key(h), copy_account, &l))
+        return STORE_OK;
+    enum store_rc rc = store_auth(d->st, a, h, out);
+    if (rc != STORE_OK)
+        return rc;
+    uint64_t stamp = store_stamp(d->st, STORE_KIND_ACCOUNT, out->id);
+    rc = store_auth(d->st, a, h, out);
+    if (rc != STORE_OK)
+        return rc;
+    struct key_entry tmp = {.kind = STORE_KIND_ACCOUNT, .id = out->id, .account_id = out->id,
+                            .stamp = stamp, .acct = *out};
+    memcpy(tmp.hash, h, STORE_HASH_LEN);
+    const char **fields[] = {&tmp.acct.email, &tmp.acct.ref_id};
+    size_t bytes;
+    struct key_entry *e = pack(sizeof(tmp), fields, 2, &bytes);
+    memcpy(e, &tmp, sizeof(tmp)); /* tmp's fields now point into e's block */
+    cache_put(d->keys, hash_key(h), e, bytes);
+    return STORE_OK;
+}
+
+/* ---- profiles ---- */
+
+struct prof_lookup {
+    struct store *st;
+    struct arena *a;
+    struct profile *out;
+};
+
+static bool copy_profile(void *entry, void *arg)
+{
+    struct prof_entry *e = entry;
+    struct prof_lookup *l = arg;
+    if (store_stamp(l->st, STORE_KIND_PROFILE, e->p.id) != e->stamp)
+        return false;
+    *l->out = e->p;
+    l->out->title = arena_strdup(l->a, e->p.title);
+    l->out->deleted_by = arena_strdup(l->a, e->p.deleted_by);
+    l->out->bio_handle = arena_strdup(l->a, e->p.bio_handle);
+    return true;
+}
+
+enum store_rc dir_profile(struct directory *d, struct arena *a, int64_t id, struct profile *out)
+{
+    struct prof_lookup l = {d->st, a, out};
+    if (cache_with(d->profiles, (uint64_t)id, copy_profile, &l))
+        return STORE_OK;
+    uint64_t stamp = store_stamp(d->st, STORE_KIND_PROFILE, id);
+    enum store_rc rc = store_profile_get(d->st, a, id, out);
+    if (rc != STORE_OK)
+        return rc;
+    struct prof_entry tmp = {.stamp = stamp, .p = *out};
+    const char **fields[] = {&tmp.p.title, &tmp.p.deleted_by, &tmp.p.bio_handle};
+    size_t bytes;
+    struct prof_entry *e = pack(sizeof(tmp), fields, 3, &bytes);
+    memcpy(e, &tmp, sizeof(tmp));
+    cache_put(d->profiles, (uint64_t)id, e, bytes);
+    return STORE_OK;
+}
+
+struct pkey_lookup {
+    const unsigned char *hash;
+    int64_t account_id;
+    int64_t id;
+};
+
+static bool find_profile_key(void *entry, void *arg)
+{
+    struct key_entry *e = entry;
+    struct pkey_lookup *l = arg;
+    if (e->kind != STORE_KIND_PROFILE || !crypto_ct_eq(e->hash, l->hash, STORE_HASH_LEN))
+        return false;
+    /* A profile key never moves to another profile or account: no stamp. */
+    l->id = e->account_id == l->account_id ? e->id : 0;
+    return true;
+}
+
+enum store_rc dir_profile_by_key(struct directory *d, struct arena *a, int64_t account_id,
+                                 const unsigned char h[STORE_HASH_LEN], struct profile *out)
+{
+    struct pkey_lookup l = {h, account_id, 0};
+    if (cache_with(d->keys, hash_key(h), find_profile_key, &l))
+        return l.id ? dir_profile(d, a, l.id, out) : STORE_NOTFOUND;
+    enum store_rc rc = store_profile_by_key(d->st, a, account_id, h, out);
+    if (rc != STORE_OK)
+        return rc;
+    struct key_entry *e = mem_calloc(1, sizeof(*e));
+    memcpy(e->hash, h, STORE_HASH_LEN);
+    e->kind = STORE_KIND_PROFILE;
+    e->id = out->id;
+    e->account_id = out->account_id;
+    cache_put(d->keys, hash_key(h), e, sizeof(*e));
+    /* Cache the profile itself under a stamp read before loading it. */
+    return dir_profile(d, a, out->id, out);
+}
+
+/* ---- rendered linked accounts ---- */
+
+struct frag_lookup {
+    int64_t version;
+    int64_t now_ms;
+    struct arena *a;
+    struct linked_json *out;
+};
+
+static bool copy_frag(void *entry, void *arg)
+{
+    struct frag_entry *e = entry;
+    struct frag_lookup *l = arg;
+    if (e->version != l->version || l->now_ms >= e->until_ms)
+        return false;
+    char *p = arena_alloc(l->a, e->active_len + e->names_len + 2);
+    memcpy(p, e->data, e->active_len + e->names_len);
+    l->out->active = p;
+    l->out->active_len = e->active_len;
+    l->out->names = p + e->active_len;
+    l->out->names_len = e->names_len;
+    l->out->count = e->count;
+    l->out->until_ms = e->until_ms;
+    return true;
+}
+
+enum store_rc dir_linked(struct directory *d, struct arena *a, const struct profile *p,
+                         int64_t now_ms, struct linked_json *out)
+{
+    struct frag_lookup l = {p->version, now_ms, a, out};
+    if (cache_with(d->frags, (uint64_t)p->id, copy_frag, &l))
+        return STORE_OK;
+    struct linked_account *la = NULL;
+    size_t n = 0;
+    enum store_rc rc = store_linked_list(d->st, a, p->id, &la, &n);
+    if (rc != STORE_OK)
+        return rc;
+    struct buf active, names;
+    buf_init(&active, FRAG_MAX);
+    buf_init(&names, FRAG_MAX);
+    int64_t until = 0;
+    if (!render_linked(la, n, false, now_ms, &active, &names, &until)) {
+        buf_free(&active);
+        buf_free(&names);
+        return STORE_ERROR;
+    }
+    size_t bytes = sizeof(struct frag_entry) + active.len + names.len;
+    struct frag_entry *e = mem_malloc(bytes);
+    e->version = p->version;
+    e->until_ms = until;
+    e->count = n;
+    e->active_len = active.len;
+    e->names_len = names.len;
+    memcpy(e->data, active.data ? active.data : "", active.len);
+    memcpy(e->data + active.len, names.data, names.len);
+    buf_free(&active);
+    buf_free(&names);
+    l.out = out;
+    copy_frag(e, &l); /* fills out from the entry before the cache owns it */
+    cache_put(d->frags, (uint64_t)p->id, e, bytes);
+    return STORE_OK;
+}
+
+void dir_stats(struct directory *d, size_t *entries, size_t *bytes)
+{
+    size_t e1, b1, e2, b2, e3, b3;
+    cache_stats(d->keys, &e1, &b1);
+    cache_stats(d->profiles, &e2, &b2);
+    cache_stats(d->frags, &e3, &b3);
+    *entries = e1 + e2 + e3;
+    *bytes = b1 + b2 + b3;
+}
