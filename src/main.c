@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/serve.h"
+#include "util/arena.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -98,5 +99,6 @@ int main(int argc, char **argv)
     }
     log_shutdown();
     config_free(&cfg);
+    arena_release_spares();
     return rc;
 }

@@ -26,6 +26,7 @@
 #define OUT_MAX        ((size_t)256 << 20) /* the largest answer body we build in memory */
 #define QUERY_MAX_ARGS 256
 #define GZIP_MIN       1024 /* SPEC §1: bodies over 1 KiB are compressed */
+#define DISCARD_FACTOR 16   /* read and drop over-limit bodies up to 16x the limit */
 
 struct http_server {
     struct MHD_Daemon *d;
@@ -45,6 +46,8 @@ struct http_conn {
     enum status early;  /* an error decided before dispatch; ST_OK when none */
     unsigned allow;     /* methods for a 405's Allow header */
     bool discarding;    /* body over the limit: drop the rest */
+    bool answer_now;    /* answer before reading the body (see begin) */
+    size_t discarded;   /* bytes dropped so far */
     const char *uri;    /* raw request target */
     size_t body_max;
     int64_t deadline_ms; /* monotonic; a request still arriving after it is cut */
@@ -300,8 +303,18 @@ static void begin(struct http_server *s, struct req *r, const char *method)
     }
     const char *cl = MHD_lookup_connection_value(hc->c, MHD_HEADER_KIND, "Content-Length");
     int64_t declared;
-    if (cl && str_to_i64(cl, 0, INT64_MAX, &declared) && (uint64_t)declared > hc->body_max)
+    if (cl && str_to_i64(cl, 0, INT64_MAX, &declared) && (uint64_t)declared > hc->body_max) {
         hc->early = ST_BODY_TOO_LARGE;
+        /* A client that waits for 100-continue, or announces a huge body,
+         * gets the answer now (MHD then closes). Otherwise the body is read
+         * and dropped so the client, still writing, can read the answer
+         * instead of a reset. */
+        const char *expect = MHD_lookup_connection_value(hc->c, MHD_HEADER_KIND, "Expect");
+        hc->answer_now = (expect && !strcasecmp(expect, "100-continue")) ||
+                         (uint64_t)declared > (uint64_t)hc->body_max * DISCARD_FACTOR;
+        hc->discarding = true;
+        buf_free(&r->body_raw);
+    }
 }
 
 /* ---- answering -------------------------------------------------------------------- */
@@ -465,7 +478,8 @@ static enum status parse_body(struct req *r)
         return ST_OK;
     /* A body of only white space counts as empty (some clients send "\n"). */
     size_t i = 0;
-    while (i < r->body_raw.len && strchr(" \t\r\n", r->body_raw.data[i]))
+    for (char c; i < r->body_raw.len && ((c = r->body_raw.data[i]) == ' ' || c == '\t' ||
+                                          c == '\r' || c == '\n');)
         i++;
     if (i == r->body_raw.len)
         return ST_OK;
@@ -520,9 +534,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     case CS_NEW:
         begin(s, r, method);
         hc->state = CS_BODY;
-        /* Too large by its own declaration: answer now; MHD closes the
-         * connection instead of reading a body nobody wants. */
-        if (hc->early == ST_BODY_TOO_LARGE || hc->early == ST_HEADERS_TOO_LARGE)
+        if (hc->early == ST_HEADERS_TOO_LARGE || hc->answer_now)
             return answer(r, hc->early);
         return MHD_YES;
 
@@ -535,6 +547,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
                 hc->discarding = true;
                 hc->early = ST_BODY_TOO_LARGE;
                 buf_free(&r->body_raw);
+            }
+            if (hc->discarding || hc->early != ST_OK) {
+                hc->discarded += *upload_data_size;
+                if (hc->discarded > hc->body_max * DISCARD_FACTOR)
+                    return MHD_NO; /* not worth reading any further: cut */
             }
             *upload_data_size = 0;
             return MHD_YES;

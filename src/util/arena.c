@@ -7,6 +7,7 @@
 #include "util/arena.h"
 #include "util/mem.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,10 +46,33 @@ static struct chunk *chunk_new(size_t size)
 }
 
 /* Each thread keeps a few freed arenas (with their first chunk) for reuse:
- * a request then costs no malloc/free pair for its arena. */
+ * a request then costs no malloc/free pair for its arena. A thread-exit
+ * destructor frees them. */
 #define SPARE_ARENAS 4
 static _Thread_local struct arena *spare[SPARE_ARENAS];
 static _Thread_local int nspare;
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void free_spares(void *unused)
+{
+    (void)unused;
+    while (nspare > 0) {
+        struct arena *a = spare[--nspare];
+        free(a->head);
+        free(a);
+    }
+}
+
+void arena_release_spares(void)
+{
+    free_spares(NULL);
+}
+
+static void spare_key_init(void)
+{
+    pthread_key_create(&spare_key, free_spares);
+}
 
 struct arena *arena_new(void)
 {
@@ -79,6 +103,11 @@ void arena_free(struct arena *a)
     c->used = 0;
     a->head = c;
     if (c->size == FIRST_CHUNK && nspare < SPARE_ARENAS) {
+        if (nspare == 0) {
+            /* (Re)arm the destructor: it runs only for non-NULL values. */
+            pthread_once(&spare_once, spare_key_init);
+            pthread_setspecific(spare_key, (void *)1);
+        }
         spare[nspare++] = a;
         return;
     }

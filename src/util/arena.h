@@ -25,6 +25,9 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* Returns a formatted string owned by the arena. */
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Frees the calling thread's cached spare arenas (threads that exit do it
+ * themselves; the main thread calls this before exiting). */
+void arena_release_spares(void);
 /* Registers fn(arg) to run when the arena is freed. */
 void arena_on_free(struct arena *a, void (*fn)(void *), void *arg);
 

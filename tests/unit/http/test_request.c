@@ -8,7 +8,8 @@ static struct req *mkreq(struct arena *a, const struct kv *q, size_t n)
     struct req *r = arena_alloc(a, sizeof(*r));
     r->arena = a;
     r->query = arena_alloc(a, n * sizeof(struct kv));
-    memcpy(r->query, q, n * sizeof(struct kv));
+    if (n)
+        memcpy(r->query, q, n * sizeof(struct kv));
     r->nquery = n;
     return r;
 }

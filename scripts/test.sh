@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite — the command the README gives and .ci/run calls.
+#   1. set up packages, build
+#   2. unit tests (Check)
+#   3. integration tests: the real binary over HTTP (node --test)
+#   4. the same two again under AddressSanitizer + UndefinedBehaviorSanitizer
+# Set SOCIALD_SKIP_ASAN=1 to skip step 4 while iterating locally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+run_suite() {
+  local dir=$1
+  echo "== unit tests ($dir)" >&2
+  meson test -C "$dir" --verbose unit
+  echo "== integration tests ($dir)" >&2
+  SOCIALD_BIN="$PWD/$dir/sociald" node --test --test-reporter=spec tests/integration/
+}
+
+bash scripts/build.sh release
+run_suite build
+
+if [[ "${SOCIALD_SKIP_ASAN:-0}" != 1 ]]; then
+  bash scripts/build.sh asan
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run_suite build-asan
+fi
+echo "== all tests passed" >&2

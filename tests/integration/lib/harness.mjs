@@ -1,0 +1,209 @@
+// Integration harness: runs the real sociald binary on a random port with a
+// temporary data directory and drives it over HTTP. No npm dependencies:
+// node:test, fetch, net and child_process only.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import net from 'node:net';
+import http from 'node:http';
+import zlib from 'node:zlib';
+import assert from 'node:assert/strict';
+
+export const BIN = process.env.SOCIALD_BIN
+  ? resolve(process.env.SOCIALD_BIN)
+  : resolve(new URL('../../../build/sociald', import.meta.url).pathname);
+
+// Every secret the suite sees, so a test can check none was logged.
+export const secrets = new Set();
+
+export function tempDir(prefix = 'sociald-it-') {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+// Runs a sociald command; returns {status, stdout, stderr, json}.
+export function cli(args, { data, env = {}, input } = {}) {
+  const full = data ? [...args, '--data', data] : args;
+  const r = spawnSync(BIN, full, {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    input,
+    timeout: 120000,
+  });
+  let json = null;
+  try { json = JSON.parse(r.stdout); } catch { /* not JSON */ }
+  if (json && json.apiKey) secrets.add(json.apiKey);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+export class Server {
+  constructor({ data, args = [], env = {} } = {}) {
+    this.data = data || tempDir();
+    this.ownsData = !data;
+    this.args = args;
+    this.env = env;
+    this.logs = [];
+  }
+
+  async start() {
+    this.proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', this.data, ...this.args], {
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.exited = new Promise((res) => this.proc.on('exit', (code, signal) => res({ code, signal })));
+    let buf = '';
+    this.port = await new Promise((res, rej) => {
+      const timer = setTimeout(() => rej(new Error('server did not start: ' + this.logs.join('\n'))), 20000);
+      this.proc.stderr.on('data', (chunk) => {
+        buf += chunk;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          this.logs.push(line);
+          try {
+            const j = JSON.parse(line);
+            if (j.msg === 'listening') { clearTimeout(timer); res(j.port); }
+          } catch { /* sanitizer output is not JSON */ }
+        }
+      });
+      this.proc.on('exit', (code) => { clearTimeout(timer); rej(new Error(`server exited ${code}: ` + this.logs.join('\n'))); });
+    });
+    this.url = `http://127.0.0.1:${this.port}`;
+    return this;
+  }
+
+  // Stops with SIGTERM and returns the exit status; fails on sanitizer reports.
+  async stop() {
+    if (!this.proc) return null;
+    this.proc.kill('SIGTERM');
+    const r = await this.exited;
+    await new Promise((res) => setImmediate(res)); // let the last stderr chunks arrive
+    this.proc = null;
+    const first = this.logs.findIndex((l) => /ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:/.test(l));
+    if (first >= 0) {
+      throw new Error('sanitizer report:\n' + this.logs.slice(first).filter((l) => !l.startsWith('{')).join('\n'));
+    }
+    if (this.ownsData) rmSync(this.data, { recursive: true, force: true });
+    return r;
+  }
+
+  cli(args, opts = {}) {
+    return cli(args, { data: this.data, ...opts });
+  }
+
+  // Creates an account; returns {apiKey, refId}.
+  account(plan = 'business', email) {
+    const e = email || `u${Math.random().toString(36).slice(2)}@example.com`;
+    const r = this.cli(['account', 'create', '--email', e, '--plan', plan]);
+    if (r.status !== 0) throw new Error('account create failed: ' + r.stderr);
+    return r.json;
+  }
+
+  // api(path, {method, key, profileKey, body, headers, query}) -> {status, headers, text, json}
+  // Uses node:http, which (unlike fetch) sends bodies on GET and DELETE as the SDKs do.
+  api(path, opts = {}) {
+    return request(this.port, path, opts);
+  }
+}
+
+export function request(port, path, { method = 'GET', key, profileKey, body, headers = {}, query } = {}) {
+  const h = { ...headers };
+  if (key !== undefined) h.Authorization = `Bearer ${key}`;
+  if (profileKey !== undefined) h['Profile-Key'] = profileKey;
+  let payload;
+  if (body !== undefined) {
+    payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+    if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
+    h['Content-Length'] = Buffer.byteLength(payload);
+  }
+  if (query) path += (path.includes('?') ? '&' : '?') + new URLSearchParams(query).toString();
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method, headers: h, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        let buf = Buffer.concat(chunks);
+        if (res.headers['content-encoding'] === 'gzip') buf = zlib.gunzipSync(buf);
+        const text = buf.toString('utf8');
+        let json = null;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)])), text, json });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+// Sends raw bytes on a new connection and collects everything until the
+// server closes or timeoutMs passes. Returns {text, status, headers, body, closed}.
+export function rawRequest(port, bytes, { timeoutMs = 5000, keepOpen = false } = {}) {
+  return new Promise((res) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const chunks = [];
+    let done = false;
+    const finish = (closed) => {
+      if (done) return;
+      done = true;
+      sock.destroy();
+      const buf = Buffer.concat(chunks);
+      res({ ...parseResponse(buf), closed });
+    };
+    sock.on('connect', () => sock.write(bytes));
+    sock.on('data', (d) => {
+      chunks.push(d);
+      if (keepOpen) {
+        const p = parseResponse(Buffer.concat(chunks));
+        if (p.complete) finish(false);
+      }
+    });
+    sock.on('end', () => finish(true));
+    sock.on('error', () => finish(true));
+    setTimeout(() => finish(false), timeoutMs);
+  });
+}
+
+export function parseResponse(buf) {
+  const sep = buf.indexOf('\r\n\r\n');
+  if (sep < 0) return { text: buf.toString('latin1'), status: 0, headers: {}, body: '', complete: false };
+  const head = buf.subarray(0, sep).toString('latin1').split('\r\n');
+  const status = Number(head[0].split(' ')[1]);
+  const headers = {};
+  for (const line of head.slice(1)) {
+    const i = line.indexOf(':');
+    headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+  }
+  let body = buf.subarray(sep + 4);
+  const len = headers['content-length'] !== undefined ? Number(headers['content-length']) : null;
+  const complete = len !== null ? body.length >= len : false;
+  if (len !== null) body = body.subarray(0, len);
+  if (headers['content-encoding'] === 'gzip' && complete) body = zlib.gunzipSync(body);
+  let json = null;
+  try { json = JSON.parse(body.toString('utf8')); } catch { /* not JSON */ }
+  return { text: buf.toString('latin1'), status, headers, body: body.toString('utf8'), json, complete };
+}
+
+export function writeConfig(dir, obj) {
+  const p = join(dir, 'config.json');
+  writeFileSync(p, JSON.stringify(obj));
+  return p;
+}
+
+export function readLines(path) {
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean);
+}
+
+// Asserts the SPEC §1.1 error body.
+export function assertError(r, http, code, action) {
+  assert.equal(r.status, http, `HTTP status for ${r.text}`);
+  assert.equal(r.json?.status, 'error', r.text);
+  assert.equal(r.json.code, code, r.text);
+  if (action) assert.equal(r.json.action, action);
+  assert.equal(typeof r.json.message, 'string');
+  assert.ok(r.json.message.length > 10);
+  assert.match(r.headers.get ? r.headers.get('content-type') : r.headers['content-type'],
+    /^application\/json; charset=utf-8$/);
+}
