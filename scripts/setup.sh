@@ -10,9 +10,9 @@ PKGS=(
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev
   libssl-dev libjwt-dev zlib1g-dev check
   # run and test
-  sqlite3 curl ca-certificates nodejs npm
-  # sanitizers, fuzzing, benchmarks
-  clang libclang-rt-14-dev wrk nginx-light
+  sqlite3 curl ca-certificates nodejs npm bc
+  # formatting, sanitizers, fuzzing, benchmarks
+  clang-format clang libclang-rt-14-dev wrk nginx-light
 )
 
 missing=()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite — the command the README gives and .ci/run calls.
-#   1. set up packages, build
+#   1. set up packages, check formatting, build
 #   2. unit tests (Check)
 #   3. integration tests: the real binary over HTTP (node --test)
 #   4. the same two again under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -16,6 +16,9 @@ run_suite() {
   echo "== integration tests ($dir)" >&2
   SOCIALD_BIN="$PWD/$dir/sociald" node --test --test-reporter=spec tests/integration/
 }
+
+echo "== formatting (.clang-format)" >&2
+find src tests/unit tools -name '*.[ch]' -print0 | xargs -0 clang-format --dry-run --Werror
 
 bash scripts/build.sh release
 run_suite build

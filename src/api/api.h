@@ -16,11 +16,11 @@
 /* Who is calling and on which profile, set by the middleware. */
 struct principal {
     struct account acct;
-    struct profile profile;   /* the profile acted on: the Profile-Key's, else the primary */
-    bool via_profile_key;     /* a Profile-Key selected the profile */
-    const struct plan *plan;  /* NULL when the account's plan is not configured */
-    int64_t month_calls;      /* this month's calls of the profile, this one included */
-    char month[8];            /* the UTC month the call counts in, "YYYY-MM" */
+    struct profile profile;  /* the profile acted on: the Profile-Key's, else the primary */
+    bool via_profile_key;    /* a Profile-Key selected the profile */
+    const struct plan *plan; /* NULL when the account's plan is not configured */
+    int64_t month_calls;     /* this month's calls of the profile, this one included */
+    char month[8];           /* the UTC month the call counts in, "YYYY-MM" */
 };
 
 extern const struct route api_routes[];

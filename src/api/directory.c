@@ -33,7 +33,7 @@ struct key_entry {
     int64_t account_id; /* the owning account */
     uint64_t stamp;     /* accounts: the stamp the data below was loaded under */
     struct account acct;
-    char strs[];        /* email, ref_id */
+    char strs[]; /* email, ref_id */
 };
 
 struct prof_entry {
@@ -135,8 +135,11 @@ enum store_rc dir_account(struct directory *d, struct arena *a,
     rc = store_auth(d->st, a, h, out);
     if (rc != STORE_OK)
         return rc;
-    struct key_entry tmp = {.kind = STORE_KIND_ACCOUNT, .id = out->id, .account_id = out->id,
-                            .stamp = stamp, .acct = *out};
+    struct key_entry tmp = {.kind = STORE_KIND_ACCOUNT,
+                            .id = out->id,
+                            .account_id = out->id,
+                            .stamp = stamp,
+                            .acct = *out};
     memcpy(tmp.hash, h, STORE_HASH_LEN);
     const char **fields[] = {&tmp.acct.email, &tmp.acct.ref_id};
     size_t bytes;

@@ -83,7 +83,7 @@ static enum status load_principal(struct app *app, struct req *r, struct princip
     enum store_rc rc = dir_account(app->dir, r->arena, api_hash, &p->acct);
     if (rc == STORE_NOTFOUND)
         return store_profile_key_exists(app->store, api_hash) ? ST_PROFILE_KEY_AS_API_KEY
-                                                               : ST_API_KEY_INVALID;
+                                                              : ST_API_KEY_INVALID;
     if (rc != STORE_OK)
         return ST_INTERNAL;
     if (pkey) {

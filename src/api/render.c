@@ -67,8 +67,8 @@ static void display_name(struct jw *w, const struct linked_account *la, bool ins
     jw_obj_end(w);
 }
 
-bool render_linked(const struct linked_account *la, size_t n, bool instagram_quota,
-                   int64_t now_ms, struct buf *active, struct buf *names, int64_t *until_ms)
+bool render_linked(const struct linked_account *la, size_t n, bool instagram_quota, int64_t now_ms,
+                   struct buf *active, struct buf *names, int64_t *until_ms)
 {
     struct jw wa, wn;
     *until_ms = INT64_MAX;

@@ -21,10 +21,10 @@
 struct linked_json {
     const char *active; /* activeSocialAccounts array, "" when nothing is linked */
     size_t active_len;
-    const char *names;  /* displayNames array */
+    const char *names; /* displayNames array */
     size_t names_len;
     size_t count;
-    int64_t until_ms;   /* the rendering is exact until then (LinkedIn's day counter) */
+    int64_t until_ms; /* the rendering is exact until then (LinkedIn's day counter) */
 };
 
 struct render_user {
@@ -41,8 +41,8 @@ struct render_user {
  * by the caller. instagram_quota adds Instagram's type. Returns false when a
  * buffer's cap was reached.
  */
-bool render_linked(const struct linked_account *la, size_t n, bool instagram_quota,
-                   int64_t now_ms, struct buf *active, struct buf *names, int64_t *until_ms);
+bool render_linked(const struct linked_account *la, size_t n, bool instagram_quota, int64_t now_ms,
+                   struct buf *active, struct buf *names, int64_t *until_ms);
 /* Writes the whole body object for u to w. */
 void render_user(struct jw *w, const struct render_user *u);
 

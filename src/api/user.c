@@ -34,8 +34,8 @@ enum status user_get(struct app *app, struct req *r)
         char ts[32];
         time_iso_ms(p->profile.deleted_ms, ts, sizeof(ts));
         json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "refId", p->profile.ref_id, "title",
-                              p->profile.title ? p->profile.title : "", "deleted", ts,
-                              "deletedBy", p->profile.deleted_by ? p->profile.deleted_by : "api");
+                              p->profile.title ? p->profile.title : "", "deleted", ts, "deletedBy",
+                              p->profile.deleted_by ? p->profile.deleted_by : "api");
         req_detail_str(r, "refId", p->profile.ref_id);
         r->err_extra = json_pack("{s:o}", "deleted", d);
         return ST_PROFILE_DELETED;

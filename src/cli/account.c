@@ -151,8 +151,7 @@ int cli_account(const struct config *cfg, struct args *a)
             rc = store_account_set_plan(st, acct.id, plan) == STORE_OK ? 0 : 1;
             if (rc == 0) {
                 char out[256];
-                snprintf(out, sizeof(out), "{\"refId\":\"%s\",\"plan\":\"%s\"}", acct.ref_id,
-                         plan);
+                snprintf(out, sizeof(out), "{\"refId\":\"%s\",\"plan\":\"%s\"}", acct.ref_id, plan);
                 cli_print(out);
             }
         }

@@ -22,9 +22,9 @@
 
 #define BATCH 2000 /* profiles per transaction */
 
-static const char *const platforms[] = {"facebook", "gmb",      "instagram", "linkedin",
-                                        "pinterest", "reddit",  "telegram",  "tiktok",
-                                        "twitter",  "youtube"};
+static const char *const platforms[] = {"facebook",  "gmb",    "instagram", "linkedin",
+                                        "pinterest", "reddit", "telegram",  "tiktok",
+                                        "twitter",   "youtube"};
 
 static const char *const first[] = {"Ava",   "Liam",  "Maya",  "Noah",  "Zoe",   "Ethan", "Iris",
                                     "Omar",  "Lena",  "Caleb", "Nora",  "Felix", "Ruby",  "Hugo",
@@ -32,8 +32,8 @@ static const char *const first[] = {"Ava",   "Liam",  "Maya",  "Noah",  "Zoe",  
 static const char *const last[] = {"Patel",  "Garcia", "Kim",    "Nguyen", "Smith", "Rossi",
                                    "Okafor", "Muller", "Tanaka", "Silva",  "Cohen", "Larsen",
                                    "Haddad", "Novak",  "Brown",  "Lopez"};
-static const char *const biz1[] = {"Blue",   "Golden", "Urban",  "Bright", "Green", "North",
-                                   "Copper", "Maple",  "Silver", "Coastal"};
+static const char *const biz1[] = {"Blue",  "Golden", "Urban", "Bright", "Green",
+                                   "North", "Copper", "Maple", "Silver", "Coastal"};
 static const char *const biz2[] = {"Bakery",  "Studio", "Fitness", "Coffee", "Dental",
                                    "Florist", "Books",  "Garage",  "Yoga",   "Kitchen"};
 
@@ -112,10 +112,11 @@ static void make_linked(struct rng *r, struct arena *a, const char *platform,
             place[i] = b64[next(r) % 64];
         place[27] = '\0';
         la->display_name = arena_strdup(a, p->biz);
-        la->description = arena_printf(
-            a, "%s is a family-run business serving the neighbourhood since %u. Visit us "
-               "for friendly service and local favourites.",
-            p->biz, (unsigned)(1980 + next(r) % 40));
+        la->description =
+            arena_printf(a,
+                         "%s is a family-run business serving the neighbourhood since %u. Visit us "
+                         "for friendly service and local favourites.",
+                         p->biz, (unsigned)(1980 + next(r) % 40));
         la->maps_url = arena_printf(a, "https://maps.google.com/maps?cid=%s", cid);
         la->place_id = arena_strdup(a, place);
         la->profile_url = arena_printf(a, "https://www.%s.com/", p->biz_handle);
@@ -163,9 +164,9 @@ static void make_linked(struct rng *r, struct arena *a, const char *platform,
         la->user_image = arena_printf(a, "%s/telegram/%s.jpeg", img, num);
     } else if (!strcmp(platform, "tiktok")) {
         uint64_t x = next(r), y = next(r);
-        la->network_id = arena_printf(a, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(x >> 32),
-                                      (unsigned)(x >> 16) & 0xffffu, (unsigned)x & 0xffffu,
-                                      (unsigned)(y >> 48), (unsigned long long)y & 0xffffffffffffULL);
+        la->network_id = arena_printf(
+            a, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(x >> 32), (unsigned)(x >> 16) & 0xffffu,
+            (unsigned)x & 0xffffu, (unsigned)(y >> 48), (unsigned long long)y & 0xffffffffffffULL);
         la->display_name = arena_strdup(a, p->name);
         la->profile_url = arena_printf(a, "https://www.tiktok.com/@%s", p->handle);
         la->user_image = arena_printf(a, "%s/tiktok/%s.jpeg", img, p->handle);

@@ -16,7 +16,7 @@ enum opt_type { OT_STR, OT_UINT, OT_I64, OT_BOOL };
 struct opt {
     const char *flag; /* --flag */
     const char *env;
-    const char *key;  /* config-file key */
+    const char *key; /* config-file key */
     enum opt_type type;
     size_t off;
     const char *dflt;
@@ -32,8 +32,8 @@ static const struct opt opts[] = {
     {"public-url", "SOCIALD_PUBLIC_URL", "public_url", OT_STR, OFF(public_url), NULL, 0, 0},
     {"sandbox", "SOCIALD_SANDBOX", "sandbox", OT_STR, OFF(sandbox), NULL, 0, 0},
     {"threads", "SOCIALD_THREADS", "threads", OT_UINT, OFF(threads), "0", 0, 256},
-    {"max-connections", "SOCIALD_MAX_CONNECTIONS", "max_connections", OT_UINT,
-     OFF(max_connections), "4096", 1, 1000000},
+    {"max-connections", "SOCIALD_MAX_CONNECTIONS", "max_connections", OT_UINT, OFF(max_connections),
+     "4096", 1, 1000000},
     {"timeout", "SOCIALD_TIMEOUT", "timeout", OT_UINT, OFF(timeout_s), "30", 1, 3600},
     {"body-limit", "SOCIALD_BODY_LIMIT", "body_limit", OT_I64, OFF(body_limit), "1048576", 1024,
      (int64_t)1 << 30},

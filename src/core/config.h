@@ -20,21 +20,21 @@
 
 struct plan {
     char name[16];
-    int64_t monthly_quota; /* -1: no quota */
+    int64_t monthly_quota;                   /* -1: no quota */
     const char *families[PLAN_FAMILIES_MAX]; /* endpoint families the plan opens */
     size_t nfamilies;
 };
 
 struct config {
     /* serve */
-    char *listen;      /* HOST:PORT */
-    char *host;        /* parsed from listen */
+    char *listen; /* HOST:PORT */
+    char *host;   /* parsed from listen */
     unsigned port;
-    char *db;          /* SQLite path or postgres:// URL */
-    char *data;        /* data directory */
-    char *public_url;  /* how clients reach us; default http://<listen> */
+    char *db;         /* SQLite path or postgres:// URL */
+    char *data;       /* data directory */
+    char *public_url; /* how clients reach us; default http://<listen> */
     char *config_file;
-    char *sandbox;     /* base URL of `sociald sandbox`, or NULL */
+    char *sandbox; /* base URL of `sociald sandbox`, or NULL */
     unsigned threads;
     unsigned max_connections;
     unsigned timeout_s;
@@ -43,12 +43,12 @@ struct config {
     char *log_level;
     char *log_file;
     bool access_log;
-    int64_t details_ttl_s;   /* nextUpdate = lastUpdated + this */
-    int64_t usage_flush_ms;  /* how often monthly counters reach the store */
-    int64_t rate_limit;      /* requests per window per profile */
+    int64_t details_ttl_s;  /* nextUpdate = lastUpdated + this */
+    int64_t usage_flush_ms; /* how often monthly counters reach the store */
+    int64_t rate_limit;     /* requests per window per profile */
     int64_t rate_window_s;
     int64_t shutdown_grace_s;
-    int64_t cache_mb;        /* directory cache budget */
+    int64_t cache_mb; /* directory cache budget */
 
     struct plan plans[PLAN_MAX];
     size_t nplans;

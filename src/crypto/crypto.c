@@ -36,8 +36,7 @@ void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t
                         unsigned char out[CRYPTO_SHA256_LEN])
 {
     unsigned int len = CRYPTO_SHA256_LEN;
-    if (keylen > (size_t)0x7fffffff ||
-        !HMAC(EVP_sha256(), key, (int)keylen, data, n, out, &len)) {
+    if (keylen > (size_t)0x7fffffff || !HMAC(EVP_sha256(), key, (int)keylen, data, n, out, &len)) {
         fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"HMAC failed\"}\n");
         abort();
     }

@@ -45,24 +45,24 @@ struct req {
     struct arena *arena;
     const struct route *route;
     enum http_method method;
-    const char *path;    /* raw (still percent-encoded) path */
+    const char *path; /* raw (still percent-encoded) path */
     char id[REQ_ID_LEN + 1];
-    int64_t start_us;    /* monotonic, for latency */
+    int64_t start_us;                   /* monotonic, for latency */
     const char *params[REQ_MAX_PARAMS]; /* decoded path parameters, in order */
     int nparams;
-    struct kv *query;    /* decoded query arguments, in order */
+    struct kv *query; /* decoded query arguments, in order */
     size_t nquery;
     json_t *body;        /* the JSON object sent, or NULL when the body was empty */
     struct buf body_raw; /* the bytes received, capped by the route's limit */
     void *principal;     /* set by the application's middleware */
 
     /* The answer. */
-    struct buf out;              /* body; JSON unless content_type is set */
-    const char *content_type;    /* NULL: application/json; charset=utf-8 */
-    unsigned http_status;        /* 0: from the status table */
-    const char *err_message;     /* overrides the table's message */
-    json_t *err_details;         /* the error body's "details" object */
-    json_t *err_extra;           /* more top-level members of the error body (owned) */
+    struct buf out;           /* body; JSON unless content_type is set */
+    const char *content_type; /* NULL: application/json; charset=utf-8 */
+    unsigned http_status;     /* 0: from the status table */
+    const char *err_message;  /* overrides the table's message */
+    json_t *err_details;      /* the error body's "details" object */
+    json_t *err_extra;        /* more top-level members of the error body (owned) */
     struct kv hdrs[REQ_MAX_HEADERS];
     int nhdrs;
 

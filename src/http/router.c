@@ -97,8 +97,8 @@ static int match(const char *pat, const char *path, size_t n, size_t caps[][2], 
 
 const struct route *router_match(const struct route *routes, size_t nroutes,
                                  enum http_method method, const char *path, struct arena *arena,
-                                 const char *params[REQ_MAX_PARAMS], int *nparams,
-                                 unsigned *allow, int *bad_path)
+                                 const char *params[REQ_MAX_PARAMS], int *nparams, unsigned *allow,
+                                 int *bad_path)
 {
     size_t n = path_len(path);
     unsigned want = method == HM_HEAD ? (unsigned)HM_GET : (unsigned)method;
@@ -132,8 +132,8 @@ void router_allow_header(unsigned methods, char *out, size_t outlen)
     static const struct {
         unsigned bit;
         const char *name;
-    } names[] = {{HM_GET, "GET"},       {HM_HEAD, "HEAD"},     {HM_POST, "POST"},
-                 {HM_PUT, "PUT"},       {HM_PATCH, "PATCH"},   {HM_DELETE, "DELETE"},
+    } names[] = {{HM_GET, "GET"},        {HM_HEAD, "HEAD"},   {HM_POST, "POST"},
+                 {HM_PUT, "PUT"},        {HM_PATCH, "PATCH"}, {HM_DELETE, "DELETE"},
                  {HM_OPTIONS, "OPTIONS"}};
     size_t o = 0;
     out[0] = '\0';

@@ -16,22 +16,22 @@
 struct app;
 
 enum route_flags {
-    ROUTE_AUTH = 1u << 0,           /* needs an API key */
-    ROUTE_PROFILE = 1u << 1,        /* acts on a profile (Profile-Key, or the account's own) */
-    ROUTE_TOMBSTONE_OK = 1u << 2,   /* a deleted profile's key reaches the handler */
-    ROUTE_BODY_JSON = 1u << 3,      /* a non-empty body must be a JSON object */
-    ROUTE_BODY_FORM = 1u << 4,      /* the body is an HTML form (urlencoded) */
-    ROUTE_NO_COUNT = 1u << 5,       /* not counted in monthly API calls */
+    ROUTE_AUTH = 1u << 0,         /* needs an API key */
+    ROUTE_PROFILE = 1u << 1,      /* acts on a profile (Profile-Key, or the account's own) */
+    ROUTE_TOMBSTONE_OK = 1u << 2, /* a deleted profile's key reaches the handler */
+    ROUTE_BODY_JSON = 1u << 3,    /* a non-empty body must be a JSON object */
+    ROUTE_BODY_FORM = 1u << 4,    /* the body is an HTML form (urlencoded) */
+    ROUTE_NO_COUNT = 1u << 5,     /* not counted in monthly API calls */
 };
 
 struct route {
     unsigned methods;    /* enum http_method bits */
     const char *pattern; /* "/api/user/details/:platform" */
     enum status (*handler)(struct app *app, struct req *r);
-    const char *action;  /* the error body's "action" family */
-    unsigned flags;      /* enum route_flags */
-    const char *family;  /* plan family gating the route; NULL: every plan */
-    size_t body_max;     /* 0: the server default */
+    const char *action; /* the error body's "action" family */
+    unsigned flags;     /* enum route_flags */
+    const char *family; /* plan family gating the route; NULL: every plan */
+    size_t body_max;    /* 0: the server default */
 };
 
 /*
@@ -43,8 +43,8 @@ struct route {
  */
 const struct route *router_match(const struct route *routes, size_t n, enum http_method method,
                                  const char *path, struct arena *arena,
-                                 const char *params[REQ_MAX_PARAMS], int *nparams,
-                                 unsigned *allow, int *bad_path);
+                                 const char *params[REQ_MAX_PARAMS], int *nparams, unsigned *allow,
+                                 int *bad_path);
 /* Writes the Allow header value for the method bits into out. */
 void router_allow_header(unsigned methods, char *out, size_t outlen);
 /* Parses a method token; HM_OTHER for anything unknown. */

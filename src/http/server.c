@@ -43,12 +43,12 @@ struct http_conn {
     struct http_server *srv;
     struct MHD_Connection *c;
     enum conn_state state;
-    enum status early;  /* an error decided before dispatch; ST_OK when none */
-    unsigned allow;     /* methods for a 405's Allow header */
-    bool discarding;    /* body over the limit: drop the rest */
-    bool answer_now;    /* answer before reading the body (see begin) */
-    size_t discarded;   /* bytes dropped so far */
-    const char *uri;    /* raw request target */
+    enum status early; /* an error decided before dispatch; ST_OK when none */
+    unsigned allow;    /* methods for a 405's Allow header */
+    bool discarding;   /* body over the limit: drop the rest */
+    bool answer_now;   /* answer before reading the body (see begin) */
+    size_t discarded;  /* bytes dropped so far */
+    const char *uri;   /* raw request target */
     size_t body_max;
     int64_t deadline_ms; /* monotonic; a request still arriving after it is cut */
     unsigned sent_http;
@@ -146,7 +146,8 @@ static void log_access(struct http_server *s, const struct req *r, int64_t dur_u
         log_end(&l);
         return;
     }
-    static const char *names[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER"};
+    static const char *names[] = {"GET",    "POST", "PUT",     "PATCH",
+                                  "DELETE", "HEAD", "OPTIONS", "OTHER"};
     int mi = r->method ? __builtin_ctz((unsigned)r->method) : 7;
     jw_kstr(&l.w, "rid", r->id);
     jw_kstr(&l.w, "method", names[mi]);
@@ -277,8 +278,8 @@ static void begin(struct http_server *s, struct req *r, const char *method)
     r->path = arena_strndup(r->arena, uri, plen);
 
     int bad_path = 0;
-    r->route = router_match(s->app.routes, s->app.nroutes, r->method, r->path, r->arena,
-                            r->params, &r->nparams, &hc->allow, &bad_path);
+    r->route = router_match(s->app.routes, s->app.nroutes, r->method, r->path, r->arena, r->params,
+                            &r->nparams, &hc->allow, &bad_path);
     if (bad_path) {
         hc->early = req_fail(r, ST_BAD_PARAM, "path", "not valid percent-encoding");
         return;
@@ -478,8 +479,8 @@ static enum status parse_body(struct req *r)
         return ST_OK;
     /* A body of only white space counts as empty (some clients send "\n"). */
     size_t i = 0;
-    for (char c; i < r->body_raw.len && ((c = r->body_raw.data[i]) == ' ' || c == '\t' ||
-                                          c == '\r' || c == '\n');)
+    for (char c; i < r->body_raw.len &&
+                 ((c = r->body_raw.data[i]) == ' ' || c == '\t' || c == '\r' || c == '\n');)
         i++;
     if (i == r->body_raw.len)
         return ST_OK;
@@ -638,13 +639,13 @@ struct http_server *http_server_start(const struct http_config *cfg, const struc
     /* Headers must fit the per-connection pool with room for MHD's own use. */
     size_t pool = cfg->header_max * 2 + 32768;
 
-    s->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, cfg->conn_limit,
-        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
-        MHD_OPTION_END);
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+                            cfg->conn_limit, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_URI_LOG_CALLBACK,
+                            on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s:%u (address in use, or not allowed)", cfg->host,

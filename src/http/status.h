@@ -25,7 +25,8 @@
       "The privateKey is not a usable RSA private key. Send the PEM text, or set base64 to "       \
       "true and send it base64-encoded.")                                                          \
     X(SESSION_REVOKED, 400, 501, "This linking session was revoked. Request a new linking URL.")   \
-    X(SESSION_NOT_FOUND, 404, 502, "This linking session does not exist. Request a new linking URL.") \
+    X(SESSION_NOT_FOUND, 404, 502,                                                                 \
+      "This linking session does not exist. Request a new linking URL.")                           \
     X(SESSION_EXPIRED, 410, 503, "This linking session has expired. Request a new linking URL.")   \
     X(BAD_PARAM, 400, 600, "A parameter is missing, malformed or out of range. See details.")      \
     X(NOT_FOUND, 404, 601, "No such endpoint. Check the method and path.")                         \
@@ -36,7 +37,8 @@
       "The request headers are larger than the limit. Send smaller headers.")                      \
     X(BAD_JSON, 400, 604, "The request body is not valid JSON, or not a JSON object.")             \
     X(PROFILE_KEY_INVALID, 403, 610, "Profile Key not valid.")                                     \
-    X(PROFILE_DELETED, 404, 611, "This User Profile was deleted. The delete details are in 'deleted'.") \
+    X(PROFILE_DELETED, 404, 611,                                                                   \
+      "This User Profile was deleted. The delete details are in 'deleted'.")                       \
     X(PROFILE_SUSPENDED, 403, 612,                                                                 \
       "This User Profile is suspended. Ask the operator to reactivate it.")                        \
     X(PROFILE_KEY_AS_API_KEY, 401, 613,                                                            \
@@ -44,14 +46,16 @@
       "the Profile Key in the 'Profile-Key' header.")                                              \
     X(PLAN_REQUIRED, 403, 620, "Your plan does not include this endpoint.")                        \
     X(RATE_LIMITED, 429, 621,                                                                      \
-      "Too many requests for this profile. Retry after the time in the Retry-After header.")      \
+      "Too many requests for this profile. Retry after the time in the Retry-After header.")       \
     X(NETWORK_ERROR, 502, 630, "The social network's API failed. See details.")                    \
     X(NETWORK_TIMEOUT, 504, 631, "The social network's API did not answer in time. Try again.")    \
     X(NETWORK_AUTH, 400, 632,                                                                      \
-      "The social network rejected the stored authorization. Re-link the account.")               \
+      "The social network rejected the stored authorization. Re-link the account.")                \
     X(GBP_EDIT_LIMIT, 400, 633,                                                                    \
-      "Google allows at most 5 changes of this field in 24 hours. Retry after details.availableAt.") \
-    X(BATCH_NOT_READY, 425, 640, "The batch file is not ready yet. Retry after details.urlAvailable.") \
+      "Google allows at most 5 changes of this field in 24 hours. Retry after "                    \
+      "details.availableAt.")                                                                      \
+    X(BATCH_NOT_READY, 425, 640,                                                                   \
+      "The batch file is not ready yet. Retry after details.urlAvailable.")                        \
     X(SIGNATURE_INVALID, 403, 641, "The signed URL has expired or its signature is wrong.")        \
     X(INTERNAL, 500, 650,                                                                          \
       "Internal error. It was logged; quote details.requestId when reporting it.")                 \

@@ -65,8 +65,7 @@ static bool live(uint64_t key, void *val, void *arg)
     return s->now_ms - w->start_ms < s->window_ms;
 }
 
-void ratelimit_hit(struct ratelimit *rl, int64_t profile_id, int64_t now_ms,
-                   struct rl_result *out)
+void ratelimit_hit(struct ratelimit *rl, int64_t profile_id, int64_t now_ms, struct rl_result *out)
 {
     uint64_t key = (uint64_t)profile_id + 1; /* keys must be nonzero */
     struct shard *s = &rl->shards[key % SHARDS];

@@ -14,17 +14,16 @@ struct ratelimit;
 
 struct rl_result {
     int64_t max;
-    int64_t count;     /* requests counted in the current window */
+    int64_t count; /* requests counted in the current window */
     int64_t remaining;
-    int64_t reset_ms;  /* until the window ends */
-    bool limited;      /* this request is refused */
+    int64_t reset_ms; /* until the window ends */
+    bool limited;     /* this request is refused */
 };
 
 /* Creates a limiter; ratelimit_free() releases it. */
 struct ratelimit *ratelimit_new(int64_t max, int64_t window_ms);
 void ratelimit_free(struct ratelimit *rl);
 /* Counts one request of profile_id at now_ms and says whether it may pass. */
-void ratelimit_hit(struct ratelimit *rl, int64_t profile_id, int64_t now_ms,
-                   struct rl_result *out);
+void ratelimit_hit(struct ratelimit *rl, int64_t profile_id, int64_t now_ms, struct rl_result *out);
 
 #endif

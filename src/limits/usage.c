@@ -25,12 +25,12 @@
 #define IDLE_MS    60000 /* forget counters untouched this long */
 
 struct counter {
-    int64_t stored;    /* the stored total, as last learned */
-    int64_t known_at;  /* monotonic ms when stored was learned; 0: unknown */
-    int64_t used_at;   /* monotonic ms of the last call */
-    int64_t pending;   /* counted, not yet handed to a flush */
-    int64_t flushing;  /* handed to the flush in progress */
-    uint32_t epoch;    /* bumped whenever a flush settles the counter */
+    int64_t stored;   /* the stored total, as last learned */
+    int64_t known_at; /* monotonic ms when stored was learned; 0: unknown */
+    int64_t used_at;  /* monotonic ms of the last call */
+    int64_t pending;  /* counted, not yet handed to a flush */
+    int64_t flushing; /* handed to the flush in progress */
+    uint32_t epoch;   /* bumped whenever a flush settles the counter */
 };
 
 struct shard {

@@ -9,7 +9,6 @@
 
 #define D (st->drv)
 
-
 void store_read_profile(struct store *st, struct db_stmt *s, int c, struct arena *a,
                         struct profile *p)
 {
@@ -29,8 +28,7 @@ void store_read_profile(struct store *st, struct db_stmt *s, int c, struct arena
     p->bio_handle = store_col_str(st, s, c + 11, a);
 }
 
-static void read_account(struct store *st, struct db_stmt *s, struct arena *a,
-                         struct account *acct)
+static void read_account(struct store *st, struct db_stmt *s, struct arena *a, struct account *acct)
 {
     memset(acct, 0, sizeof(*acct));
     acct->id = D->col_i64(s, 0);
@@ -42,8 +40,8 @@ static void read_account(struct store *st, struct db_stmt *s, struct arena *a,
 }
 
 enum store_rc store_account_create(struct store *st, const char *email, const char *plan,
-                                   const unsigned char key_hash[STORE_HASH_LEN],
-                                   const char *ref_id, int64_t now_ms, int64_t *account_id)
+                                   const unsigned char key_hash[STORE_HASH_LEN], const char *ref_id,
+                                   int64_t now_ms, int64_t *account_id)
 {
     enum store_rc rc = store_begin(st);
     if (rc != STORE_OK)
@@ -99,8 +97,8 @@ fail:
     return STORE_ERROR;
 }
 
-#define ACCOUNT_SELECT                                                                             \
-    "SELECT a.id, a.primary_profile_id, a.email, a.plan, a.created_ms, p.ref_id "                  \
+#define ACCOUNT_SELECT                                                            \
+    "SELECT a.id, a.primary_profile_id, a.email, a.plan, a.created_ms, p.ref_id " \
     "FROM accounts a JOIN profiles p ON p.id = a.primary_profile_id "
 
 enum store_rc store_auth(struct store *st, struct arena *a,
@@ -152,8 +150,7 @@ enum store_rc store_account_find(struct store *st, struct arena *a, const char *
     return rc;
 }
 
-enum store_rc store_account_list(struct store *st, struct arena *a, struct account **out,
-                                 size_t *n)
+enum store_rc store_account_list(struct store *st, struct arena *a, struct account **out, size_t *n)
 {
     struct db_stmt *s = store_stmt(st, Q_ACCOUNT_LIST, ACCOUNT_SELECT "ORDER BY a.id");
     if (!s)

@@ -53,8 +53,8 @@ enum stmt_id {
 
 /* The profile columns every profile query selects, in store_read_profile's
  * order. */
-#define STORE_PROFILE_COLS                                                                         \
-    "p.id, p.account_id, p.ref_id, p.title, p.is_primary, p.created_ms, p.version, "               \
+#define STORE_PROFILE_COLS                                                           \
+    "p.id, p.account_id, p.ref_id, p.title, p.is_primary, p.created_ms, p.version, " \
     "p.details_updated_ms, p.suspended_ms, p.deleted_ms, p.deleted_by, p.bio_handle"
 #define STORE_PROFILE_NCOLS 12
 

@@ -8,7 +8,6 @@
 
 #define D (st->drv)
 
-
 enum store_rc store_profile_by_key(struct store *st, struct arena *a, int64_t account_id,
                                    const unsigned char key_hash[STORE_HASH_LEN],
                                    struct profile *out)
@@ -65,9 +64,9 @@ bool store_profile_key_exists(struct store *st, const unsigned char key_hash[STO
 }
 
 enum store_rc store_profile_create(struct store *st, int64_t account_id, const char *title,
-                                   const unsigned char key_hash[STORE_HASH_LEN],
-                                   const char *ref_id, const struct profile_settings *ps,
-                                   int64_t now_ms, int64_t *profile_id)
+                                   const unsigned char key_hash[STORE_HASH_LEN], const char *ref_id,
+                                   const struct profile_settings *ps, int64_t now_ms,
+                                   int64_t *profile_id)
 {
     struct db_stmt *s = store_stmt(
         st, Q_PROFILE_INSERT,
@@ -225,9 +224,8 @@ enum store_rc store_usage_add(struct store *st, struct usage_delta *d, size_t n)
 enum store_rc store_usage_get(struct store *st, int64_t profile_id, const char *month,
                               int64_t *calls)
 {
-    struct db_stmt *s =
-        store_stmt(st, Q_USAGE_GET,
-                   "SELECT calls FROM usage_monthly WHERE profile_id = ? AND month = ?");
+    struct db_stmt *s = store_stmt(
+        st, Q_USAGE_GET, "SELECT calls FROM usage_monthly WHERE profile_id = ? AND month = ?");
     if (!s)
         return STORE_ERROR;
     D->bind_i64(s, 1, profile_id);

@@ -44,8 +44,8 @@ static struct db *sq_connect(const char *target, char *err, size_t errlen)
 {
     pthread_once(&configured, configure);
     sqlite3 *h = NULL;
-    int rc = sqlite3_open_v2(target, &h,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        target, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open database %s: %s", target,
                  h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
@@ -54,10 +54,11 @@ static struct db *sq_connect(const char *target, char *err, size_t errlen)
     }
     sqlite3_busy_timeout(h, 5000);
     char *msg = NULL;
-    rc = sqlite3_exec(h,
-                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                      "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456;",
-                      NULL, NULL, &msg);
+    rc = sqlite3_exec(
+        h,
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456;",
+        NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot configure database %s: %s", target, msg ? msg : "?");
         sqlite3_free(msg);

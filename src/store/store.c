@@ -38,7 +38,8 @@ struct conn {
 
 static size_t stamp_slot(enum store_kind kind, int64_t id)
 {
-    uint64_t h = ((uint64_t)id + 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)kind * 0xC2B2AE3D27D4EB4FULL;
+    uint64_t h =
+        ((uint64_t)id + 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)kind * 0xC2B2AE3D27D4EB4FULL;
     h ^= h >> 29;
     return (size_t)(h % STORE_STAMP_SLOTS);
 }

@@ -138,8 +138,8 @@ uint64_t store_stamp(struct store *st, enum store_kind kind, int64_t id);
 /* Creates an account and its primary profile (title "Primary Profile",
  * refId ref_id). STORE_CONFLICT when the email is taken. */
 enum store_rc store_account_create(struct store *st, const char *email, const char *plan,
-                                   const unsigned char key_hash[STORE_HASH_LEN],
-                                   const char *ref_id, int64_t now_ms, int64_t *account_id);
+                                   const unsigned char key_hash[STORE_HASH_LEN], const char *ref_id,
+                                   int64_t now_ms, int64_t *account_id);
 /*
  * Authenticates an API key: the account whose key hash matches. The match is
  * confirmed with a constant-time comparison of the stored hash.
@@ -173,9 +173,9 @@ bool store_profile_key_exists(struct store *st, const unsigned char key_hash[STO
 /* Creates a user profile. STORE_CONFLICT when a live profile of the account
  * already has the title. */
 enum store_rc store_profile_create(struct store *st, int64_t account_id, const char *title,
-                                   const unsigned char key_hash[STORE_HASH_LEN],
-                                   const char *ref_id, const struct profile_settings *settings,
-                                   int64_t now_ms, int64_t *profile_id);
+                                   const unsigned char key_hash[STORE_HASH_LEN], const char *ref_id,
+                                   const struct profile_settings *settings, int64_t now_ms,
+                                   int64_t *profile_id);
 
 /* ---- linked accounts ---- */
 

@@ -35,8 +35,8 @@ START_TEST(sees_other_writers_at_once)
     int64_t aid, pid;
     store_account_create(st, "d@example.com", "free", kh,
                          "2222222222222222222222222222222222222222", 1, &aid);
-    store_profile_create(st, aid, "Shop", ph, "3333333333333333333333333333333333333333", NULL,
-                         2, &pid);
+    store_profile_create(st, aid, "Shop", ph, "3333333333333333333333333333333333333333", NULL, 2,
+                         &pid);
 
     struct directory *d = dir_new(st, 1 << 20);
     struct arena *a = arena_new();
@@ -58,8 +58,8 @@ START_TEST(sees_other_writers_at_once)
     ck_assert_int_eq(dir_account(d, a, kh, &acct), STORE_OK);
     ck_assert_str_eq(acct.plan, "business");
 
-    struct linked_account la = {.profile_id = pid, .platform = "reddit",
-                                .display_name = "funone", .linked_ms = 5};
+    struct linked_account la = {
+        .profile_id = pid, .platform = "reddit", .display_name = "funone", .linked_ms = 5};
     ck_assert_int_eq(store_linked_put(other, &la), STORE_OK);
     ck_assert_int_eq(dir_profile_by_key(d, a, aid, ph, &p), STORE_OK);
     ck_assert_int_eq(dir_linked(d, a, &p, 10, &lj), STORE_OK);

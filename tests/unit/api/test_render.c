@@ -17,10 +17,10 @@ static json_t *render(const struct linked_account *la, size_t n, bool igq, int64
     buf_init(&names, 1 << 16);
     buf_init(&out, 1 << 16);
     ck_assert(render_linked(la, n, igq, now, &active, &names, until));
-    struct linked_json lj = {active.data ? active.data : "", active.len, names.data, names.len,
-                             n, *until};
-    struct render_user u = {.cfg = &cfg, .acct = &acct, .profile = p, .linked = &lj,
-                            .month_calls = 49, .quota = quota};
+    struct linked_json lj = {
+        active.data ? active.data : "", active.len, names.data, names.len, n, *until};
+    struct render_user u = {
+        .cfg = &cfg, .acct = &acct, .profile = p, .linked = &lj, .month_calls = 49, .quota = quota};
     struct jw w;
     jw_init(&w, &out);
     render_user(&w, &u);
@@ -29,9 +29,10 @@ static json_t *render(const struct linked_account *la, size_t n, bool igq, int64
     json_t *j = json_loads(out.data, 0, &err);
     ck_assert_msg(j != NULL, "%s", out.data);
     /* key order of the seed */
-    const char *order[] = {"activeSocialAccounts", "ayrlinkUrl", "created", "displayNames",
-                           "email", "monthlyApiCalls", "monthlyApiCallsQuota", "refId", "title",
-                           "lastUpdated", "nextUpdate"};
+    const char *order[] = {"activeSocialAccounts", "ayrlinkUrl", "created",
+                           "displayNames",         "email",      "monthlyApiCalls",
+                           "monthlyApiCallsQuota", "refId",      "title",
+                           "lastUpdated",          "nextUpdate"};
     const char *pos = out.data;
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
         char key[64];
@@ -50,16 +51,26 @@ static json_t *render(const struct linked_account *la, size_t n, bool igq, int64
 
 START_TEST(profile_body_shape)
 {
-    struct profile p = {.title = "Primary Profile", .is_primary = true,
-                        .created_ms = 1667351022814LL, .details_updated_ms = 1704383477775LL,
+    struct profile p = {.title = "Primary Profile",
+                        .is_primary = true,
+                        .created_ms = 1667351022814LL,
+                        .details_updated_ms = 1704383477775LL,
                         .bio_handle = "shop"};
     strcpy(p.ref_id, "13a9da9e0df1183a7a6a1fc2c60b8023fa9a32a0");
     struct linked_account la[] = {
-        {.platform = "instagram", .network_id = "1784144322", .display_name = "Ayrshare",
-         .type = "business", .linked_ms = 1668026218659LL},
-        {.platform = "linkedin", .network_id = "72157", .display_name = "Ayrshare",
-         .type = "corporate", .linked_ms = 1668711149830LL},
-        {.platform = "telegram", .network_id = "-10017122", .display_name = "Ayrshare",
+        {.platform = "instagram",
+         .network_id = "1784144322",
+         .display_name = "Ayrshare",
+         .type = "business",
+         .linked_ms = 1668026218659LL},
+        {.platform = "linkedin",
+         .network_id = "72157",
+         .display_name = "Ayrshare",
+         .type = "corporate",
+         .linked_ms = 1668711149830LL},
+        {.platform = "telegram",
+         .network_id = "-10017122",
+         .display_name = "Ayrshare",
          .linked_ms = 1668711316320LL},
     };
     int64_t now = 1668711149830LL + 86400000LL, until;
@@ -90,8 +101,7 @@ START_TEST(profile_body_shape)
     json_decref(j);
     j = render(la, 3, true, now, &p, 500, &until);
     dn = json_object_get(j, "displayNames");
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(dn, 0), "type")),
-                     "business");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(dn, 0), "type")), "business");
     json_decref(j);
 }
 END_TEST

@@ -17,9 +17,8 @@ static struct req *mkreq(struct arena *a, const struct kv *q, size_t n)
 START_TEST(arrays_all_forms)
 {
     struct arena *a = arena_new();
-    const struct kv q[] = {{"source", "npm"},      {"x[0]", "fb"},   {"x[1]", "ig"},
-                           {"x[]", "li"},          {"x", "tw, yt"},  {"xy[0]", "no"},
-                           {"x[junk]", "no"},      {"x[2]", ""}};
+    const struct kv q[] = {{"source", "npm"}, {"x[0]", "fb"},  {"x[1]", "ig"},    {"x[]", "li"},
+                           {"x", "tw, yt"},   {"xy[0]", "no"}, {"x[junk]", "no"}, {"x[2]", ""}};
     struct req *r = mkreq(a, q, sizeof(q) / sizeof(q[0]));
     const char *out[8];
     size_t n = req_query_array(r, "x", out, 8);
@@ -45,8 +44,7 @@ START_TEST(booleans_and_failures)
     ck_assert_int_eq(req_query_bool(r, "absent", true, &v), ST_OK);
     ck_assert(v);
     ck_assert_int_eq(req_query_bool(r, "instagramQuota", false, &v), ST_BAD_PARAM);
-    ck_assert_str_eq(json_string_value(json_object_get(r->err_details, "field")),
-                     "instagramQuota");
+    ck_assert_str_eq(json_string_value(json_object_get(r->err_details, "field")), "instagramQuota");
     arena_free(a);
 }
 END_TEST

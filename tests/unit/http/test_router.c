@@ -20,8 +20,8 @@ static const struct route routes[] = {
 };
 #define N (sizeof(routes) / sizeof(routes[0]))
 
-static const struct route *m(const char *method_path, struct arena *a, const char **params,
-                             int *np, unsigned *allow)
+static const struct route *m(const char *method_path, struct arena *a, const char **params, int *np,
+                             unsigned *allow)
 {
     char method[16];
     const char *sp = strchr(method_path, ' ');
@@ -81,11 +81,11 @@ START_TEST(bad_encoding)
     const char *params[REQ_MAX_PARAMS];
     int np, bad = 0;
     unsigned allow;
-    ck_assert_ptr_null(router_match(routes, N, HM_GET, "/api/user/details/pin%2", a, params, &np,
-                                    &allow, &bad));
+    ck_assert_ptr_null(
+        router_match(routes, N, HM_GET, "/api/user/details/pin%2", a, params, &np, &allow, &bad));
     ck_assert_int_eq(bad, 1);
-    ck_assert_ptr_null(router_match(routes, N, HM_GET, "/api/user/details/a%00b", a, params, &np,
-                                    &allow, &bad));
+    ck_assert_ptr_null(
+        router_match(routes, N, HM_GET, "/api/user/details/a%00b", a, params, &np, &allow, &bad));
     ck_assert_int_eq(bad, 1);
     ck_assert_ptr_null(router_decode(a, "%zz", 3, 0));
     ck_assert_str_eq(router_decode(a, "a+b%2Fc", 7, 1), "a b/c");

@@ -132,12 +132,12 @@ START_TEST(linked_accounts_sorted_and_bump_version)
     uint64_t s0 = store_stamp(st, STORE_KIND_PROFILE, p.id);
     const char *plats[] = {"youtube", "facebook", "linkedin"};
     for (int i = 0; i < 3; i++) {
-        struct linked_account la = {.profile_id = p.id, .platform = plats[i],
-                                    .display_name = "X", .linked_ms = 5};
+        struct linked_account la = {
+            .profile_id = p.id, .platform = plats[i], .display_name = "X", .linked_ms = 5};
         ck_assert_int_eq(store_linked_put(st, &la), STORE_OK);
     }
-    struct linked_account la2 = {.profile_id = p.id, .platform = "facebook",
-                                 .display_name = "Renamed", .linked_ms = 6};
+    struct linked_account la2 = {
+        .profile_id = p.id, .platform = "facebook", .display_name = "Renamed", .linked_ms = 6};
     ck_assert_int_eq(store_linked_put(st, &la2), STORE_OK);
     struct linked_account *list;
     size_t n;

@@ -38,7 +38,8 @@ static void nested(struct jw *w)
 START_TEST(commas_and_nesting)
 {
     struct buf b;
-    ck_assert_str_eq(render(nested, &b), "{\"a\":\"x\",\"arr\":[1,-2,{},[]],\"t\":true,\"n\":null}");
+    ck_assert_str_eq(render(nested, &b),
+                     "{\"a\":\"x\",\"arr\":[1,-2,{},[]],\"t\":true,\"n\":null}");
     buf_free(&b);
 }
 END_TEST
