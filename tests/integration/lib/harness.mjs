@@ -9,6 +9,7 @@ import net from 'node:net';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import assert from 'node:assert/strict';
+import { after } from 'node:test';
 
 export const BIN = process.env.SOCIALD_BIN
   ? resolve(process.env.SOCIALD_BIN)
@@ -16,6 +17,13 @@ export const BIN = process.env.SOCIALD_BIN
 
 // Every secret the suite sees, so a test can check none was logged.
 export const secrets = new Set();
+
+// Servers still running when a file's tests end (a failed test skipped its
+// stop()) are killed, so the runner never hangs on them.
+const live = new Set();
+after(() => {
+  for (const s of live) s.proc?.kill('SIGKILL');
+});
 
 export function tempDir(prefix = 'sociald-it-') {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -50,7 +58,8 @@ export class Server {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.exited = new Promise((res) => this.proc.on('exit', (code, signal) => res({ code, signal })));
+    live.add(this);
+    this.exited = new Promise((res) => this.proc.on('exit', (code, signal) => { live.delete(this); res({ code, signal }); }));
     let buf = '';
     this.port = await new Promise((res, rej) => {
       const timer = setTimeout(() => rej(new Error('server did not start: ' + this.logs.join('\n'))), 20000);
@@ -84,6 +93,11 @@ export class Server {
     if (first >= 0) {
       throw new Error('sanitizer report:\n' + this.logs.slice(first).filter((l) => !l.startsWith('{')).join('\n'));
     }
+    // No key or token the suite has seen may appear in any log line.
+    const joined = this.logs.join('\n');
+    for (const secret of secrets) {
+      if (secret && joined.includes(secret)) throw new Error(`a secret appeared in the server log: ${secret.slice(0, 8)}...`);
+    }
     if (this.ownsData) rmSync(this.data, { recursive: true, force: true });
     return r;
   }
@@ -92,7 +106,7 @@ export class Server {
     return cli(args, { data: this.data, ...opts });
   }
 
-  // Creates an account; returns {apiKey, refId}.
+  // Creates an account; returns {apiKey, refId}. The key joins `secrets`.
   account(plan = 'business', email) {
     const e = email || `u${Math.random().toString(36).slice(2)}@example.com`;
     const r = this.cli(['account', 'create', '--email', e, '--plan', plan]);
