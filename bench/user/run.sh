@@ -40,7 +40,7 @@ t0=$(date +%s.%N)
   > "$WORK/seed.json" 2>/dev/null
 t1=$(date +%s.%N)
 API_KEY=$(sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p' "$WORK/seed.json")
-export API_KEY KEYS_FILE=$WORK/keys.txt
+export API_KEY KEYS_FILE=$WORK/keys.txt BENCH_DIR=$PWD/bench/user
 
 read -r SPID START_MS < <(node bench/user/startup.mjs "$BIN" "$WORK/data" "$PORT" "$WORK/server.log")
 [[ -n "$SPID" ]] || { cat "$WORK/server.log" >&2; exit 1; }

@@ -2,6 +2,7 @@
  * crypto: OpenSSL-backed primitives (see crypto.h).
  */
 #include "crypto/crypto.h"
+#include "util/str.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -52,23 +53,12 @@ void crypto_hex(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool crypto_unhex(const char *s, unsigned char *out, size_t n)
 {
     if (strlen(s) != 2 * n)
         return false;
     for (size_t i = 0; i < n; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        int hi = str_hexval(s[2 * i]), lo = str_hexval(s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out[i] = (unsigned char)(hi << 4 | lo);

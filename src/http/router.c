@@ -7,21 +7,11 @@
  * so "/api/user/" finds "/api/user".
  */
 #include "http/router.h"
+#include "util/str.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 char *router_decode(struct arena *a, const char *s, size_t n, int plus_is_space)
 {
@@ -32,7 +22,7 @@ char *router_decode(struct arena *a, const char *s, size_t n, int plus_is_space)
         if (c == '%') {
             if (i + 2 >= n)
                 return NULL;
-            int hi = hexv(s[i + 1]), lo = hexv(s[i + 2]);
+            int hi = str_hexval(s[i + 1]), lo = str_hexval(s[i + 2]);
             if (hi < 0 || lo < 0)
                 return NULL;
             c = (char)(hi << 4 | lo);

@@ -22,6 +22,8 @@ bool str_ieq(struct slice a, const char *b);
 bool str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Parses true/false/1/0 case-insensitively; false on anything else. */
 bool str_to_bool(const char *s, bool *out);
+/* The value of a hex digit (either case), or -1. */
+int str_hexval(char c);
 /* True when s starts with prefix. */
 bool str_starts(const char *s, const char *prefix);
 /* Copies s into dst (size n), always NUL-terminating; returns false if cut. */

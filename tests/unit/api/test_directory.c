@@ -1,32 +1,19 @@
 #include "suites.h"
 #include "api/directory.h"
 #include "crypto/crypto.h"
+#include "testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char dir[64], path[96];
-
-static struct store *open_store(void)
-{
-    char err[256];
-    struct store *st = store_open(path, err, sizeof(err));
-    ck_assert_msg(st != NULL, "%s", err);
-    return st;
-}
-
 /* Two store handles on one file stand for two processes: the second's
  * writes must be seen by the first's directory at once. */
 START_TEST(sees_other_writers_at_once)
 {
-    snprintf(dir, sizeof(dir), "/tmp/sociald-dir-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/d.db", dir);
-    struct store *st = open_store();
-    int applied;
-    store_migrate(st, &applied);
-    struct store *other = open_store();
+    struct ut_store ut;
+    struct store *st = ut_store_open(&ut);
+    struct store *other = ut_store_another(&ut);
 
     unsigned char kh[32], ph[32], nk[32];
     crypto_sha256("api", 3, kh);
@@ -76,10 +63,7 @@ START_TEST(sees_other_writers_at_once)
     arena_free(a);
     dir_free(d);
     store_close(other);
-    store_close(st);
-    char cmd[96];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ut_store_close(&ut);
 }
 END_TEST
 

@@ -2,23 +2,18 @@
 #include "crypto/crypto.h"
 #include "limits/usage.h"
 #include "store/store.h"
+#include "testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static char dir[64];
+static struct ut_store ut;
 
 static struct store *fresh(int64_t *pid)
 {
-    snprintf(dir, sizeof(dir), "/tmp/sociald-usage-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    char path[96], err[256];
-    snprintf(path, sizeof(path), "%s/u.db", dir);
-    struct store *st = store_open(path, err, sizeof(err));
-    int applied;
-    store_migrate(st, &applied);
+    struct store *st = ut_store_open(&ut);
     unsigned char kh[32];
     crypto_sha256("k", 1, kh);
     int64_t aid;
@@ -34,10 +29,8 @@ static struct store *fresh(int64_t *pid)
 
 static void cleanup(struct store *st)
 {
-    store_close(st);
-    char cmd[96];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    (void)st;
+    ut_store_close(&ut);
 }
 
 START_TEST(counts_flush_into_store)

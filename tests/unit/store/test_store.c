@@ -1,35 +1,24 @@
 #include "suites.h"
 #include "crypto/crypto.h"
 #include "store/store.h"
+#include "testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static char dir[64];
-static char path[96];
+static struct ut_store ut;
 
 static struct store *fresh(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/sociald-ut-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/t.db", dir);
-    char err[256];
-    struct store *st = store_open(path, err, sizeof(err));
-    ck_assert_msg(st != NULL, "%s", err);
-    int applied;
-    ck_assert_int_eq(store_migrate(st, &applied), STORE_OK);
-    ck_assert_int_ge(applied, 1);
-    return st;
+    return ut_store_open(&ut);
 }
 
 static void cleanup(struct store *st)
 {
-    store_close(st);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    (void)st;
+    ut_store_close(&ut);
 }
 
 static void hash(const char *k, unsigned char h[STORE_HASH_LEN])
