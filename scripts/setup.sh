@@ -10,7 +10,7 @@ PKGS=(
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev
   libssl-dev libjwt-dev zlib1g-dev check
   # run and test
-  sqlite3 curl ca-certificates nodejs npm bc
+  sqlite3 curl ca-certificates nodejs npm bc python3 python3-yaml
   # formatting, sanitizers, fuzzing, benchmarks
   clang-format clang libclang-rt-14-dev wrk nginx-light
 )

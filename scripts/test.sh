@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
+# The official npm SDK the compatibility tests drive (pinned by its lockfile).
+npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error >/dev/null
+
 run_suite() {
   local dir=$1
   echo "== unit tests ($dir)" >&2
@@ -19,6 +22,8 @@ run_suite() {
 
 echo "== formatting (.clang-format)" >&2
 find src tests/unit tools -name '*.[ch]' -print0 | xargs -0 clang-format --dry-run --Werror
+echo "== docs/openapi.yaml against the route table" >&2
+/usr/bin/python3 tests/docs/check_openapi.py
 
 bash scripts/build.sh release
 run_suite build

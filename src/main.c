@@ -17,6 +17,7 @@ static const char usage[] =
     "  migrate [--db PATH]\n"
     "  account create --email EMAIL [--plan PLAN]\n"
     "  account list | set-plan --plan PLAN | rotate-key   (select with --email or --ref-id)\n"
+    "  profile reactivate | suspend | delete --ref-id REF\n"
     "  seed --profiles N --accounts M [--keys-out FILE] [--email EMAIL]\n"
     "  version\n"
     "Every option also reads SOCIALD_<OPTION> from the environment and the\n"
@@ -29,6 +30,7 @@ static const struct {
 } command_opts[] = {
     {"account", {"email", "plan", "ref-id", NULL}},
     {"seed", {"profiles", "accounts", "keys-out", "email", NULL}},
+    {"profile", {"ref-id", NULL}},
 };
 
 static bool check_options(struct args *a, const char *cmd)
@@ -93,6 +95,8 @@ int main(int argc, char **argv)
         rc = cli_account(&cfg, &a);
     else if (!strcmp(cmd, "seed"))
         rc = cli_seed(&cfg, &a);
+    else if (!strcmp(cmd, "profile"))
+        rc = cli_profile(&cfg, &a);
     else {
         fprintf(stderr, "sociald: unknown command %s\n%s", cmd, usage);
         rc = 2;

@@ -38,5 +38,10 @@ static inline struct principal *api_principal(struct req *r)
 /* handlers */
 enum status user_get(struct app *app, struct req *r);
 enum status health_get(struct app *app, struct req *r);
+enum status profiles_create(struct app *app, struct req *r);
+enum status profiles_list(struct app *app, struct req *r);
+enum status profiles_update(struct app *app, struct req *r);
+enum status profiles_delete(struct app *app, struct req *r);
+enum status social_unlink(struct app *app, struct req *r);
 
 #endif

@@ -169,7 +169,8 @@ static enum status authenticate(struct app *app, struct req *r)
         return st;
     if (p->profile.deleted_ms && !(r->route->flags & ROUTE_TOMBSTONE_OK))
         return ST_PROFILE_KEY_INVALID;
-    if (p->profile.suspended_ms && !p->profile.deleted_ms)
+    if (p->profile.suspended_ms && !p->profile.deleted_ms &&
+        !(r->route->flags & ROUTE_SUSPENDED_OK))
         return ST_PROFILE_SUSPENDED;
     p->plan = config_plan(app->cfg, p->acct.plan);
     r->principal = p;

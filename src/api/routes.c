@@ -5,10 +5,29 @@
  */
 #include "api/api.h"
 
+#define AUTH_ACCOUNT (ROUTE_AUTH | ROUTE_BODY_JSON)
 #define AUTH_PROFILE (ROUTE_AUTH | ROUTE_PROFILE | ROUTE_BODY_JSON)
+#define DELETE_FLAGS (AUTH_PROFILE | ROUTE_TOMBSTONE_OK | ROUTE_SUSPENDED_OK)
 
 const struct route api_routes[] = {
     {HM_GET, "/api/user", user_get, "user", AUTH_PROFILE | ROUTE_TOMBSTONE_OK, "user", 0},
+
+    /* Profiles (SPEC §6): every alias a real client uses. */
+    {HM_POST, "/api/profiles", profiles_create, "profiles", AUTH_ACCOUNT, "profiles", 0},
+    {HM_GET, "/api/profiles", profiles_list, "profiles", AUTH_ACCOUNT, "profiles", 0},
+    {HM_PATCH, "/api/profiles", profiles_update, "profiles", AUTH_PROFILE, "profiles", 0},
+    {HM_DELETE, "/api/profiles", profiles_delete, "profiles", DELETE_FLAGS, "profiles", 0},
+    {HM_POST, "/api/profiles/profile", profiles_create, "profiles", AUTH_ACCOUNT, "profiles", 0},
+    {HM_PUT | HM_PATCH, "/api/profiles/profile", profiles_update, "profiles", AUTH_PROFILE,
+     "profiles", 0},
+    {HM_DELETE, "/api/profiles/profile", profiles_delete, "profiles", DELETE_FLAGS, "profiles", 0},
+    {HM_POST, "/api/profiles/create-profile", profiles_create, "profiles", AUTH_ACCOUNT, "profiles",
+     0},
+    {HM_DELETE, "/api/profiles/delete-profile", profiles_delete, "profiles", DELETE_FLAGS,
+     "profiles", 0},
+    /* Unlinking the account's own network needs no profiles plan. */
+    {HM_DELETE, "/api/profiles/social", social_unlink, "profiles", AUTH_PROFILE, "user", 0},
+
     {HM_GET, "/healthz", health_get, "request", ROUTE_NO_COUNT, NULL, 0},
 };
 

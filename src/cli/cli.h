@@ -13,6 +13,7 @@ struct store;
 int cli_migrate(const struct config *cfg);
 int cli_account(const struct config *cfg, struct args *a);
 int cli_seed(const struct config *cfg, struct args *a);
+int cli_profile(const struct config *cfg, struct args *a);
 int cli_version(void);
 
 /* Opens and migrates the configured store; NULL (logged) on failure. */

@@ -19,6 +19,7 @@ struct app {
     struct directory *dir; /* the hot path's cached view of the store */
     struct usage *usage;
     struct ratelimit *rl;
+    unsigned char signing_key[32]; /* the store's "signing" secret: cursors, signed URLs */
 };
 
 #endif

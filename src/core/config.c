@@ -376,6 +376,7 @@ bool config_load(struct config *cfg, struct args *a, char *err, size_t errlen)
         snprintf(cfg->db, n, "%s/sociald.db", cfg->data);
     }
     if (!cfg->public_url) {
+        cfg->public_url_default = true;
         size_t n = strlen(cfg->listen) + sizeof("http://");
         cfg->public_url = mem_malloc(n);
         snprintf(cfg->public_url, n, "http://%s", cfg->listen);

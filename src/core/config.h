@@ -30,9 +30,10 @@ struct config {
     char *listen; /* HOST:PORT */
     char *host;   /* parsed from listen */
     unsigned port;
-    char *db;         /* SQLite path or postgres:// URL */
-    char *data;       /* data directory */
-    char *public_url; /* how clients reach us; default http://<listen> */
+    char *db;                /* SQLite path or postgres:// URL */
+    char *data;              /* data directory */
+    char *public_url;        /* how clients reach us; default http://<listen> */
+    bool public_url_default; /* not configured: serve rewrites it with the bound port */
     char *config_file;
     char *sandbox; /* base URL of `sociald sandbox`, or NULL */
     unsigned threads;

@@ -54,7 +54,7 @@ static void raise_nofile(void)
     }
 }
 
-int serve_run(const struct config *cfg)
+int serve_run(struct config *cfg)
 {
     sigset_t set;
     sigemptyset(&set);
@@ -86,6 +86,10 @@ int serve_run(const struct config *cfg)
         goto out;
     }
     app.store = st;
+    if (store_secret(st, "signing", app.signing_key) != STORE_OK) {
+        log_error("cannot read or create the signing secret");
+        goto out;
+    }
     app.dir = dir_new(st, (size_t)cfg->cache_mb << 20);
     app.usage = usage_new(st, cfg->usage_flush_ms);
     app.rl = ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000);
@@ -110,6 +114,15 @@ int serve_run(const struct config *cfg)
     if (!srv) {
         log_error("%s", err);
         goto out;
+    }
+    if (cfg->public_url_default) {
+        /* With port 0 only now is the port known; URLs handed out need it. */
+        bool v6 = strchr(cfg->host, ':') != NULL;
+        char url[300];
+        snprintf(url, sizeof(url), "http://%s%s%s:%u", v6 ? "[" : "", cfg->host, v6 ? "]" : "",
+                 http_server_port(srv));
+        free(cfg->public_url);
+        cfg->public_url = strdup(url);
     }
     struct logline l;
     log_begin(&l, LOG_INFO, "listening");

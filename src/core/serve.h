@@ -6,8 +6,9 @@
 
 #include "core/config.h"
 
-/* Runs the server until SIGTERM/SIGINT; returns the process exit code. */
-int serve_run(const struct config *cfg);
+/* Runs the server until SIGTERM/SIGINT; returns the process exit code. When
+ * the public URL was not configured it becomes http://<host>:<bound port>. */
+int serve_run(struct config *cfg);
 /* Creates dir (and parents) with mode 0700 if missing; false on failure. */
 bool serve_ensure_dir(const char *dir);
 

@@ -22,6 +22,7 @@ enum route_flags {
     ROUTE_BODY_JSON = 1u << 3,    /* a non-empty body must be a JSON object */
     ROUTE_BODY_FORM = 1u << 4,    /* the body is an HTML form (urlencoded) */
     ROUTE_NO_COUNT = 1u << 5,     /* not counted in monthly API calls */
+    ROUTE_SUSPENDED_OK = 1u << 6, /* a suspended profile's key reaches the handler */
 };
 
 struct route {

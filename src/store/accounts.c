@@ -26,6 +26,7 @@ void store_read_profile(struct store *st, struct db_stmt *s, int c, struct arena
     p->deleted_ms = D->col_null(s, c + 9) ? 0 : D->col_i64(s, c + 9);
     p->deleted_by = store_col_str(st, s, c + 10, a);
     p->bio_handle = store_col_str(st, s, c + 11, a);
+    p->linked_mask = (unsigned)D->col_i64(s, c + 12);
 }
 
 static void read_account(struct store *st, struct db_stmt *s, struct arena *a, struct account *acct)

@@ -44,6 +44,19 @@ enum stmt_id {
     Q_PROFILE_GET,
     Q_PROFILE_KEY_EXISTS,
     Q_PROFILE_INSERT,
+    Q_PROFILE_BY_TITLE,
+    Q_PROFILE_BY_REF,
+    Q_PROFILE_UPDATE,
+    Q_PROFILE_TITLE_TAKEN,
+    Q_PROFILE_BIO_TAKEN,
+    Q_PROFILE_DELETE,
+    Q_PROFILE_DROP_LINKED,
+    Q_PROFILE_SUSPEND,
+    Q_PROFILE_LIST,
+    Q_LINKED_DELETE,
+    Q_LINKED_HEALTH,
+    Q_SECRET_INSERT,
+    Q_SECRET_GET,
     Q_LINKED_LIST,
     Q_LINKED_PUT,
     Q_USAGE_ADD,
@@ -53,10 +66,11 @@ enum stmt_id {
 
 /* The profile columns every profile query selects, in store_read_profile's
  * order. */
-#define STORE_PROFILE_COLS                                                           \
-    "p.id, p.account_id, p.ref_id, p.title, p.is_primary, p.created_ms, p.version, " \
-    "p.details_updated_ms, p.suspended_ms, p.deleted_ms, p.deleted_by, p.bio_handle"
-#define STORE_PROFILE_NCOLS 12
+#define STORE_PROFILE_COLS                                                             \
+    "p.id, p.account_id, p.ref_id, p.title, p.is_primary, p.created_ms, p.version, "   \
+    "p.details_updated_ms, p.suspended_ms, p.deleted_ms, p.deleted_by, p.bio_handle, " \
+    "p.linked_mask"
+#define STORE_PROFILE_NCOLS 13
 
 /* Reads STORE_PROFILE_COLS starting at column c into p (strings in a). */
 void store_read_profile(struct store *st, struct db_stmt *s, int c, struct arena *a,

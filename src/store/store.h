@@ -54,6 +54,7 @@ struct profile {
     int64_t deleted_ms;         /* 0: live */
     const char *deleted_by;     /* "api" | "cli" when deleted */
     const char *bio_handle;     /* NULL when none */
+    unsigned linked_mask;       /* bit i: platform i (platforms/names.h) is linked */
 };
 
 /* The settings a profile carries beyond its identity (profiles API). */
@@ -87,6 +88,56 @@ struct linked_account {
     const char *review_url;
     int64_t linked_ms;
     const char *status; /* ok | refresh_failing | relink_required */
+};
+
+/* A profile change: only the fields whose set_ flag is true are written;
+ * a NULL string clears an optional field. */
+struct profile_update {
+    bool set_title, set_display_title, set_hide_title, set_messaging_active;
+    bool set_hide_top_header, set_top_header, set_sub_header, set_disable_social;
+    bool set_tags, set_team, set_email, set_bio_handle;
+    const char *title;
+    const char *display_title;
+    bool hide_title;
+    bool messaging_active;
+    bool hide_top_header;
+    const char *top_header;
+    const char *sub_header;
+    const char *disable_social; /* JSON array text */
+    const char *tags;           /* JSON array text */
+    bool team;
+    const char *email;
+    const char *bio_handle;
+};
+
+/* What GET /api/profiles filters on; zero values filter nothing. */
+struct profile_filter {
+    const char *title; /* exact */
+    const char *ref_id;
+    int has_active;         /* -1: either, 0: nothing linked, 1: something linked */
+    unsigned includes_mask; /* all of these platforms linked */
+    int64_t profile_id;     /* 0: any */
+};
+
+/* One row of a profile listing. */
+struct profile_row {
+    int64_t id;
+    char ref_id[STORE_REFID_LEN + 1];
+    const char *title;
+    const char *display_title;
+    int64_t created_ms;
+    int64_t suspended_ms;
+    unsigned linked_mask;
+};
+
+/* The health of one linked account (SPEC §9). */
+struct linked_health {
+    const char *platform;
+    const char *status; /* ok | refresh_failing | relink_required */
+    int64_t linked_ms;
+    int64_t access_expires_ms; /* 0: unknown or never */
+    int64_t last_refresh_ms;   /* 0: never */
+    const char *last_error;
 };
 
 struct usage_delta {
@@ -177,6 +228,41 @@ enum store_rc store_profile_create(struct store *st, int64_t account_id, const c
                                    const struct profile_settings *settings, int64_t now_ms,
                                    int64_t *profile_id);
 
+/* The live profile of account_id with exactly this title. */
+enum store_rc store_profile_by_title(struct store *st, struct arena *a, int64_t account_id,
+                                     const char *title, struct profile *out);
+/* The profile with this refId, of any account (for the operator's CLI). */
+enum store_rc store_profile_by_ref(struct store *st, struct arena *a, const char *ref_id,
+                                   struct profile *out);
+/*
+ * Applies u to the profile. STORE_CONFLICT when a live profile of the
+ * account already has the new title (*conflict = "title") or any profile
+ * has the bio handle (*conflict = "bioHandle"); nothing is changed then.
+ */
+enum store_rc store_profile_update(struct store *st, int64_t profile_id,
+                                   const struct profile_update *u, const char **conflict);
+/*
+ * Deletes a profile, keeping a tombstone (its refId, title, key hash, when
+ * and by whom) for validate=true: its linked accounts are dropped, its bio
+ * handle released, its title free again. STORE_NOTFOUND when it was already
+ * deleted. Joins the caller's transaction when one is open.
+ */
+enum store_rc store_profile_delete(struct store *st, int64_t profile_id, const char *by,
+                                   int64_t now_ms);
+/* Suspends (at suspended_ms) or, with 0, reactivates a profile. */
+enum store_rc store_profile_set_suspended(struct store *st, int64_t profile_id,
+                                          int64_t suspended_ms);
+/*
+ * Lists live user profiles of account_id matching f in creation order,
+ * starting after (after_created_ms, after_id) — keyset paging, so profiles
+ * created or deleted between pages are never skipped or repeated. At most
+ * limit rows; *out is an arena array.
+ */
+enum store_rc store_profile_list(struct store *st, struct arena *a, int64_t account_id,
+                                 const struct profile_filter *f, int64_t after_created_ms,
+                                 int64_t after_id, size_t limit, struct profile_row **out,
+                                 size_t *n);
+
 /* ---- linked accounts ---- */
 
 /* The profile's linked accounts sorted by platform; arena array. */
@@ -184,6 +270,18 @@ enum store_rc store_linked_list(struct store *st, struct arena *a, int64_t profi
                                 struct linked_account **out, size_t *n);
 /* Inserts or replaces the display fields of a linked account (no tokens). */
 enum store_rc store_linked_put(struct store *st, const struct linked_account *la);
+
+/* Removes the profile's account on platform. STORE_NOTFOUND when none. */
+enum store_rc store_linked_delete(struct store *st, int64_t profile_id, const char *platform);
+/* The health of each of the profile's linked accounts, by platform. */
+enum store_rc store_linked_health(struct store *st, struct arena *a, int64_t profile_id,
+                                  struct linked_health **out, size_t *n);
+
+/* ---- secrets ---- */
+
+/* The 32-byte server secret called name, created at random on first use
+ * and the same for every process on the database. */
+enum store_rc store_secret(struct store *st, const char *name, unsigned char out[32]);
 
 /* ---- usage ---- */
 

@@ -6,6 +6,8 @@
 
 Suite *arena_suite(void);
 Suite *buf_suite(void);
+Suite *base64_suite(void);
+Suite *cursor_suite(void);
 Suite *cache_suite(void);
 Suite *i64map_suite(void);
 Suite *jsonw_suite(void);

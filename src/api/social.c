@@ -1,0 +1,47 @@
+/*
+ * social: a profile's links to networks — DELETE /api/profiles/social
+ * (unlink, SPEC §6).
+ *
+ * Unlinking answers 200 even when the network was not linked (Ayrshare
+ * documents that). The profile's GET /api/user changes at once: the store
+ * bumps the profile's version and stamp in the same write.
+ */
+#include "api/api.h"
+#include "api/fields.h"
+#include "platforms/names.h"
+#include "util/jsonw.h"
+
+#include <string.h>
+
+enum status social_unlink(struct app *app, struct req *r)
+{
+    struct principal *p = api_principal(r);
+    struct fields f;
+    fields_init(&f, r);
+    const char *platform = NULL;
+    if (!fields_str(&f, "platform", 1, 32, false, &platform) && !fields_has(&f, "platform"))
+        fields_fail(&f, "platform", "is required");
+    int idx = platform ? platform_index(platform) : -1;
+    if (platform && idx < 0)
+        fields_fail(&f, "platform",
+                    platform_known_elsewhere(platform)
+                        ? "sociald does not link this network"
+                        : "must be one of facebook, gmb, instagram, linkedin, pinterest, "
+                          "reddit, telegram, tiktok, twitter, youtube");
+    enum status st = fields_done(&f);
+    if (st != ST_OK)
+        return st;
+
+    const char *name = platform_name(idx);
+    enum store_rc rc = store_linked_delete(app->store, p->profile.id, name);
+    if (rc != STORE_OK && rc != STORE_NOTFOUND)
+        return ST_INTERNAL;
+    struct jw w;
+    jw_init(&w, &r->out);
+    jw_obj(&w);
+    jw_kstr(&w, "status", "success");
+    jw_kstr(&w, "platform", name);
+    jw_kstr(&w, "refId", p->profile.ref_id);
+    jw_obj_end(&w);
+    return ST_OK;
+}
