@@ -27,7 +27,8 @@ test('102: missing, malformed or unknown API key', async () => {
   assertError(await srv.api('/api/user', { headers: { Authorization: a.apiKey } }), 401, 102);
   assertError(await srv.api('/api/user', { headers: { Authorization: 'Basic ' + a.apiKey } }), 401, 102);
   assertError(await srv.api('/api/user', { headers: { Authorization: 'Bearer ' } }), 401, 102);
-  assertError(await srv.api('/api/user', { key: a.apiKey.slice(0, -1) + 'X' }), 401, 102);
+  const last = a.apiKey.slice(-1);
+  assertError(await srv.api('/api/user', { key: a.apiKey.slice(0, -1) + (last === 'X' ? 'Y' : 'X') }), 401, 102);
   assertError(await srv.api('/api/user', { key: 'x'.repeat(5000) }), 401, 102);
   const ok = await srv.api('/api/user', { headers: { Authorization: `bearer   ${a.apiKey}  ` } });
   assert.equal(ok.status, 200, 'scheme is case-insensitive, the key is trimmed');
