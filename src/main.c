@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/serve.h"
+#include "platforms/client.h"
 #include "util/arena.h"
 
 #include <stdio.h>
@@ -19,6 +20,7 @@ static const char usage[] =
     "  account list | set-plan --plan PLAN | rotate-key   (select with --email or --ref-id)\n"
     "  profile reactivate | suspend | delete --ref-id REF\n"
     "  seed --profiles N --accounts M [--keys-out FILE] [--email EMAIL]\n"
+    "  rotate-master-key\n"
     "  version\n"
     "Every option also reads SOCIALD_<OPTION> from the environment and the\n"
     "config file (JSON). See docs/operations.md.\n";
@@ -55,6 +57,7 @@ static bool check_options(struct args *a, const char *cmd)
 
 int main(int argc, char **argv)
 {
+    client_global_init(); /* before any thread starts */
     struct args a;
     struct config cfg;
     char err[512];
@@ -97,6 +100,8 @@ int main(int argc, char **argv)
         rc = cli_seed(&cfg, &a);
     else if (!strcmp(cmd, "profile"))
         rc = cli_profile(&cfg, &a);
+    else if (!strcmp(cmd, "rotate-master-key"))
+        rc = cli_rotate_master_key(&cfg);
     else {
         fprintf(stderr, "sociald: unknown command %s\n%s", cmd, usage);
         rc = 2;

@@ -11,6 +11,7 @@
 #include "api/cursor.h"
 #include "api/fields.h"
 #include "crypto/crypto.h"
+#include "jobs/events.h"
 #include "platforms/names.h"
 #include "util/jsonw.h"
 #include "util/str.h"
@@ -185,6 +186,32 @@ enum status profiles_update(struct app *app, struct req *r)
 
 /* ---- delete ---- */
 
+enum store_rc delete_with_events(struct app *app, struct arena *a, const struct profile *pr,
+                                 const char *by)
+{
+    struct store *st = app->store;
+    enum store_rc rc = store_begin(st);
+    if (rc != STORE_OK)
+        return rc;
+    /* Each linked account's unlink webhook is written with the deletion. */
+    struct linked_account *la = NULL;
+    size_t n = 0;
+    int64_t now = time_now_ms();
+    rc = store_linked_list(st, a, pr->id, &la, &n);
+    if (rc == STORE_OK)
+        rc = store_profile_delete(st, pr->id, by, now);
+    for (size_t i = 0; i < n && rc == STORE_OK; i++)
+        rc = events_social(st, pr, "unlink", la[i].platform, "user", la[i].display_name, NULL, now);
+    if (rc != STORE_OK) {
+        store_rollback(st);
+        return rc;
+    }
+    rc = store_commit(st);
+    if (rc == STORE_OK)
+        events_kick(app);
+    return rc;
+}
+
 static enum status already_deleted(struct req *r, const struct profile *pr)
 {
     char ts[32];
@@ -222,7 +249,7 @@ enum status profiles_delete(struct app *app, struct req *r)
         if (rc != STORE_OK)
             return ST_INTERNAL;
     }
-    enum store_rc rc = store_profile_delete(app->store, target.id, "api", time_now_ms());
+    enum store_rc rc = delete_with_events(app, r->arena, &target, "api");
     if (rc == STORE_NOTFOUND) {
         target.deleted_ms = time_now_ms();
         return already_deleted(r, &target);

@@ -28,6 +28,15 @@ const struct route api_routes[] = {
     /* Unlinking the account's own network needs no profiles plan. */
     {HM_DELETE, "/api/profiles/social", social_unlink, "profiles", AUTH_PROFILE, "user", 0},
 
+    /* Webhooks (SPEC §8), per profile or, without a Profile-Key, per account. */
+    {HM_POST, "/api/hook/webhook", webhooks_register, "webhook", AUTH_PROFILE, "webhooks", 0},
+    {HM_DELETE, "/api/hook/webhook", webhooks_unregister, "webhook", AUTH_PROFILE, "webhooks", 0},
+    {HM_GET, "/api/hook/webhook", webhooks_list, "webhook", AUTH_PROFILE, "webhooks", 0},
+    {HM_POST, "/api/hook/webhook/secret", webhooks_secret, "webhook", AUTH_PROFILE, "webhooks", 0},
+    {HM_GET, "/api/hook/deliveries", webhooks_deliveries, "webhook", AUTH_PROFILE, "webhooks", 0},
+    {HM_POST, "/api/hook/deliveries/:id/resend", webhooks_resend, "webhook", AUTH_PROFILE,
+     "webhooks", 0},
+
     {HM_GET, "/healthz", health_get, "request", ROUTE_NO_COUNT, NULL, 0},
 };
 

@@ -4,14 +4,39 @@
  *
  * Unlinking answers 200 even when the network was not linked (Ayrshare
  * documents that). The profile's GET /api/user changes at once: the store
- * bumps the profile's version and stamp in the same write.
+ * bumps the profile's version and stamp in the same write, and the social
+ * webhook (type unlink) is written in the same transaction.
  */
 #include "api/api.h"
 #include "api/fields.h"
+#include "jobs/events.h"
 #include "platforms/names.h"
 #include "util/jsonw.h"
+#include "util/timeutil.h"
 
 #include <string.h>
+
+enum store_rc unlink_account(struct app *app, struct arena *a, const struct profile *p,
+                             const char *platform, const char *source, const char *details)
+{
+    struct store *st = app->store;
+    enum store_rc rc = store_begin(st);
+    if (rc != STORE_OK)
+        return rc;
+    const char *name = NULL;
+    rc = store_linked_delete(st, a, p->id, platform, &name);
+    /* The social webhook is written with the change: both or neither. */
+    if (rc == STORE_OK)
+        rc = events_social(st, p, "unlink", platform, source, name, details, time_now_ms());
+    if (rc != STORE_OK) {
+        store_rollback(st);
+        return rc;
+    }
+    rc = store_commit(st);
+    if (rc == STORE_OK)
+        events_kick(app);
+    return rc;
+}
 
 enum status social_unlink(struct app *app, struct req *r)
 {
@@ -33,7 +58,7 @@ enum status social_unlink(struct app *app, struct req *r)
         return st;
 
     const char *name = platform_name(idx);
-    enum store_rc rc = store_linked_delete(app->store, p->profile.id, name);
+    enum store_rc rc = unlink_account(app, r->arena, &p->profile, name, "user", NULL);
     if (rc != STORE_OK && rc != STORE_NOTFOUND)
         return ST_INTERNAL;
     struct jw w;

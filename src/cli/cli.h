@@ -14,6 +14,7 @@ int cli_migrate(const struct config *cfg);
 int cli_account(const struct config *cfg, struct args *a);
 int cli_seed(const struct config *cfg, struct args *a);
 int cli_profile(const struct config *cfg, struct args *a);
+int cli_rotate_master_key(const struct config *cfg);
 int cli_version(void);
 
 /* Opens and migrates the configured store; NULL (logged) on failure. */

@@ -6,6 +6,7 @@
  * profile without its key. A running server sees the change at once.
  */
 #include "cli/cli.h"
+#include "api/api.h"
 #include "core/log.h"
 #include "store/store.h"
 #include "util/timeutil.h"
@@ -35,9 +36,12 @@ int cli_profile(const struct config *cfg, struct args *a)
     }
     if (src != STORE_OK)
         goto out;
-    if (!strcmp(sub, "delete"))
-        src = store_profile_delete(st, p.id, "cli", time_now_ms());
-    else
+    if (!strcmp(sub, "delete")) {
+        /* As the API does: webhooks for the linked accounts, with the deletion.
+         * A running server's job runner delivers them. */
+        struct app app = {.cfg = cfg, .store = st};
+        src = delete_with_events(&app, ar, &p, "cli");
+    } else
         src = store_profile_set_suspended(st, p.id, strcmp(sub, "suspend") ? 0 : time_now_ms());
     if (src != STORE_OK)
         goto out;

@@ -12,6 +12,9 @@ struct store;
 struct usage;
 struct ratelimit;
 struct directory;
+struct vault;
+struct client;
+struct runner;
 
 struct app {
     const struct config *cfg;
@@ -19,6 +22,9 @@ struct app {
     struct directory *dir; /* the hot path's cached view of the store */
     struct usage *usage;
     struct ratelimit *rl;
+    struct vault *vault;           /* seals tokens and webhook secrets */
+    struct client *client;         /* outbound HTTP (webhooks, networks) */
+    struct runner *runner;         /* durable jobs */
     unsigned char signing_key[32]; /* the store's "signing" secret: cursors, signed URLs */
 };
 

@@ -53,6 +53,23 @@ static const struct opt opts[] = {
     {"shutdown-grace", "SOCIALD_SHUTDOWN_GRACE", "shutdown_grace", OT_I64, OFF(shutdown_grace_s),
      "10", 0, 3600},
     {"cache-mb", "SOCIALD_CACHE_MB", "cache_mb", OT_I64, OFF(cache_mb), "64", 1, 65536},
+    {"webhook-timeout-ms", "SOCIALD_WEBHOOK_TIMEOUT_MS", "webhook_timeout_ms", OT_I64,
+     OFF(webhook_timeout_ms), "10000", 100, 120000},
+    /* SPEC §8: retried at about 5 s, 30 s, 2 min, 10 min, 30 min, 1 h (7 tries) */
+    {"webhook-retries", "SOCIALD_WEBHOOK_RETRIES", "webhook_retries", OT_STR, OFF(webhook_retries),
+     "5000,30000,120000,600000,1800000,3600000", 0, 0},
+    {"webhook-disable-after", "SOCIALD_WEBHOOK_DISABLE_AFTER", "webhook_disable_after", OT_I64,
+     OFF(webhook_disable_after), "10", 1, 100000},
+    {"webhook-allow-private", "SOCIALD_WEBHOOK_ALLOW_PRIVATE", "webhook_allow_private", OT_BOOL,
+     OFF(webhook_allow_private), "false", 0, 0},
+    {"webhook-allow-http", "SOCIALD_WEBHOOK_ALLOW_HTTP", "webhook_allow_http", OT_BOOL,
+     OFF(webhook_allow_http), "false", 0, 0},
+    {"jobs-lease-ms", "SOCIALD_JOBS_LEASE_MS", "jobs_lease_ms", OT_I64, OFF(jobs_lease_ms), "60000",
+     500, 3600000},
+    {"jobs-poll-ms", "SOCIALD_JOBS_POLL_MS", "jobs_poll_ms", OT_I64, OFF(jobs_poll_ms), "500", 10,
+     60000},
+    {"jobs-concurrency", "SOCIALD_JOBS_CONCURRENCY", "jobs_concurrency", OT_I64,
+     OFF(jobs_concurrency), "64", 1, 4096},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -333,6 +350,27 @@ static bool parse_listen(struct config *cfg, char *err, size_t errlen)
     return true;
 }
 
+/* "5000,30000,..." -> webhook_retry_ms[] */
+static bool parse_retries(struct config *cfg, char *err, size_t errlen)
+{
+    cfg->webhook_nretries = 0;
+    const char *p = cfg->webhook_retries ? cfg->webhook_retries : "";
+    while (*p) {
+        char *end = NULL;
+        long long v = strtoll(p, &end, 10);
+        if (end == p || v < 0 || v > 86400000LL || cfg->webhook_nretries == CONFIG_MAX_RETRIES ||
+            (*end && *end != ',')) {
+            snprintf(err, errlen,
+                     "webhook-retries must be up to %d comma-separated delays in milliseconds",
+                     CONFIG_MAX_RETRIES);
+            return false;
+        }
+        cfg->webhook_retry_ms[cfg->webhook_nretries++] = v;
+        p = *end ? end + 1 : end;
+    }
+    return true;
+}
+
 bool config_load(struct config *cfg, struct args *a, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -381,6 +419,8 @@ bool config_load(struct config *cfg, struct args *a, char *err, size_t errlen)
         cfg->public_url = mem_malloc(n);
         snprintf(cfg->public_url, n, "http://%s", cfg->listen);
     }
+    if (!parse_retries(cfg, err, errlen))
+        return false;
     /* No trailing slash: URLs are built as public_url + "/path". */
     size_t pl = strlen(cfg->public_url);
     while (pl > 0 && cfg->public_url[pl - 1] == '/')

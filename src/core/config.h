@@ -15,8 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PLAN_MAX          8
-#define PLAN_FAMILIES_MAX 8
+#define PLAN_MAX           8
+#define CONFIG_MAX_RETRIES 16
+#define PLAN_FAMILIES_MAX  8
 
 struct plan {
     char name[16];
@@ -50,6 +51,20 @@ struct config {
     int64_t rate_window_s;
     int64_t shutdown_grace_s;
     int64_t cache_mb; /* directory cache budget */
+
+    /* webhooks (SPEC §8) */
+    int64_t webhook_timeout_ms;
+    char *webhook_retries; /* milliseconds between attempts, comma-separated */
+    int64_t webhook_retry_ms[CONFIG_MAX_RETRIES];
+    size_t webhook_nretries;       /* attempts = this + 1 */
+    int64_t webhook_disable_after; /* failed events in a row that disable a webhook */
+    bool webhook_allow_private;    /* deliver to loopback/private addresses */
+    bool webhook_allow_http;       /* plain http:// for loopback hosts */
+
+    /* job runner */
+    int64_t jobs_lease_ms;
+    int64_t jobs_poll_ms;
+    int64_t jobs_concurrency;
 
     struct plan plans[PLAN_MAX];
     size_t nplans;

@@ -9,6 +9,10 @@
 #include "core/serve.h"
 #include "api/api.h"
 #include "api/directory.h"
+#include "crypto/vault.h"
+#include "jobs/runner.h"
+#include "jobs/webhook.h"
+#include "platforms/client.h"
 #include "core/app.h"
 #include "core/log.h"
 #include "http/server.h"
@@ -86,6 +90,11 @@ int serve_run(struct config *cfg)
         goto out;
     }
     app.store = st;
+    app.vault = vault_open(cfg->data, getenv("SOCIALD_MASTER_KEY"), err, sizeof(err));
+    if (!app.vault) {
+        log_error("%s", err);
+        goto out;
+    }
     if (store_secret(st, "signing", app.signing_key) != STORE_OK) {
         log_error("cannot read or create the signing secret");
         goto out;
@@ -93,6 +102,14 @@ int serve_run(struct config *cfg)
     app.dir = dir_new(st, (size_t)cfg->cache_mb << 20);
     app.usage = usage_new(st, cfg->usage_flush_ms);
     app.rl = ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000);
+    app.client = client_new((unsigned)cfg->jobs_concurrency);
+    struct runner_kind kinds[] = {webhook_job_kind(&app)};
+    struct runner_config rc_cfg = {
+        .concurrency = (unsigned)cfg->jobs_concurrency,
+        .lease_ms = cfg->jobs_lease_ms,
+        .poll_ms = cfg->jobs_poll_ms,
+    };
+    app.runner = runner_new(st, kinds, sizeof(kinds) / sizeof(kinds[0]), &rc_cfg);
 
     struct http_config hc = {
         .host = cfg->host,
@@ -157,9 +174,16 @@ int serve_run(struct config *cfg)
     rc = 0;
 out:
     http_server_stop(srv);
+    /* Jobs: stop leasing and let deliveries in flight finish within the
+     * grace; then the client stops (late answers still reach the runner),
+     * then the runner records the last results. */
+    runner_stop(app.runner, cfg->shutdown_grace_s * 1000);
+    client_free(app.client);
+    runner_free(app.runner);
     usage_free(app.usage);
     ratelimit_free(app.rl);
     dir_free(app.dir);
+    vault_free(app.vault);
     store_close(st);
     if (rc == 0)
         log_info("stopped");

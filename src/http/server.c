@@ -639,12 +639,13 @@ struct http_server *http_server_start(const struct http_config *cfg, const struc
     /* Headers must fit the per-connection pool with room for MHD's own use. */
     size_t pool = cfg->header_max * 2 + 32768;
 
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-                            cfg->conn_limit, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+    /* The logger goes first so MHD's own start-up messages use it too. */
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+                            NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
+                            threads, MHD_OPTION_CONNECTION_LIMIT, cfg->conn_limit,
+                            MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_URI_LOG_CALLBACK,
                             on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->d) {

@@ -493,18 +493,24 @@ enum store_rc store_profile_list(struct store *st, struct arena *a, int64_t acco
     return STORE_OK;
 }
 
-enum store_rc store_linked_delete(struct store *st, int64_t profile_id, const char *platform)
+enum store_rc store_linked_delete(struct store *st, struct arena *a, int64_t profile_id,
+                                  const char *platform, const char **removed_name)
 {
-    struct db_stmt *s = store_stmt(
-        st, Q_LINKED_DELETE, "DELETE FROM linked_accounts WHERE profile_id = ? AND platform = ?");
+    struct db_stmt *s = store_stmt(st, Q_LINKED_DELETE,
+                                   "DELETE FROM linked_accounts WHERE profile_id = ? AND "
+                                   "platform = ? RETURNING display_name");
     if (!s)
         return STORE_ERROR;
     D->bind_i64(s, 1, profile_id);
     D->bind_text(s, 2, platform);
-    if (store_run(st, s) != DB_DONE)
-        return STORE_ERROR;
-    if (D->changes(store_db(st)) == 0)
+    enum db_rc dr = D->step(s);
+    if (dr == DB_ROW && removed_name)
+        *removed_name = store_col_str(st, s, 0, a);
+    D->reset(s);
+    if (dr == DB_DONE)
         return STORE_NOTFOUND;
+    if (dr != DB_ROW)
+        return STORE_ERROR;
     store_touch(st, STORE_KIND_PROFILE, profile_id);
     return STORE_OK;
 }

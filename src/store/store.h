@@ -271,11 +271,174 @@ enum store_rc store_linked_list(struct store *st, struct arena *a, int64_t profi
 /* Inserts or replaces the display fields of a linked account (no tokens). */
 enum store_rc store_linked_put(struct store *st, const struct linked_account *la);
 
-/* Removes the profile's account on platform. STORE_NOTFOUND when none. */
-enum store_rc store_linked_delete(struct store *st, int64_t profile_id, const char *platform);
+/* Removes the profile's account on platform; *removed_name (arena, may be
+ * NULL) gets its display name. STORE_NOTFOUND when none was linked. */
+enum store_rc store_linked_delete(struct store *st, struct arena *a, int64_t profile_id,
+                                  const char *platform, const char **removed_name);
 /* The health of each of the profile's linked accounts, by platform. */
 enum store_rc store_linked_health(struct store *st, struct arena *a, int64_t profile_id,
                                   struct linked_health **out, size_t *n);
+
+/* ---- webhooks, events, deliveries ---- */
+
+struct webhook {
+    int64_t id;
+    int64_t account_id;
+    int64_t profile_id;
+    const char *action;
+    const char *url;
+    int64_t updated_ms;
+    int64_t failures;
+    int64_t disabled_ms; /* 0: enabled */
+    const char *disabled_reason;
+};
+
+/* A profile's signing secrets, as sealed by the vault. */
+struct webhook_secret {
+    const void *secret; /* NULL: none set */
+    size_t secret_len;
+    const void *prev; /* NULL: none */
+    size_t prev_len;
+    int64_t rotated_ms;
+};
+
+/* Registers (or replaces, re-enabling) the profile's webhook for action. */
+enum store_rc store_webhook_put(struct store *st, int64_t account_id, int64_t profile_id,
+                                const char *action, const char *url, int64_t now_ms);
+/* Unregisters it; its pending deliveries are cancelled. STORE_NOTFOUND when
+ * none was registered. */
+enum store_rc store_webhook_delete(struct store *st, int64_t profile_id, const char *action,
+                                   int64_t now_ms);
+/* The profile's registered webhooks, by action. */
+enum store_rc store_webhook_list(struct store *st, struct arena *a, int64_t profile_id,
+                                 struct webhook **out, size_t *n);
+/* Sets the profile's secret; the one it replaces signs for 24 h more. */
+enum store_rc store_webhook_secret_set(struct store *st, int64_t profile_id, const void *sealed,
+                                       size_t n, uint32_t key_id, int64_t now_ms);
+enum store_rc store_webhook_secret_get(struct store *st, struct arena *a, int64_t profile_id,
+                                       struct webhook_secret *out);
+
+struct event_new {
+    int64_t account_id;
+    int64_t profile_id;
+    const char *action;
+    const char *hook_id;
+    const char *payload; /* the JSON body receivers get */
+    int64_t created_ms;
+};
+
+/*
+ * Records an event and, when a webhook is registered for it (the profile's
+ * for the action, else the account's), a delivery and its job. Call inside
+ * the transaction of the change that caused the event. *delivery_id is 0
+ * when no webhook takes the event; a disabled webhook gets a 'skipped'
+ * delivery (visible in the log, resendable) and no job.
+ */
+enum store_rc store_event_emit(struct store *st, const struct event_new *e,
+                               const char *delivery_public_id, int64_t *delivery_id);
+
+struct delivery {
+    int64_t id;
+    const char *public_id;
+    int64_t event_id;
+    const char *hook_id;
+    const char *action;
+    const char *payload;
+    int64_t account_id;
+    int64_t profile_id;
+    int64_t webhook_id;
+    int64_t webhook_profile_id; /* whose secret signs */
+    const char *url;            /* the webhook's current URL */
+    bool webhook_live;          /* registered and not disabled */
+    const char *status;
+    int64_t attempts;
+    int64_t last_status;
+    const char *last_error;
+    int64_t created_ms;
+    int64_t last_attempt_ms;
+    int64_t next_attempt_ms;
+    int64_t completed_ms;
+};
+
+/* A delivery with its event and webhook, by row id. */
+enum store_rc store_delivery_get(struct store *st, struct arena *a, int64_t id,
+                                 struct delivery *out);
+/* A delivery of account_id by its public id. */
+enum store_rc store_delivery_by_public(struct store *st, struct arena *a, int64_t account_id,
+                                       const char *public_id, struct delivery *out);
+/* The account's deliveries, newest first, before before_id (0: from the
+ * newest); profile_id 0 means all profiles; action/status NULL: any. */
+enum store_rc store_delivery_list(struct store *st, struct arena *a, int64_t account_id,
+                                  int64_t profile_id, const char *action, const char *status,
+                                  int64_t before_id, size_t limit, struct delivery **out,
+                                  size_t *n);
+
+/* The outcome of one delivery attempt. */
+struct delivery_outcome {
+    const char *status; /* pending (will retry) | delivered | failed */
+    int64_t attempts;
+    int64_t http_status; /* 0: no answer */
+    const char *error;   /* NULL on success */
+    const char *url;
+    int64_t attempt_ms;
+    int64_t next_attempt_ms; /* for pending */
+    int disable_after;       /* failed events in a row that disable the webhook */
+};
+
+/*
+ * Records an attempt's outcome on the delivery and its webhook: success
+ * resets the webhook's failure count; a final failure increments it and
+ * disables the webhook when it reaches disable_after. Sets *disabled when
+ * this outcome disabled it. Call inside a transaction with the job update.
+ */
+enum store_rc store_delivery_record(struct store *st, int64_t id, const struct delivery_outcome *o,
+                                    bool *disabled);
+/* A new delivery (and job) of the same event to its webhook's current URL,
+ * for resend. */
+enum store_rc store_delivery_resend(struct store *st, int64_t id, const char *public_id,
+                                    int64_t now_ms, int64_t *new_id);
+
+/* Every profile's sealed webhook secrets, for re-sealing under a new key:
+ * rows hold profile id, secret and previous secret (either may be NULL). */
+struct sealed_pair {
+    int64_t id;
+    const void *a;
+    size_t alen;
+    const void *b;
+    size_t blen;
+};
+enum store_rc store_webhook_secrets_all(struct store *st, struct arena *a, struct sealed_pair **out,
+                                        size_t *n);
+/* Replaces a profile's sealed secrets (same values, new master key). */
+enum store_rc store_webhook_secret_reseal(struct store *st, int64_t profile_id, const void *secret,
+                                          size_t n, uint32_t key_id, const void *prev,
+                                          size_t prev_n, uint32_t prev_key_id);
+/* The master key ids any sealed value uses; *out is an arena array. */
+enum store_rc store_key_ids_in_use(struct store *st, struct arena *a, uint32_t **out, size_t *n);
+
+/* ---- jobs ---- */
+
+struct job {
+    int64_t id;
+    char kind[16];
+    int64_t ref;
+    int64_t attempts; /* leases taken so far, this one included */
+};
+
+/* Queues a job of kind about ref, due at run_at_ms. */
+enum store_rc store_job_add(struct store *st, const char *kind, int64_t ref, int64_t run_at_ms,
+                            int64_t now_ms);
+/* Leases up to max due jobs for owner until now + lease_ms (atomically: two
+ * workers never lease one job). *out is an arena array. */
+enum store_rc store_job_lease(struct store *st, struct arena *a, const char *owner, int64_t now_ms,
+                              int64_t lease_ms, size_t max, struct job **out, size_t *n);
+/* Releases a leased job to run again at run_at_ms. */
+enum store_rc store_job_reschedule(struct store *st, int64_t id, int64_t run_at_ms);
+enum store_rc store_job_delete(struct store *st, int64_t id);
+/* The earliest time any job can be leased (INT64_MAX when none). */
+enum store_rc store_job_next(struct store *st, int64_t *when_ms);
+/* Jobs queued (due or not), for metrics. */
+enum store_rc store_job_count(struct store *st, int64_t *n);
 
 /* ---- secrets ---- */
 

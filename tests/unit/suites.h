@@ -22,6 +22,10 @@ Suite *ratelimit_suite(void);
 Suite *usage_suite(void);
 Suite *store_suite(void);
 Suite *render_suite(void);
+Suite *netaddr_suite(void);
+Suite *url_suite(void);
+Suite *vault_suite(void);
+Suite *client_suite(void);
 Suite *directory_suite(void);
 
 #endif

@@ -102,6 +102,14 @@ export class Server {
     return r;
   }
 
+  // Kills the process with SIGKILL (a crash): nothing is flushed or closed.
+  async kill9() {
+    if (!this.proc) return;
+    this.proc.kill('SIGKILL');
+    await this.exited;
+    this.proc = null;
+  }
+
   cli(args, opts = {}) {
     return cli(args, { data: this.data, ...opts });
   }

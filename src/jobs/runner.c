@@ -1,0 +1,231 @@
+/*
+ * runner: durable job runner (guarantees in runner.h).
+ */
+#include "jobs/runner.h"
+#include "core/log.h"
+#include "crypto/crypto.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct finished {
+    struct finished *next;
+    void (*record)(void *arg);
+    void *arg;
+};
+
+struct runner {
+    struct store *st;
+    struct runner_kind *kinds;
+    size_t nkinds;
+    struct runner_config cfg;
+    char owner[64];
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool woken;
+    bool stopping;
+    struct finished *done_head, *done_tail;
+    size_t inflight; /* under mu */
+};
+
+static void wait_until(struct runner *r, int64_t deadline_mono)
+{
+    pthread_mutex_lock(&r->mu);
+    while (!r->woken && !r->stopping && !r->done_head && time_mono_ms() < deadline_mono) {
+        int64_t left = deadline_mono - time_mono_ms();
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + left % 1000 * 1000000;
+        ts.tv_sec += left / 1000 + ns / 1000000000;
+        ts.tv_nsec = ns % 1000000000;
+        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+    }
+    r->woken = false;
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Records finished jobs; returns how many. */
+static size_t drain(struct runner *r)
+{
+    pthread_mutex_lock(&r->mu);
+    struct finished *f = r->done_head;
+    r->done_head = r->done_tail = NULL;
+    pthread_mutex_unlock(&r->mu);
+    size_t n = 0;
+    while (f) {
+        struct finished *next = f->next;
+        f->record(f->arg);
+        free(f);
+        pthread_mutex_lock(&r->mu);
+        r->inflight--;
+        pthread_mutex_unlock(&r->mu);
+        n++;
+        f = next;
+    }
+    return n;
+}
+
+static const struct runner_kind *kind_of(struct runner *r, const char *name)
+{
+    for (size_t i = 0; i < r->nkinds; i++)
+        if (!strcmp(r->kinds[i].name, name))
+            return &r->kinds[i];
+    return NULL;
+}
+
+/* Leases and starts what fits; returns how many started. */
+static size_t lease(struct runner *r)
+{
+    pthread_mutex_lock(&r->mu);
+    size_t room = r->inflight < r->cfg.concurrency ? r->cfg.concurrency - r->inflight : 0;
+    pthread_mutex_unlock(&r->mu);
+    if (!room)
+        return 0;
+    struct arena *a = arena_new();
+    struct job *jobs = NULL;
+    size_t n = 0;
+    enum store_rc rc =
+        store_job_lease(r->st, a, r->owner, time_now_ms(), r->cfg.lease_ms, room, &jobs, &n);
+    if (rc == STORE_ERROR)
+        log_warn("job lease failed; retrying");
+    for (size_t i = 0; i < n; i++) {
+        const struct runner_kind *k = kind_of(r, jobs[i].kind);
+        if (!k) {
+            /* A kind this build does not know (a newer version queued it):
+             * leave it leased; it expires for a process that knows it. */
+            log_warn("job %lld has unknown kind %s", (long long)jobs[i].id, jobs[i].kind);
+            continue;
+        }
+        pthread_mutex_lock(&r->mu);
+        r->inflight++;
+        pthread_mutex_unlock(&r->mu);
+        k->start(k->ctx, r, &jobs[i]);
+    }
+    arena_free(a);
+    return n;
+}
+
+static void *run(void *arg)
+{
+    struct runner *r = arg;
+    for (;;) {
+        drain(r);
+        pthread_mutex_lock(&r->mu);
+        bool stopping = r->stopping;
+        pthread_mutex_unlock(&r->mu);
+        if (stopping)
+            break;
+        if (lease(r) > 0)
+            continue;
+        int64_t next = INT64_MAX, now = time_now_ms();
+        store_job_next(r->st, &next);
+        int64_t wait = r->cfg.poll_ms;
+        if (next != INT64_MAX && next - now < wait)
+            wait = next - now > 0 ? next - now : 0;
+        pthread_mutex_lock(&r->mu);
+        bool full = r->inflight >= r->cfg.concurrency;
+        pthread_mutex_unlock(&r->mu);
+        if (full)
+            wait = r->cfg.poll_ms; /* a finishing job wakes us */
+        if (wait > 0)
+            wait_until(r, time_mono_ms() + wait);
+    }
+    return NULL;
+}
+
+struct runner *runner_new(struct store *st, const struct runner_kind *kinds, size_t nkinds,
+                          const struct runner_config *cfg)
+{
+    struct runner *r = mem_calloc(1, sizeof(*r));
+    r->st = st;
+    r->kinds = mem_calloc(nkinds, sizeof(*kinds));
+    memcpy(r->kinds, kinds, nkinds * sizeof(*kinds));
+    r->nkinds = nkinds;
+    r->cfg = *cfg;
+    if (!r->cfg.concurrency)
+        r->cfg.concurrency = 64;
+    char host[32] = "host";
+    gethostname(host, sizeof(host) - 1);
+    snprintf(r->owner, sizeof(r->owner), "%.31s-%d-%08llx", host, (int)getpid(),
+             (unsigned long long)(crypto_random_u64() & 0xffffffffULL));
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    if (pthread_create(&r->thread, NULL, run, r) != 0)
+        abort();
+    return r;
+}
+
+void runner_wake(struct runner *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->woken = true;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void runner_finish(struct runner *r, void (*record)(void *arg), void *arg)
+{
+    struct finished *f = mem_calloc(1, sizeof(*f));
+    f->record = record;
+    f->arg = arg;
+    pthread_mutex_lock(&r->mu);
+    if (r->done_tail)
+        r->done_tail->next = f;
+    else
+        r->done_head = f;
+    r->done_tail = f;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+size_t runner_inflight(struct runner *r)
+{
+    pthread_mutex_lock(&r->mu);
+    size_t n = r->inflight;
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
+
+void runner_stop(struct runner *r, int64_t grace_ms)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->stopping = true;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->thread, NULL);
+    /* Jobs in flight finish on their own threads; record what arrives in
+     * the grace period, here. The rest rerun after their lease expires. */
+    int64_t deadline = time_mono_ms() + grace_ms;
+    while (runner_inflight(r) > 0 && time_mono_ms() < deadline) {
+        if (drain(r) == 0) {
+            struct timespec ts = {0, 5 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+void runner_free(struct runner *r)
+{
+    if (!r)
+        return;
+    drain(r);
+    if (runner_inflight(r) > 0)
+        log_warn("%zu jobs still in flight at shutdown; they will run again after their lease",
+                 runner_inflight(r));
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    free(r->kinds);
+    free(r);
+}

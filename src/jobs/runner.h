@@ -1,0 +1,67 @@
+/*
+ * runner: the durable job runner — leases due rows of the store's jobs
+ * table and hands each to the code for its kind.
+ *
+ * Guarantees:
+ *  - At least once: a job leaves the table only when its kind recorded an
+ *    end (done, or given up). A job whose worker died (crash, kill -9) is
+ *    leased again when its lease expires (jobs_lease_ms), by this or any
+ *    other process on the database.
+ *  - One at a time: a job is leased by one runner at a time; results are
+ *    recorded on the runner's own thread, one transaction per result.
+ *  - No ordering between jobs: due jobs are taken oldest first, but run
+ *    concurrently (up to jobs_concurrency in flight).
+ *  - Wake-ups: a job queued by this process runs at once (runner_wake);
+ *    jobs queued by other processes, and retries coming due, are found by
+ *    polling at most every jobs_poll_ms.
+ *  - Shutdown: runner_stop() stops leasing and waits (up to a grace) for
+ *    jobs in flight to record their results; the rest expire and rerun.
+ *    Order at exit: runner_stop(), stop the workers' I/O, runner_free().
+ */
+#ifndef SOCIALD_JOBS_RUNNER_H
+#define SOCIALD_JOBS_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct runner;
+
+struct runner_kind {
+    const char *name;
+    /*
+     * Starts a leased job, on the runner thread. It must not block on the
+     * network; it ends the job by calling runner_finish() exactly once,
+     * from any thread.
+     */
+    void (*start)(void *ctx, struct runner *r, const struct job *job);
+    void *ctx;
+};
+
+struct runner_config {
+    unsigned concurrency; /* jobs in flight at most */
+    int64_t lease_ms;     /* how long a leased job belongs to its worker */
+    int64_t poll_ms;      /* how often the table is checked without a wake-up */
+};
+
+/* Starts the runner thread over st with the given kinds (copied). */
+struct runner *runner_new(struct store *st, const struct runner_kind *kinds, size_t nkinds,
+                          const struct runner_config *cfg);
+/* Something was queued: look now. Call after the queuing transaction
+ * commits. */
+void runner_wake(struct runner *r);
+/* Ends a job: record(arg) runs on the runner thread (where store writes
+ * belong), then the job no longer counts as in flight. */
+void runner_finish(struct runner *r, void (*record)(void *arg), void *arg);
+/* Jobs leased and not yet finished. */
+size_t runner_inflight(struct runner *r);
+/* Stops leasing and waits up to grace_ms for jobs in flight to finish
+ * (recording their results). The runner still accepts runner_finish()
+ * afterwards, until runner_free(). NULL is ignored. */
+void runner_stop(struct runner *r, int64_t grace_ms);
+/* Records what finished since runner_stop() and frees the runner. Call
+ * after whatever could still call runner_finish() has stopped. */
+void runner_free(struct runner *r);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * jobs: the durable job queue's rows (see store.h; the runner is
+ * src/jobs/runner.c).
+ *
+ * Leasing is one UPDATE ... WHERE id IN (SELECT due ...) RETURNING, atomic
+ * in SQLite (one writer at a time) and, with FOR UPDATE SKIP LOCKED, in
+ * PostgreSQL: a job is leased by one worker at a time.
+ */
+#include "store/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define D (st->drv)
+
+enum store_rc store_job_add(struct store *st, const char *kind, int64_t ref, int64_t run_at_ms,
+                            int64_t now_ms)
+{
+    struct db_stmt *s = store_stmt(
+        st, Q_JOB_ADD, "INSERT INTO jobs (kind, ref, run_at_ms, created_ms) VALUES (?, ?, ?, ?)");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_text(s, 1, kind);
+    D->bind_i64(s, 2, ref);
+    D->bind_i64(s, 3, run_at_ms);
+    D->bind_i64(s, 4, now_ms);
+    return store_rc_of(store_run(st, s));
+}
+
+enum store_rc store_job_lease(struct store *st, struct arena *a, const char *owner, int64_t now_ms,
+                              int64_t lease_ms, size_t max, struct job **out, size_t *n)
+{
+    const char *sql =
+        st->drv->dialect == DB_SQLITE
+            ? "UPDATE jobs SET lease_until_ms = ?1 + ?2, lease_owner = ?3, attempts = attempts + 1 "
+              "WHERE id IN (SELECT id FROM jobs WHERE run_at_ms <= ?1 AND lease_until_ms < ?1 "
+              "ORDER BY run_at_ms LIMIT ?4) RETURNING id, kind, ref, attempts"
+            : "UPDATE jobs SET lease_until_ms = ?1 + ?2, lease_owner = ?3, attempts = attempts + 1 "
+              "WHERE id IN (SELECT id FROM jobs WHERE run_at_ms <= ?1 AND lease_until_ms < ?1 "
+              "ORDER BY run_at_ms LIMIT ?4 FOR UPDATE SKIP LOCKED) "
+              "RETURNING id, kind, ref, attempts";
+    struct db_stmt *s = store_stmt(st, Q_JOB_LEASE, sql);
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, now_ms);
+    D->bind_i64(s, 2, lease_ms);
+    D->bind_text(s, 3, owner);
+    D->bind_i64(s, 4, (int64_t)max);
+    struct job *arr = arena_alloc(a, (max ? max : 1) * sizeof(*arr));
+    size_t cnt = 0;
+    enum db_rc dr;
+    while ((dr = D->step(s)) == DB_ROW && cnt < max) {
+        arr[cnt].id = D->col_i64(s, 0);
+        const char *kind = D->col_text(s, 1);
+        snprintf(arr[cnt].kind, sizeof(arr[cnt].kind), "%s", kind ? kind : "");
+        arr[cnt].ref = D->col_i64(s, 2);
+        arr[cnt].attempts = D->col_i64(s, 3);
+        cnt++;
+    }
+    D->reset(s);
+    if (dr != DB_DONE && dr != DB_ROW)
+        return dr == DB_BUSY ? STORE_CONFLICT : STORE_ERROR;
+    *out = arr;
+    *n = cnt;
+    return STORE_OK;
+}
+
+enum store_rc store_job_reschedule(struct store *st, int64_t id, int64_t run_at_ms)
+{
+    struct db_stmt *s = store_stmt(st, Q_JOB_RESCHEDULE,
+                                   "UPDATE jobs SET run_at_ms = ?, lease_until_ms = 0, "
+                                   "lease_owner = NULL WHERE id = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, run_at_ms);
+    D->bind_i64(s, 2, id);
+    return store_rc_of(store_run(st, s));
+}
+
+enum store_rc store_job_delete(struct store *st, int64_t id)
+{
+    struct db_stmt *s = store_stmt(st, Q_JOB_DELETE, "DELETE FROM jobs WHERE id = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, id);
+    return store_rc_of(store_run(st, s));
+}
+
+enum store_rc store_job_next(struct store *st, int64_t *when_ms)
+{
+    struct db_stmt *s = store_stmt(st, Q_JOB_NEXT,
+                                   "SELECT MIN(CASE WHEN lease_until_ms > run_at_ms "
+                                   "THEN lease_until_ms ELSE run_at_ms END) FROM jobs");
+    if (!s)
+        return STORE_ERROR;
+    enum db_rc dr = D->step(s);
+    *when_ms = dr == DB_ROW && !D->col_null(s, 0) ? D->col_i64(s, 0) : INT64_MAX;
+    D->reset(s);
+    return dr == DB_ROW ? STORE_OK : STORE_ERROR;
+}
+
+enum store_rc store_job_count(struct store *st, int64_t *n)
+{
+    struct db_stmt *s = store_stmt(st, Q_JOB_COUNT, "SELECT COUNT(*) FROM jobs");
+    if (!s)
+        return STORE_ERROR;
+    enum db_rc dr = D->step(s);
+    *n = dr == DB_ROW ? D->col_i64(s, 0) : 0;
+    D->reset(s);
+    return dr == DB_ROW ? STORE_OK : STORE_ERROR;
+}
