@@ -6,9 +6,11 @@
 #include "core/log.h"
 #include "core/serve.h"
 #include "platforms/client.h"
+#include "sandbox/sandbox.h"
 #include "util/arena.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
@@ -21,6 +23,7 @@ static const char usage[] =
     "  profile reactivate | suspend | delete --ref-id REF\n"
     "  seed --profiles N --accounts M [--keys-out FILE] [--email EMAIL]\n"
     "  rotate-master-key\n"
+    "  sandbox [--listen HOST:PORT]   (default 127.0.0.1:8090)\n"
     "  version\n"
     "Every option also reads SOCIALD_<OPTION> from the environment and the\n"
     "config file (JSON). See docs/operations.md.\n";
@@ -102,7 +105,18 @@ int main(int argc, char **argv)
         rc = cli_profile(&cfg, &a);
     else if (!strcmp(cmd, "rotate-master-key"))
         rc = cli_rotate_master_key(&cfg);
-    else {
+    else if (!strcmp(cmd, "sandbox")) {
+        /* Not the server's port by default, so both run side by side. */
+        bool listen_given = false;
+        for (size_t i = 0; i < a.nopts; i++)
+            listen_given |= !strcmp(a.opts[i].name, "listen");
+        if (!listen_given && !getenv("SOCIALD_LISTEN")) {
+            free(cfg.host);
+            cfg.host = strdup("127.0.0.1");
+            cfg.port = 8090;
+        }
+        rc = sandbox_run(&cfg);
+    } else {
         fprintf(stderr, "sociald: unknown command %s\n%s", cmd, usage);
         rc = 2;
     }
