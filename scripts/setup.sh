@@ -11,6 +11,8 @@ PKGS=(
   libssl-dev libjwt-dev zlib1g-dev check
   # run and test
   sqlite3 curl ca-certificates nodejs npm bc python3 python3-yaml
+  # the browser test drives Debian's Chromium (headless)
+  chromium
   # formatting, sanitizers, fuzzing, benchmarks
   clang-format clang libclang-rt-14-dev wrk nginx-light
 )

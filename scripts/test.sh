@@ -2,22 +2,25 @@
 # The whole test suite — the command the README gives and .ci/run calls.
 #   1. set up packages, check formatting, build
 #   2. unit tests (Check)
-#   3. integration tests: the real binary over HTTP (node --test)
+#   3. integration tests: the real binary over HTTP (node --test), and the
+#      browser test: headless Chromium through the linking page
 #   4. the same two again under AddressSanitizer + UndefinedBehaviorSanitizer
 # Set SOCIALD_SKIP_ASAN=1 to skip step 4 while iterating locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-# The official npm SDK the compatibility tests drive (pinned by its lockfile).
+# The official npm SDK the compatibility tests drive, and playwright-core
+# for the browser test (Debian's Chromium) — both pinned by lockfiles.
 npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error >/dev/null
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null
 
 run_suite() {
   local dir=$1
   echo "== unit tests ($dir)" >&2
   meson test -C "$dir" --verbose unit
-  echo "== integration tests ($dir)" >&2
-  SOCIALD_BIN="$PWD/$dir/sociald" node --test --test-reporter=spec tests/integration/
+  echo "== integration and browser tests ($dir)" >&2
+  SOCIALD_BIN="$PWD/$dir/sociald" node --test --test-reporter=spec tests/integration/ tests/browser/
 }
 
 echo "== formatting (.clang-format)" >&2

@@ -9,6 +9,8 @@
 #include "sandbox/sandbox.h"
 #include "util/arena.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,8 @@ static const char usage[] =
     "  migrate [--db PATH]\n"
     "  account create --email EMAIL [--plan PLAN]\n"
     "  account list | set-plan --plan PLAN | rotate-key   (select with --email or --ref-id)\n"
+    "  account set-oauth-app --platform P --client-id ID [--client-secret-file F]\n"
+    "  account set-public-key --key-file PEM | --clear\n"
     "  profile reactivate | suspend | delete --ref-id REF\n"
     "  seed --profiles N --accounts M [--keys-out FILE] [--email EMAIL]\n"
     "  rotate-master-key\n"
@@ -31,9 +35,11 @@ static const char usage[] =
 /* Options each command takes besides the configuration's. */
 static const struct {
     const char *cmd;
-    const char *opts[6];
+    const char *opts[10];
 } command_opts[] = {
-    {"account", {"email", "plan", "ref-id", NULL}},
+    {"account",
+     {"email", "plan", "ref-id", "platform", "client-id", "client-secret-file", "key-file", "clear",
+      NULL}},
     {"seed", {"profiles", "accounts", "keys-out", "email", NULL}},
     {"profile", {"ref-id", NULL}},
 };
@@ -89,6 +95,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "sociald: log level must be debug, info, warn or error\n");
         config_free(&cfg);
         return 2;
+    }
+    if (!strcmp(cmd, "serve") || !strcmp(cmd, "sandbox")) {
+        /* Servers take their signals with sigwait() on the main thread:
+         * block them before any thread starts (the log writer is the
+         * first), so that none is delivered to another thread and kills
+         * the process by its default action. */
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
     }
     log_init(level, cfg.log_file);
 

@@ -202,14 +202,7 @@ enum store_rc delete_with_events(struct app *app, struct arena *a, const struct 
         rc = store_profile_delete(st, pr->id, by, now);
     for (size_t i = 0; i < n && rc == STORE_OK; i++)
         rc = events_social(st, pr, "unlink", la[i].platform, "user", la[i].display_name, NULL, now);
-    if (rc != STORE_OK) {
-        store_rollback(st);
-        return rc;
-    }
-    rc = store_commit(st);
-    if (rc == STORE_OK)
-        events_kick(app);
-    return rc;
+    return events_commit(app, rc);
 }
 
 static enum status already_deleted(struct req *r, const struct profile *pr)

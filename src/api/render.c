@@ -87,6 +87,12 @@ bool render_linked(const struct linked_account *la, size_t n, bool instagram_quo
     return !jw_failed(&wa) && !jw_failed(&wn);
 }
 
+void render_display_name(struct jw *w, const struct linked_account *la, int64_t now_ms)
+{
+    int64_t until = INT64_MAX;
+    display_name(w, la, false, now_ms, &until);
+}
+
 void render_user(struct jw *w, const struct render_user *u)
 {
     const struct profile *p = u->profile;

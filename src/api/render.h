@@ -43,6 +43,8 @@ struct render_user {
  */
 bool render_linked(const struct linked_account *la, size_t n, bool instagram_quota, int64_t now_ms,
                    struct buf *active, struct buf *names, int64_t *until_ms);
+/* Writes one displayNames entry (as GET /api/user shows it) to w. */
+void render_display_name(struct jw *w, const struct linked_account *la, int64_t now_ms);
 /* Writes the whole body object for u to w. */
 void render_user(struct jw *w, const struct render_user *u);
 

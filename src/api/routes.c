@@ -4,9 +4,12 @@
  * same handler.
  */
 #include "api/api.h"
+#include "api/link.h"
 
 #define AUTH_ACCOUNT (ROUTE_AUTH | ROUTE_BODY_JSON)
 #define AUTH_PROFILE (ROUTE_AUTH | ROUTE_PROFILE | ROUTE_BODY_JSON)
+#define LINK_FLAGS   ROUTE_NO_COUNT
+#define LINK_FORM    (ROUTE_NO_COUNT | ROUTE_BODY_FORM)
 #define DELETE_FLAGS (AUTH_PROFILE | ROUTE_TOMBSTONE_OK | ROUTE_SUSPENDED_OK)
 
 const struct route api_routes[] = {
@@ -25,8 +28,28 @@ const struct route api_routes[] = {
      0},
     {HM_DELETE, "/api/profiles/delete-profile", profiles_delete, "profiles", DELETE_FLAGS,
      "profiles", 0},
-    /* Unlinking the account's own network needs no profiles plan. */
+    /* Linking URLs for a user profile (SPEC §6). */
+    {HM_POST, "/api/profiles/generateJWT", link_generate_jwt, "profiles", AUTH_PROFILE, "profiles",
+     0},
+    {HM_POST, "/api/profiles/link-sessions", link_sessions_create, "profiles", AUTH_PROFILE,
+     "profiles", 0},
+    /* Unlinking or importing the account's own network needs no profiles
+     * plan. */
     {HM_DELETE, "/api/profiles/social", social_unlink, "profiles", AUTH_PROFILE, "user", 0},
+    {HM_POST, "/api/profiles/social", link_import, "profiles", AUTH_PROFILE, "user", 0},
+
+    /* The linking page (SPEC §9) and the bio page: no API key; the
+     * session secret in the URL is the credential. */
+    {HM_GET, "/link", link_jwt_open, "link", LINK_FLAGS, NULL, 0},
+    {HM_GET, "/link/assets/:name", link_asset, "link", LINK_FLAGS, NULL, 0},
+    {HM_GET, "/link/s/:session", link_page, "link", LINK_FLAGS, NULL, 0},
+    {HM_POST, "/link/s/:session/unlink", link_unlink, "link", LINK_FORM, NULL, 4096},
+    {HM_POST, "/link/s/:session/telegram", link_telegram, "link", LINK_FORM, NULL, 4096},
+    {HM_GET, "/link/s/:session/choose/:choice", link_choose_page, "link", LINK_FLAGS, NULL, 0},
+    {HM_POST, "/link/s/:session/choose/:choice", link_choose, "link", LINK_FORM, NULL, 4096},
+    {HM_GET, "/link/:platform/start", link_start, "link", LINK_FLAGS, NULL, 0},
+    {HM_GET, "/link/:platform/callback", link_callback, "link", LINK_FLAGS, NULL, 0},
+    {HM_GET, "/bio/:handle", bio_page, "request", LINK_FLAGS, NULL, 0},
 
     /* Webhooks (SPEC §8), per profile or, without a Profile-Key, per account. */
     {HM_POST, "/api/hook/webhook", webhooks_register, "webhook", AUTH_PROFILE, "webhooks", 0},

@@ -28,14 +28,7 @@ enum store_rc unlink_account(struct app *app, struct arena *a, const struct prof
     /* The social webhook is written with the change: both or neither. */
     if (rc == STORE_OK)
         rc = events_social(st, p, "unlink", platform, source, name, details, time_now_ms());
-    if (rc != STORE_OK) {
-        store_rollback(st);
-        return rc;
-    }
-    rc = store_commit(st);
-    if (rc == STORE_OK)
-        events_kick(app);
-    return rc;
+    return events_commit(app, rc);
 }
 
 enum status social_unlink(struct app *app, struct req *r)

@@ -1,12 +1,25 @@
 /*
- * account: `sociald account create|list|set-plan|rotate-key` (SPEC §11).
+ * account: `sociald account create|list|set-plan|rotate-key|set-oauth-app|
+ * set-public-key` (SPEC §11).
  *
  * API keys are printed exactly once, by create and rotate-key; the store
  * keeps only their SHA-256. Accounts are selected by --email or --ref-id.
+ *
+ * set-oauth-app --platform P --client-id ID [--client-secret-file F]: the
+ * account's own OAuth app for a network, used instead of the operator's
+ * for its profiles' links. The secret is read from the file, or from
+ * standard input when no file is named (never from the command line, where
+ * other users could read it); it is stored sealed by the vault.
+ * set-public-key --key-file F | --clear: the RSA public key (PEM) that
+ * generateJWT's RS256 tokens must verify against.
  */
 #include "cli/cli.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "crypto/linktoken.h"
+#include "crypto/vault.h"
+#include "platforms/linked.h"
+#include "platforms/names.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/jsonw.h"
@@ -14,6 +27,7 @@
 #include "util/timeutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool email_ok(const char *e)
@@ -126,11 +140,107 @@ static int list(struct store *st, struct arena *ar)
     return 0;
 }
 
+/* Reads a whole small file ("-" or NULL: standard input) into the arena. */
+static char *read_small(struct arena *ar, const char *path, size_t max)
+{
+    FILE *f = !path || !strcmp(path, "-") ? stdin : fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = arena_alloc(ar, max + 1);
+    size_t n = fread(buf, 1, max + 1, f);
+    if (f != stdin)
+        fclose(f);
+    if (n == 0 || n > max)
+        return NULL;
+    buf[n] = '\0';
+    return buf;
+}
+
+static int set_oauth_app(const struct config *cfg, struct store *st, struct arena *ar,
+                         struct args *a)
+{
+    const char *platform = args_get(a, "platform"), *client_id = args_get(a, "client-id");
+    int idx = platform ? platform_index(platform) : -1;
+    if (idx < 0 || !client_id || !*client_id || !strcmp(platform_name(idx), "telegram")) {
+        log_error("account set-oauth-app needs --platform (an OAuth network) and --client-id; "
+                  "the secret comes from --client-secret-file or standard input");
+        return 2;
+    }
+    struct account acct;
+    int rc = find(st, ar, a, &acct);
+    if (rc != 0)
+        return rc;
+    char *secret = read_small(ar, args_get(a, "client-secret-file"), 4096);
+    if (secret) {
+        struct slice s = str_trim(secret);
+        secret = arena_strndup(ar, s.p, s.n);
+    }
+    if (!secret || !*secret) {
+        log_error("no client secret read");
+        return 2;
+    }
+    char err[512];
+    struct vault *v = vault_open(cfg->data, getenv("SOCIALD_MASTER_KEY"), err, sizeof(err));
+    if (!v) {
+        log_error("%s", err);
+        return 1;
+    }
+    const char *name = platform_name(idx);
+    size_t n = 0;
+    unsigned char *sealed =
+        vault_seal(v, secret, strlen(secret), linked_app_aad(ar, acct.id, name), &n);
+    rc = sealed && store_oauth_app_set(st, acct.id, name, client_id, sealed, n, vault_current(v)) ==
+                       STORE_OK
+             ? 0
+             : 1;
+    free(sealed);
+    vault_free(v);
+    if (rc == 0) {
+        char out[512];
+        snprintf(out, sizeof(out), "{\"refId\":\"%s\",\"platform\":\"%s\",\"clientId\":\"%s\"}",
+                 acct.ref_id, name, client_id);
+        cli_print(out);
+    }
+    return rc;
+}
+
+static int set_public_key(struct store *st, struct arena *ar, struct args *a)
+{
+    bool clear = args_flag(a, "clear");
+    const char *file = args_get(a, "key-file");
+    if (!clear && !file) {
+        log_error("account set-public-key needs --key-file FILE (PEM) or --clear");
+        return 2;
+    }
+    struct account acct;
+    int rc = find(st, ar, a, &acct);
+    if (rc != 0)
+        return rc;
+    const char *pem = NULL;
+    if (!clear) {
+        pem = read_small(ar, file, 16384);
+        if (!pem || !linktoken_public_ok(pem)) {
+            log_error("%s is not an RSA public key in PEM (BEGIN PUBLIC KEY) of at least 1024 "
+                      "bits",
+                      file);
+            return 1;
+        }
+    }
+    if (store_account_set_public_key(st, acct.id, pem) != STORE_OK)
+        return 1;
+    char out[256];
+    snprintf(out, sizeof(out), "{\"refId\":\"%s\",\"publicKey\":%s}", acct.ref_id,
+             pem ? "\"set\"" : "null");
+    cli_print(out);
+    return 0;
+}
+
 int cli_account(const struct config *cfg, struct args *a)
 {
     const char *sub = a->nwords > 1 ? a->words[1] : NULL;
     if (!sub) {
-        log_error("usage: sociald account create|list|set-plan|rotate-key");
+        log_error("usage: sociald account "
+                  "create|list|set-plan|rotate-key|set-oauth-app|set-public-key");
         return 2;
     }
     struct store *st = cli_open_store(cfg);
@@ -165,8 +275,14 @@ int cli_account(const struct config *cfg, struct args *a)
             if (rc == 0)
                 print_key(key, acct.ref_id, acct.email, acct.plan);
         }
+    } else if (!strcmp(sub, "set-oauth-app")) {
+        rc = set_oauth_app(cfg, st, ar, a);
+    } else if (!strcmp(sub, "set-public-key")) {
+        rc = set_public_key(st, ar, a);
     } else {
-        log_error("unknown account command %s (create, list, set-plan, rotate-key)", sub);
+        log_error("unknown account command %s (create, list, set-plan, rotate-key, "
+                  "set-oauth-app, set-public-key)",
+                  sub);
     }
     arena_free(ar);
     store_close(st);

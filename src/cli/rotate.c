@@ -68,6 +68,34 @@ static bool reseal_webhook_secrets(struct store *st, struct vault *v, struct are
     return true;
 }
 
+static bool reseal_tokens(struct store *st, struct vault *v, struct arena *a, int64_t *count)
+{
+    struct sealed_tokens *rows = NULL;
+    size_t n = 0;
+    if (store_linked_tokens_all(st, a, &rows, &n) != STORE_OK)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char aad_a[96], aad_r[96];
+        snprintf(aad_a, sizeof(aad_a), "linked:%s:access", rows[i].aad_key);
+        snprintf(aad_r, sizeof(aad_r), "linked:%s:refresh", rows[i].aad_key);
+        unsigned char *s1 = NULL, *s2 = NULL;
+        size_t l1 = 0, l2 = 0;
+        bool ok = reseal(v, rows[i].access, rows[i].access_len, aad_a, &s1, &l1) &&
+                  reseal(v, rows[i].refresh, rows[i].refresh_len, aad_r, &s2, &l2) &&
+                  store_linked_reseal(st, rows[i].id, s1, l1, s2, l2, vault_current(v)) == STORE_OK;
+        free(s1);
+        free(s2);
+        if (!ok) {
+            log_error("cannot re-seal the tokens of linked account %lld (its master key is "
+                      "missing?); nothing retired",
+                      (long long)rows[i].id);
+            return false;
+        }
+        (*count)++;
+    }
+    return true;
+}
+
 int cli_rotate_master_key(const struct config *cfg)
 {
     char err[512];
@@ -93,7 +121,7 @@ int cli_rotate_master_key(const struct config *cfg)
     id = vault_current(v);
     if (store_begin(st) != STORE_OK)
         goto out;
-    if (!reseal_webhook_secrets(st, v, a, &count)) {
+    if (!reseal_webhook_secrets(st, v, a, &count) || !reseal_tokens(st, v, a, &count)) {
         store_rollback(st);
         goto out;
     }

@@ -15,6 +15,8 @@ struct directory;
 struct vault;
 struct client;
 struct runner;
+struct offload;
+struct netconfs;
 
 struct app {
     const struct config *cfg;
@@ -25,7 +27,10 @@ struct app {
     struct vault *vault;           /* seals tokens and webhook secrets */
     struct client *client;         /* outbound HTTP (webhooks, networks) */
     struct runner *runner;         /* durable jobs */
+    struct offload *offload;       /* workers for calls that wait on networks */
+    struct netconfs *nets;         /* each network's configuration */
     unsigned char signing_key[32]; /* the store's "signing" secret: cursors, signed URLs */
+    unsigned char jwt_key[32];     /* the store's "jwt" secret: generateJWT's HS256 tokens */
 };
 
 #endif

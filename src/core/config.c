@@ -70,6 +70,12 @@ static const struct opt opts[] = {
      60000},
     {"jobs-concurrency", "SOCIALD_JOBS_CONCURRENCY", "jobs_concurrency", OT_I64,
      OFF(jobs_concurrency), "64", 1, 4096},
+    /* Threads that wait on the networks (linking, import, revocation). */
+    {"network-workers", "SOCIALD_NETWORK_WORKERS", "network_workers", OT_I64, OFF(network_workers),
+     "8", 1, 256},
+    /* Minutes a linking page stays usable once opened (api/link.c). */
+    {"link-page-minutes", "SOCIALD_LINK_PAGE_MINUTES", "link_page_minutes", OT_I64,
+     OFF(link_page_minutes), "30", 1, 1440},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -293,6 +299,16 @@ static bool load_file(struct config *cfg, const char *path, char *err, size_t er
     {
         if (!ok)
             break;
+        if (!strcmp(key, "networks")) {
+            if (!json_is_object(v)) {
+                snprintf(err, errlen, "config: networks must be an object");
+                ok = false;
+            } else {
+                json_decref(cfg->networks);
+                cfg->networks = json_incref(v);
+            }
+            continue;
+        }
         if (!strcmp(key, "plans")) {
             ok = json_is_object(v) ? load_plans(cfg, v, err, errlen) : false;
             if (!json_is_object(v))
@@ -438,6 +454,8 @@ void config_free(struct config *cfg)
         }
     free(cfg->host);
     free(cfg->config_file);
+    json_decref(cfg->networks);
+    cfg->networks = NULL;
     cfg->host = NULL;
     cfg->config_file = NULL;
 }

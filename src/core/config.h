@@ -19,6 +19,8 @@
 #define CONFIG_MAX_RETRIES 16
 #define PLAN_FAMILIES_MAX  8
 
+struct json_t;
+
 struct plan {
     char name[16];
     int64_t monthly_quota;                   /* -1: no quota */
@@ -65,6 +67,10 @@ struct config {
     int64_t jobs_lease_ms;
     int64_t jobs_poll_ms;
     int64_t jobs_concurrency;
+    int64_t network_workers;
+    int64_t link_page_minutes;
+
+    struct json_t *networks; /* the config file's "networks" object (platforms/netconf.c) */
 
     struct plan plans[PLAN_MAX];
     size_t nplans;

@@ -10,7 +10,10 @@
 #include "api/api.h"
 #include "api/directory.h"
 #include "crypto/vault.h"
+#include "core/offload.h"
+#include "jobs/revoke.h"
 #include "jobs/runner.h"
+#include "platforms/netconf.h"
 #include "jobs/webhook.h"
 #include "platforms/client.h"
 #include "core/app.h"
@@ -95,7 +98,8 @@ int serve_run(struct config *cfg)
         log_error("%s", err);
         goto out;
     }
-    if (store_secret(st, "signing", app.signing_key) != STORE_OK) {
+    if (store_secret(st, "signing", app.signing_key) != STORE_OK ||
+        store_secret(st, "jwt", app.jwt_key) != STORE_OK) {
         log_error("cannot read or create the signing secret");
         goto out;
     }
@@ -103,7 +107,9 @@ int serve_run(struct config *cfg)
     app.usage = usage_new(st, cfg->usage_flush_ms);
     app.rl = ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000);
     app.client = client_new((unsigned)cfg->jobs_concurrency);
-    struct runner_kind kinds[] = {webhook_job_kind(&app)};
+    app.offload = offload_new((unsigned)cfg->network_workers);
+    app.nets = netconf_load(cfg);
+    struct runner_kind kinds[] = {webhook_job_kind(&app), revoke_job_kind(&app)};
     struct runner_config rc_cfg = {
         .concurrency = (unsigned)cfg->jobs_concurrency,
         .lease_ms = cfg->jobs_lease_ms,
@@ -175,15 +181,18 @@ int serve_run(struct config *cfg)
 out:
     http_server_stop(srv);
     /* Jobs: stop leasing and let deliveries in flight finish within the
-     * grace; then the client stops (late answers still reach the runner),
-     * then the runner records the last results. */
+     * grace; network work already handed to workers finishes (the client
+     * still runs); then the client stops (late answers still reach the
+     * runner), then the runner records the last results. */
     runner_stop(app.runner, cfg->shutdown_grace_s * 1000);
+    offload_free(app.offload);
     client_free(app.client);
     runner_free(app.runner);
     usage_free(app.usage);
     ratelimit_free(app.rl);
     dir_free(app.dir);
     vault_free(app.vault);
+    netconf_free(app.nets);
     store_close(st);
     if (rc == 0)
         log_info("stopped");

@@ -17,6 +17,14 @@ const char *req_query(struct req *r, const char *name)
     return NULL;
 }
 
+const char *req_form(struct req *r, const char *name)
+{
+    for (size_t i = 0; i < r->nform; i++)
+        if (!strcmp(r->form[i].key, name))
+            return r->form[i].val;
+    return NULL;
+}
+
 enum status req_query_bool(struct req *r, const char *name, bool dflt, bool *out)
 {
     const char *v = req_query(r, name);

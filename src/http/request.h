@@ -54,7 +54,9 @@ struct req {
     size_t nquery;
     json_t *body;        /* the JSON object sent, or NULL when the body was empty */
     struct buf body_raw; /* the bytes received, capped by the route's limit */
-    void *principal;     /* set by the application's middleware */
+    struct kv *form;     /* a ROUTE_BODY_FORM route's decoded fields, in order */
+    size_t nform;
+    void *principal; /* set by the application's middleware */
 
     /* The answer. */
     struct buf out;           /* body; JSON unless content_type is set */
@@ -73,6 +75,8 @@ struct req {
 const char *req_header(struct req *r, const char *name);
 /* The first value of query argument name, or NULL. */
 const char *req_query(struct req *r, const char *name);
+/* The first value of form field name (ROUTE_BODY_FORM routes), or NULL. */
+const char *req_form(struct req *r, const char *name);
 /*
  * Reads query argument name as a boolean (true/false/1/0, any case).
  * Absent: *out = dflt. Present but malformed: fails the request with 600.

@@ -219,8 +219,9 @@ static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char
     return MHD_YES;
 }
 
-/* Splits the raw target's query into decoded key/value pairs. */
-static enum status parse_query(struct req *r, const char *q)
+/* Splits a query string or urlencoded form into decoded key/value pairs. */
+static enum status parse_pairs(struct req *r, const char *q, const char *what, struct kv **out,
+                               size_t *nout)
 {
     size_t cap = 8, n = 0;
     struct kv *items = arena_alloc(r->arena, cap * sizeof(*items));
@@ -229,14 +230,14 @@ static enum status parse_query(struct req *r, const char *q)
         size_t len = amp ? (size_t)(amp - q) : strlen(q);
         if (len) {
             if (n == QUERY_MAX_ARGS)
-                return req_fail(r, ST_BAD_PARAM, "query", "more than 256 query arguments");
+                return req_fail(r, ST_BAD_PARAM, what, "more than 256 arguments");
             const char *eq = memchr(q, '=', len);
             size_t klen = eq ? (size_t)(eq - q) : len;
             char *k = router_decode(r->arena, q, klen, 1);
             char *v = eq ? router_decode(r->arena, eq + 1, len - klen - 1, 1)
                          : arena_strdup(r->arena, "");
             if (!k || !v)
-                return req_fail(r, ST_BAD_PARAM, "query", "not valid percent-encoding");
+                return req_fail(r, ST_BAD_PARAM, what, "not valid percent-encoding");
             if (n == cap) {
                 struct kv *bigger = arena_alloc(r->arena, cap * 2 * sizeof(*items));
                 memcpy(bigger, items, cap * sizeof(*items));
@@ -251,8 +252,8 @@ static enum status parse_query(struct req *r, const char *q)
             break;
         q = amp + 1;
     }
-    r->query = items;
-    r->nquery = n;
+    *out = items;
+    *nout = n;
     return ST_OK;
 }
 
@@ -292,7 +293,7 @@ static void begin(struct http_server *s, struct req *r, const char *method)
         const char *q = qmark + 1;
         const char *qh = strchr(q, '#');
         char *qcopy = qh ? arena_strndup(r->arena, q, (size_t)(qh - q)) : (char *)q;
-        enum status st = parse_query(r, qcopy);
+        enum status st = parse_pairs(r, qcopy, "query", &r->query, &r->nquery);
         if (st != ST_OK) {
             hc->early = st;
             return;
@@ -475,6 +476,12 @@ static enum MHD_Result answer(struct req *r, enum status st)
 /* Parses the collected body per the route's declared kind. */
 static enum status parse_body(struct req *r)
 {
+    if (r->route && (r->route->flags & ROUTE_BODY_FORM) && r->body_raw.len) {
+        char *text = arena_strndup(r->arena, r->body_raw.data, r->body_raw.len);
+        if (strlen(text) != r->body_raw.len)
+            return req_fail(r, ST_BAD_PARAM, "form", "contains a NUL byte");
+        return parse_pairs(r, text, "form", &r->form, &r->nform);
+    }
     if (!r->route || !(r->route->flags & ROUTE_BODY_JSON) || r->body_raw.len == 0)
         return ST_OK;
     /* A body of only white space counts as empty (some clients send "\n"). */

@@ -75,3 +75,15 @@ void events_kick(struct app *app)
 {
     runner_wake(app->runner);
 }
+
+enum store_rc events_commit(struct app *app, enum store_rc rc)
+{
+    if (rc != STORE_OK) {
+        store_rollback(app->store);
+        return rc;
+    }
+    rc = store_commit(app->store);
+    if (rc == STORE_OK)
+        events_kick(app);
+    return rc;
+}

@@ -36,5 +36,9 @@ enum store_rc events_social(struct store *st, const struct profile *p, const cha
                             const char *details, int64_t now_ms);
 /* Starts delivering what was just committed. */
 void events_kick(struct app *app);
+/* Ends the caller's transaction of a change and its events: commits when
+ * rc is STORE_OK (then starts delivery), else rolls back. Returns the
+ * outcome. */
+enum store_rc events_commit(struct app *app, enum store_rc rc);
 
 #endif

@@ -28,6 +28,12 @@ void store_touch(struct store *st, enum store_kind kind, int64_t id);
 
 /* Statement slots: each SQL text the store runs has one, so every
  * connection prepares it once. */
+/* Moves the sealed tokens of the profile's linked accounts (platform NULL:
+ * all of them) to revocations and queues a 'revoke' job for each, before
+ * the rows are deleted. Runs inside the caller's transaction. */
+enum store_rc store_revocations_queue(struct store *st, int64_t profile_id, const char *platform,
+                                      int64_t now_ms);
+
 enum stmt_id {
     Q_PING,
     Q_MIGRATION_VERSION,
@@ -82,6 +88,32 @@ enum stmt_id {
     Q_JOB_DELETE,
     Q_JOB_NEXT,
     Q_JOB_COUNT,
+    Q_LINKED_LINK,
+    Q_LINKED_SECRET,
+    Q_LINK_SESSION_ADD,
+    Q_LINK_SESSION_GET,
+    Q_LINK_SESSION_REVOKE,
+    Q_OAUTH_STATE_ADD,
+    Q_OAUTH_STATE_TAKE,
+    Q_LINK_PENDING_ADD,
+    Q_LINK_PENDING_GET,
+    Q_LINK_PENDING_TAKE,
+    Q_OAUTH_APP_SET,
+    Q_OAUTH_APP_GET,
+    Q_PUBLIC_KEY_SET,
+    Q_PUBLIC_KEY_GET,
+    Q_LINKED_TOKENS_ALL,
+    Q_LINKED_RESEAL,
+    Q_LINK_SESSION_OPEN,
+    Q_PROFILE_SETTINGS,
+    Q_PROFILE_BY_BIO,
+    Q_LINK_GC_STATES,
+    Q_LINK_GC_PENDING,
+    Q_LINK_GC_SESSIONS,
+    Q_REVOKE_QUEUE,
+    Q_REVOKE_JOB,
+    Q_REVOKE_GET,
+    Q_REVOKE_DELETE,
     Q_SECRET_INSERT,
     Q_SECRET_GET,
     Q_LINKED_LIST,

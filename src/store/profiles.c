@@ -3,6 +3,7 @@
  */
 #include "store/internal.h"
 #include "crypto/crypto.h"
+#include "util/timeutil.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -274,6 +275,18 @@ enum store_rc store_profile_by_ref(struct store *st, struct arena *a, const char
     return one_profile(st, s, a, out);
 }
 
+enum store_rc store_profile_by_bio(struct store *st, struct arena *a, const char *handle,
+                                   struct profile *out)
+{
+    struct db_stmt *s = store_stmt(st, Q_PROFILE_BY_BIO,
+                                   "SELECT " STORE_PROFILE_COLS " FROM profiles p "
+                                   "WHERE p.bio_handle = ? AND p.deleted_ms IS NULL");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_text(s, 1, handle);
+    return one_profile(st, s, a, out);
+}
+
 /* True when the query (bound by the caller) returns a row. */
 static bool exists(struct store *st, struct db_stmt *s)
 {
@@ -384,6 +397,34 @@ fail:
     return STORE_ERROR;
 }
 
+enum store_rc store_profile_settings(struct store *st, struct arena *a, int64_t profile_id,
+                                     struct profile_settings *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct db_stmt *s = store_stmt(
+        st, Q_PROFILE_SETTINGS,
+        "SELECT display_title, hide_title, messaging_active, hide_top_header, top_header, "
+        "sub_header, disable_social, tags, team, email FROM profiles WHERE id = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, profile_id);
+    enum db_rc dr = D->step(s);
+    if (dr == DB_ROW) {
+        out->display_title = store_col_str(st, s, 0, a);
+        out->hide_title = D->col_i64(s, 1) != 0;
+        out->messaging_active = D->col_i64(s, 2) != 0;
+        out->hide_top_header = D->col_i64(s, 3) != 0;
+        out->top_header = store_col_str(st, s, 4, a);
+        out->sub_header = store_col_str(st, s, 5, a);
+        out->disable_social = store_col_str(st, s, 6, a);
+        out->tags = store_col_str(st, s, 7, a);
+        out->team = D->col_i64(s, 8) != 0;
+        out->email = store_col_str(st, s, 9, a);
+    }
+    D->reset(s);
+    return dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
+}
+
 enum store_rc store_profile_delete(struct store *st, int64_t profile_id, const char *by,
                                    int64_t now_ms)
 {
@@ -405,6 +446,8 @@ enum store_rc store_profile_delete(struct store *st, int64_t profile_id, const c
         store_rollback(st);
         return STORE_NOTFOUND;
     }
+    if (store_revocations_queue(st, profile_id, NULL, now_ms) != STORE_OK)
+        goto fail;
     s = store_stmt(st, Q_PROFILE_DROP_LINKED, "DELETE FROM linked_accounts WHERE profile_id = ?");
     if (!s)
         goto fail;
@@ -496,6 +539,8 @@ enum store_rc store_profile_list(struct store *st, struct arena *a, int64_t acco
 enum store_rc store_linked_delete(struct store *st, struct arena *a, int64_t profile_id,
                                   const char *platform, const char **removed_name)
 {
+    if (store_revocations_queue(st, profile_id, platform, time_now_ms()) != STORE_OK)
+        return STORE_ERROR;
     struct db_stmt *s = store_stmt(st, Q_LINKED_DELETE,
                                    "DELETE FROM linked_accounts WHERE profile_id = ? AND "
                                    "platform = ? RETURNING display_name");

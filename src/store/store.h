@@ -218,6 +218,12 @@ enum store_rc store_profile_by_key(struct store *st, struct arena *a, int64_t ac
 /* The profile with this id. */
 enum store_rc store_profile_get(struct store *st, struct arena *a, int64_t profile_id,
                                 struct profile *out);
+/* The live profile with this bio handle (GET /bio/:handle). */
+enum store_rc store_profile_by_bio(struct store *st, struct arena *a, const char *handle,
+                                   struct profile *out);
+/* The profile's settings (strings in the arena). */
+enum store_rc store_profile_settings(struct store *st, struct arena *a, int64_t profile_id,
+                                     struct profile_settings *out);
 /* True when some profile (of any account) has this key hash: used to tell
  * "a profile key sent as the API key" (613) from an unknown key (102). */
 bool store_profile_key_exists(struct store *st, const unsigned char key_hash[STORE_HASH_LEN]);
@@ -272,7 +278,8 @@ enum store_rc store_linked_list(struct store *st, struct arena *a, int64_t profi
 enum store_rc store_linked_put(struct store *st, const struct linked_account *la);
 
 /* Removes the profile's account on platform; *removed_name (arena, may be
- * NULL) gets its display name. STORE_NOTFOUND when none was linked. */
+ * NULL) gets its display name. STORE_NOTFOUND when none was linked. Its
+ * tokens are queued for revocation at the network (struct revocation). */
 enum store_rc store_linked_delete(struct store *st, struct arena *a, int64_t profile_id,
                                   const char *platform, const char **removed_name);
 /* The health of each of the profile's linked accounts, by platform. */
@@ -413,6 +420,22 @@ enum store_rc store_webhook_secrets_all(struct store *st, struct arena *a, struc
 enum store_rc store_webhook_secret_reseal(struct store *st, int64_t profile_id, const void *secret,
                                           size_t n, uint32_t key_id, const void *prev,
                                           size_t prev_n, uint32_t prev_key_id);
+/* Every linked account's sealed tokens (id = the linked account's row id;
+ * aad_key names the row for the vault: "<profile id>:<platform>"). */
+struct sealed_tokens {
+    int64_t id;
+    const char *aad_key;
+    const void *access;
+    size_t access_len;
+    const void *refresh;
+    size_t refresh_len;
+};
+enum store_rc store_linked_tokens_all(struct store *st, struct arena *a, struct sealed_tokens **out,
+                                      size_t *n);
+/* Replaces a linked account's sealed tokens (same values, new master key). */
+enum store_rc store_linked_reseal(struct store *st, int64_t id, const void *access,
+                                  size_t access_len, const void *refresh, size_t refresh_len,
+                                  uint32_t key_id);
 /* The master key ids any sealed value uses; *out is an arena array. */
 enum store_rc store_key_ids_in_use(struct store *st, struct arena *a, uint32_t **out, size_t *n);
 
@@ -445,6 +468,117 @@ enum store_rc store_job_count(struct store *st, int64_t *n);
 /* The 32-byte server secret called name, created at random on first use
  * and the same for every process on the database. */
 enum store_rc store_secret(struct store *st, const char *name, unsigned char out[32]);
+
+/* ---- linking (SPEC §6, §9) ---- */
+
+/* A linked account's sealed tokens and network ids. */
+struct linked_secret {
+    const void *access; /* sealed; NULL when none */
+    size_t access_len;
+    const void *refresh;
+    size_t refresh_len;
+    uint32_t key_id;
+    int64_t access_expires_ms; /* 0: none known */
+    int64_t refresh_expires_ms;
+    const char *scopes;
+    const char *extra; /* JSON object text of network ids */
+    const char *status;
+    int64_t linked_ms;
+};
+
+/*
+ * Links (or re-links) an account: display fields, sealed tokens, expiries
+ * and ids; status back to ok. Joins the caller's transaction when one is
+ * open (the social webhook is written with it).
+ */
+enum store_rc store_linked_link(struct store *st, const struct linked_account *la,
+                                const struct linked_secret *sec);
+/* The sealed tokens of the profile's account on platform. */
+enum store_rc store_linked_secret(struct store *st, struct arena *a, int64_t profile_id,
+                                  const char *platform, struct linked_secret *out);
+
+struct link_session {
+    char id[65]; /* hex SHA-256 of the session's secret */
+    int64_t account_id;
+    int64_t profile_id;
+    unsigned allowed_mask;
+    const char *redirect;
+    const char *via;
+    int64_t created_ms;
+    int64_t expires_ms;
+    int64_t revoked_ms;
+    int64_t opened_ms; /* 0: never opened */
+};
+
+/* Records a linking session. */
+enum store_rc store_link_session_add(struct store *st, const struct link_session *s);
+/* The session with this id (revoked and expired ones too). */
+enum store_rc store_link_session_get(struct store *st, struct arena *a, const char *id,
+                                     struct link_session *out);
+/* Marks a session opened (the first time) and makes it live at least
+ * until min_expires_ms. */
+enum store_rc store_link_session_open(struct store *st, const char *id, int64_t now_ms,
+                                      int64_t min_expires_ms);
+/* Drops sessions, states and pending choices that ended before cutoff_ms. */
+enum store_rc store_link_gc(struct store *st, int64_t cutoff_ms);
+/* Revokes the profile's live sessions other than keep_id (logout). */
+enum store_rc store_link_session_revoke_others(struct store *st, int64_t profile_id,
+                                               const char *keep_id, int64_t now_ms);
+/* Records an OAuth state (nonce) with its sealed PKCE verifier. */
+enum store_rc store_oauth_state_add(struct store *st, const char *nonce, const char *session_id,
+                                    const char *platform, const void *verifier, size_t n,
+                                    int64_t now_ms);
+/*
+ * Consumes a state: marks it used if it was unused, for this platform, and
+ * younger than max_age_ms. STORE_NOTFOUND otherwise (unknown, replayed,
+ * another network, too old). On success returns its session and verifier.
+ */
+enum store_rc store_oauth_state_take(struct store *st, struct arena *a, const char *nonce,
+                                     const char *platform, int64_t now_ms, int64_t max_age_ms,
+                                     const char **session_id, const void **verifier,
+                                     size_t *verifier_len);
+/* Stores identities waiting for the user's choice (payload sealed). */
+enum store_rc store_link_pending_add(struct store *st, const char *id, const char *session_id,
+                                     const char *platform, const void *payload, size_t n,
+                                     int64_t now_ms);
+/* Reads a pending choice of session_id (unused, younger than max_age_ms). */
+enum store_rc store_link_pending_get(struct store *st, struct arena *a, const char *id,
+                                     const char *session_id, int64_t now_ms, int64_t max_age_ms,
+                                     const char **platform, const void **payload, size_t *n);
+/* Marks a pending choice used; STORE_NOTFOUND when it already was. */
+enum store_rc store_link_pending_take(struct store *st, const char *id, int64_t now_ms);
+
+/*
+ * Tokens waiting to be revoked at a network after an unlink. Unlinking
+ * (store_linked_delete, store_profile_delete) moves the sealed tokens here
+ * and queues a 'revoke' job per row in the same transaction.
+ */
+struct revocation {
+    int64_t id;
+    int64_t profile_id;
+    int64_t account_id;
+    const char *platform;
+    const void *access; /* sealed, AAD "linked:<profile id>:<platform>:access" */
+    size_t access_len;
+    const void *refresh;
+    size_t refresh_len;
+    const char *extra;
+};
+enum store_rc store_revocation_get(struct store *st, struct arena *a, int64_t id,
+                                   struct revocation *out);
+enum store_rc store_revocation_delete(struct store *st, int64_t id);
+
+/* An account's own OAuth app for platform: client id and sealed secret. */
+enum store_rc store_oauth_app_set(struct store *st, int64_t account_id, const char *platform,
+                                  const char *client_id, const void *sealed, size_t n,
+                                  uint32_t key_id);
+enum store_rc store_oauth_app_get(struct store *st, struct arena *a, int64_t account_id,
+                                  const char *platform, const char **client_id, const void **sealed,
+                                  size_t *n);
+/* The account's RS256 public key (PEM) for generateJWT; NULL clears it. */
+enum store_rc store_account_set_public_key(struct store *st, int64_t account_id, const char *pem);
+enum store_rc store_account_public_key(struct store *st, struct arena *a, int64_t account_id,
+                                       const char **pem);
 
 /* ---- usage ---- */
 

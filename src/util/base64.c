@@ -3,6 +3,7 @@
  */
 #include "util/base64.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -33,6 +34,39 @@ void base64url_encode(const unsigned char *in, size_t n, char *out)
         out[o++] = alphabet[(v >> 6) & 63];
     }
     out[o] = '\0';
+}
+
+void base64_encode(const unsigned char *in, size_t n, char *out)
+{
+    base64url_encode(in, n, out);
+    size_t len = strlen(out);
+    for (size_t i = 0; i < len; i++)
+        out[i] = out[i] == '-' ? '+' : out[i] == '_' ? '/' : out[i];
+    while (len % 4)
+        out[len++] = '=';
+    out[len] = '\0';
+}
+
+bool base64_decode(const char *s, unsigned char *out, size_t cap, size_t *n)
+{
+    size_t len = strlen(s);
+    while (len && s[len - 1] == '=')
+        len--;
+    char *tmp = malloc(len + 1);
+    if (!tmp)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '-' || c == '_') {
+            free(tmp);
+            return false;
+        }
+        tmp[i] = c == '+' ? '-' : c == '/' ? '_' : c;
+    }
+    tmp[len] = '\0';
+    bool ok = base64url_decode(tmp, out, cap, n);
+    free(tmp);
+    return ok;
 }
 
 static int value(char c)

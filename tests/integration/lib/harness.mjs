@@ -44,25 +44,23 @@ export function cli(args, { data, env = {}, input } = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
 }
 
-export class Server {
-  constructor({ data, args = [], env = {} } = {}) {
-    this.data = data || tempDir();
-    this.ownsData = !data;
+// A sociald process (server or sandbox) that logs JSON lines on stderr and
+// announces its port with a "listening" line.
+export class Child {
+  constructor({ args = [], env = {} } = {}) {
     this.args = args;
     this.env = env;
     this.logs = [];
   }
 
-  async start() {
-    this.proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', this.data, ...this.args], {
-      env: { ...process.env, ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  // Spawns `sociald ...argv` and resolves with the port it listens on.
+  spawnLogged(argv, what) {
+    this.proc = spawn(BIN, argv, { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(this);
     this.exited = new Promise((res) => this.proc.on('exit', (code, signal) => { live.delete(this); res({ code, signal }); }));
     let buf = '';
-    this.port = await new Promise((res, rej) => {
-      const timer = setTimeout(() => rej(new Error('server did not start: ' + this.logs.join('\n'))), 20000);
+    return new Promise((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`${what} did not start: ` + this.logs.join('\n'))), 20000);
       this.proc.stderr.on('data', (chunk) => {
         buf += chunk;
         let i;
@@ -76,14 +74,12 @@ export class Server {
           } catch { /* sanitizer output is not JSON */ }
         }
       });
-      this.proc.on('exit', (code) => { clearTimeout(timer); rej(new Error(`server exited ${code}: ` + this.logs.join('\n'))); });
+      this.proc.on('exit', (code) => { clearTimeout(timer); rej(new Error(`${what} exited ${code}: ` + this.logs.join('\n'))); });
     });
-    this.url = `http://127.0.0.1:${this.port}`;
-    return this;
   }
 
   // Stops with SIGTERM and returns the exit status; fails on sanitizer reports.
-  async stop() {
+  async terminate() {
     if (!this.proc) return null;
     this.proc.kill('SIGTERM');
     const r = await this.exited;
@@ -93,6 +89,28 @@ export class Server {
     if (first >= 0) {
       throw new Error('sanitizer report:\n' + this.logs.slice(first).filter((l) => !l.startsWith('{')).join('\n'));
     }
+    return r;
+  }
+}
+
+export class Server extends Child {
+  constructor({ data, args = [], env = {} } = {}) {
+    super({ args, env });
+    this.data = data || tempDir();
+    this.ownsData = !data;
+  }
+
+  async start() {
+    this.port = await this.spawnLogged(['serve', '--listen', '127.0.0.1:0', '--data', this.data, ...this.args], 'server');
+    this.url = `http://127.0.0.1:${this.port}`;
+    return this;
+  }
+
+  // Stops with SIGTERM and returns the exit status; fails on sanitizer
+  // reports and on any known secret in the log.
+  async stop() {
+    if (!this.proc) return null;
+    const r = await this.terminate();
     // No key or token the suite has seen may appear in any log line.
     const joined = this.logs.join('\n');
     for (const secret of secrets) {

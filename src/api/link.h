@@ -1,0 +1,52 @@
+/*
+ * link: what the linking API (api/link_api.c: generateJWT, link-sessions,
+ * import) and the linking page (api/link_page.c) share — linking sessions.
+ *
+ * A session is a bearer secret (32 random bytes, base64url, 43 characters)
+ * naming one profile, the networks the page may offer, where "Done" goes,
+ * and until when it may be opened. The store keeps only its SHA-256 (hex),
+ * like every other key. A generateJWT token carries the secret as its jti;
+ * /link?jwt= verifies the token and sends the browser on to
+ * /link/s/<secret>. A page opened in time stays usable for
+ * link_page_minutes (default 30) from the first opening, so a user who
+ * opens a 5-minute URL can still finish a network's consent screens.
+ */
+#ifndef SOCIALD_API_LINK_H
+#define SOCIALD_API_LINK_H
+
+#include "api/api.h"
+
+#define LINK_SECRET_LEN      43
+#define LINK_HASH_LEN        64
+#define LINK_MINUTES_DEFAULT 5
+#define LINK_MINUTES_MAX     2880
+
+/* The store id of a session secret (hex SHA-256); false when secret is not
+ * shaped like one. */
+bool link_session_hash(const char *secret, char out[LINK_HASH_LEN + 1]);
+/*
+ * Creates a linking session for profile p of account_id; fills secret
+ * (LINK_SECRET_LEN + 1 bytes). Also drops sessions, OAuth states and
+ * pending choices that ended more than a day ago.
+ */
+enum store_rc link_session_create(struct app *app, int64_t account_id, int64_t profile_id,
+                                  unsigned allowed_mask, const char *redirect, const char *via,
+                                  int64_t expires_ms, char secret[LINK_SECRET_LEN + 1]);
+
+/* handlers: the API */
+enum status link_generate_jwt(struct app *app, struct req *r);
+enum status link_sessions_create(struct app *app, struct req *r);
+enum status link_import(struct app *app, struct req *r);
+/* handlers: the page */
+enum status link_jwt_open(struct app *app, struct req *r);
+enum status link_page(struct app *app, struct req *r);
+enum status link_start(struct app *app, struct req *r);
+enum status link_callback(struct app *app, struct req *r);
+enum status link_choose_page(struct app *app, struct req *r);
+enum status link_choose(struct app *app, struct req *r);
+enum status link_unlink(struct app *app, struct req *r);
+enum status link_telegram(struct app *app, struct req *r);
+enum status link_asset(struct app *app, struct req *r);
+enum status bio_page(struct app *app, struct req *r);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * linked: connectors + vault + store (see linked.h).
+ */
+#include "platforms/linked.h"
+#include "crypto/vault.h"
+#include "jobs/events.h"
+#include "platforms/netconf.h"
+#include "util/timeutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *linked_app_aad(struct arena *a, int64_t account_id, const char *platform)
+{
+    return arena_printf(a, "oauthapp:%lld:%s", (long long)account_id, platform);
+}
+
+static void wipe(void *p)
+{
+    char *s = p;
+    size_t n = strlen(s);
+    /* volatile: the compiler must not drop the stores of a dying buffer */
+    volatile char *v = s;
+    for (size_t i = 0; i < n; i++)
+        v[i] = 0;
+}
+
+/* An arena copy of a secret, zeroed when the arena is freed. */
+static const char *secret_copy(struct arena *a, const char *s, size_t n)
+{
+    char *c = arena_strndup(a, s, n);
+    arena_on_free(a, wipe, c);
+    return c;
+}
+
+static char *open_blob(struct app *app, struct arena *a, const void *blob, size_t n,
+                       const char *aad, bool *ok)
+{
+    if (!blob)
+        return NULL;
+    size_t len = 0;
+    char *plain = vault_unseal(app->vault, blob, n, aad, &len);
+    if (!plain) {
+        *ok = false;
+        return NULL;
+    }
+    const char *c = secret_copy(a, plain, len);
+    vault_wipe(plain, len);
+    return (char *)c;
+}
+
+bool linked_net(struct app *app, struct arena *a, int64_t account_id, int idx, struct net *n)
+{
+    memset(n, 0, sizeof(*n));
+    const struct netconf *base = netconf_get(app->nets, idx);
+    const char *name = platform_name(idx);
+    struct netconf *c = arena_alloc(a, sizeof(*c));
+    *c = *base;
+    const char *client_id = NULL;
+    const void *sealed = NULL;
+    size_t sn = 0;
+    bool own = false;
+    if (account_id && strcmp(name, "telegram") != 0 &&
+        store_oauth_app_get(app->store, a, account_id, name, &client_id, &sealed, &sn) ==
+            STORE_OK) {
+        bool ok = true;
+        const char *secret =
+            open_blob(app, a, sealed, sn, linked_app_aad(a, account_id, name), &ok);
+        if (ok && secret) {
+            c->client_id = client_id;
+            c->client_secret = secret;
+            own = true;
+        }
+    }
+    n->client = app->client;
+    n->conf = c;
+    n->a = a;
+    n->platform = name;
+    n->timeout_ms = LINKED_TIMEOUT_MS;
+    return own || netconf_available(app->nets, idx);
+}
+
+bool linked_available(struct app *app, struct arena *a, int64_t account_id, int idx)
+{
+    struct net n;
+    return linked_net(app, a, account_id, idx, &n);
+}
+
+static const char *aad(struct arena *a, int64_t profile_id, const char *platform, const char *what)
+{
+    return arena_printf(a, "linked:%lld:%s:%s", (long long)profile_id, platform, what);
+}
+
+static const void *seal(struct app *app, struct arena *a, const char *plain, const char *ad,
+                        size_t *n)
+{
+    *n = 0;
+    if (!plain)
+        return NULL;
+    unsigned char *b = vault_seal(app->vault, plain, strlen(plain), ad, n);
+    if (!b)
+        return NULL;
+    void *c = arena_alloc(a, *n);
+    memcpy(c, b, *n);
+    free(b);
+    return c;
+}
+
+bool linked_seal(struct app *app, struct arena *a, int64_t profile_id, const char *platform,
+                 const char *access, const char *refresh, struct linked_secret *sec)
+{
+    sec->access = seal(app, a, access, aad(a, profile_id, platform, "access"), &sec->access_len);
+    sec->refresh =
+        seal(app, a, refresh, aad(a, profile_id, platform, "refresh"), &sec->refresh_len);
+    sec->key_id = vault_current(app->vault);
+    return (!access || sec->access) && (!refresh || sec->refresh);
+}
+
+bool linked_unseal(struct app *app, struct arena *a, int64_t profile_id, const char *platform,
+                   const void *access, size_t access_len, const void *refresh, size_t refresh_len,
+                   struct tokens *out)
+{
+    memset(out, 0, sizeof(*out));
+    bool ok = true;
+    out->access =
+        open_blob(app, a, access, access_len, aad(a, profile_id, platform, "access"), &ok);
+    out->refresh =
+        open_blob(app, a, refresh, refresh_len, aad(a, profile_id, platform, "refresh"), &ok);
+    return ok;
+}
+
+enum store_rc linked_store(struct app *app, struct arena *a, const struct profile *p, int idx,
+                           const struct identity *id, const struct tokens *t)
+{
+    const char *name = platform_name(idx);
+    int64_t now = time_now_ms();
+    struct linked_account la = {
+        .profile_id = p->id,
+        .platform = name,
+        .network_id = id->network_id,
+        .display_name = id->display_name,
+        .username = id->username,
+        .profile_url = id->profile_url,
+        .user_image = id->user_image,
+        .page_name = id->page_name,
+        .type = id->type,
+        .description = id->description,
+        .maps_url = id->maps_url,
+        .place_id = id->place_id,
+        .review_url = id->review_url,
+        .linked_ms = now,
+    };
+    /* A page's (or chat's) own token is what later calls use; the user's
+     * token stays as the refresh token where the connector keeps one. */
+    const char *access = id->access ? id->access : t->access;
+    struct linked_secret sec = {
+        .access_expires_ms = id->access ? 0 : t->access_expires_ms,
+        .refresh_expires_ms = t->refresh_expires_ms,
+        .scopes = t->scopes,
+        .extra = id->extra,
+        .linked_ms = now,
+    };
+    if (!linked_seal(app, a, p->id, name, access, t->refresh, &sec))
+        return STORE_ERROR;
+    struct store *st = app->store;
+    enum store_rc rc = store_begin(st);
+    if (rc != STORE_OK)
+        return rc;
+    rc = store_linked_link(st, &la, &sec);
+    if (rc == STORE_OK)
+        rc = events_social(st, p, "link", name, "user", id->display_name, NULL, now);
+    return events_commit(app, rc);
+}

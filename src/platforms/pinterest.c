@@ -1,0 +1,52 @@
+/*
+ * pinterest: a Pinterest account (platforms.md §5). Token calls use HTTP
+ * Basic client authentication; every refresh returns a new refresh token
+ * (continuous refresh, 60 days, renewable) which must replace the old one.
+ * Errors are {"code": n, "message": "..."}.
+ */
+#include "platforms/connectors.h"
+#include "platforms/oauth2.h"
+
+#define SCOPES "boards:read,boards:read_secret,pins:read,user_accounts:read"
+
+/* Pinterest: HTTP Basic; continuous refresh (every refresh returns a new
+ * refresh token). Pinterest offers no token revocation endpoint. */
+static const struct oauth2 oauth = {
+    .slot = SLOT_API,
+    .token_path = "/oauth/token",
+    .client = OAUTH2_BASIC,
+    .extra_key = "continuous_refresh",
+    .extra_value = "true",
+};
+
+static enum net_rc identities(struct net *n, const struct tokens *t, struct identity **out,
+                              size_t *count)
+{
+    struct net_answer a;
+    const char *url = arena_printf(n->a, "%s/user_account", n->conf->urls[SLOT_API]);
+    if (net_get(n, url, t->access, &a) != NET_OK || net_check(n, &a, "user_account") != NET_OK)
+        return n->rc;
+    const char *id = net_jstr(n, a.json, "id"), *username = net_jstr(n, a.json, "username");
+    if (!id || !username)
+        return net_fail(n, NET_BAD, "Pinterest answered an account without id or username");
+    struct identity *e = connector_one(n);
+    const char *business = net_jstr(n, a.json, "business_name");
+    e->network_id = id;
+    e->username = username;
+    e->display_name = business && *business ? business : username;
+    e->profile_url = arena_printf(n->a, "https://www.pinterest.com/%s", username);
+    e->user_image = net_jstr(n, a.json, "profile_image");
+    e->label = arena_printf(n->a, "@%s", username);
+    *out = e;
+    *count = 1;
+    return NET_OK;
+}
+
+const struct platform platform_pinterest = {
+    .name = "pinterest",
+    .label = "Pinterest",
+    .oauth = true,
+    .scopes = SCOPES,
+    .identities = identities,
+    .oauth2 = &oauth,
+};

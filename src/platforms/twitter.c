@@ -1,0 +1,67 @@
+/*
+ * twitter: an X account through OAuth 2.0 with PKCE (platforms.md §9).
+ * Access tokens last two hours; offline.access brings a refresh token that
+ * is single use: every refresh returns the next one, which must be saved
+ * before the old one is forgotten.
+ */
+#include "platforms/connectors.h"
+#include "platforms/oauth2.h"
+
+#define SCOPES "tweet.read users.read offline.access"
+
+static const char *authorize(struct net *n, const char *redirect_uri, const char *state,
+                             const char *challenge)
+{
+    return connector_authorize(n, SCOPES, redirect_uri, state, "code_challenge", challenge,
+                               "code_challenge_method", "S256", NULL);
+}
+
+/* X: HTTP Basic (confidential client) plus client_id, PKCE; refresh tokens
+ * are single use (rotated). */
+static const struct oauth2 oauth = {
+    .slot = SLOT_API,
+    .token_path = "/oauth2/token",
+    .revoke_path = "/oauth2/revoke",
+    .client = OAUTH2_BASIC,
+    .client_id_in_body = true,
+    .pkce = true,
+    .revoke_refresh = true,
+    .revoke_hint = true,
+};
+
+static enum net_rc identities(struct net *n, const struct tokens *t, struct identity **out,
+                              size_t *count)
+{
+    struct net_answer a;
+    const char *url = net_url(n->a, n->conf->urls[SLOT_API], "/users/me", "user.fields",
+                              "profile_image_url,description,verified,verified_type,"
+                              "subscription_type",
+                              NULL);
+    if (net_get(n, url, t->access, &a) != NET_OK || net_check(n, &a, "users/me") != NET_OK)
+        return n->rc;
+    const char *id = net_jstr(n, a.json, "data.id"),
+               *username = net_jstr(n, a.json, "data.username");
+    if (!id || !username)
+        return net_fail(n, NET_BAD, "X answered a user without id or username");
+    struct identity *e = connector_one(n);
+    e->network_id = id;
+    e->display_name = net_jstr(n, a.json, "data.name");
+    e->username = username;
+    e->profile_url = arena_printf(n->a, "https://twitter.com/%s", username);
+    e->user_image = net_jstr(n, a.json, "data.profile_image_url");
+    e->label = arena_printf(n->a, "@%s", username);
+    *out = e;
+    *count = 1;
+    return NET_OK;
+}
+
+const struct platform platform_twitter = {
+    .name = "twitter",
+    .label = "X",
+    .oauth = true,
+    .pkce = true,
+    .scopes = SCOPES,
+    .authorize_url = authorize,
+    .identities = identities,
+    .oauth2 = &oauth,
+};
