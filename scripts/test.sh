@@ -17,8 +17,8 @@ npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null
 
 run_suite() {
   local dir=$1
-  echo "== unit tests ($dir)" >&2
-  meson test -C "$dir" --verbose unit
+  echo "== unit tests and fuzz corpus replay ($dir)" >&2
+  meson test -C "$dir" --print-errorlogs --suite unit --suite fuzz
   echo "== integration and browser tests ($dir)" >&2
   SOCIALD_BIN="$PWD/$dir/sociald" node --test --test-reporter=spec tests/integration/ tests/browser/
 }

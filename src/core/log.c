@@ -211,7 +211,8 @@ void log_end(struct logline *l)
     buf_free(&l->b);
 }
 
-static void vlog(enum log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vlog(enum log_level level, const char *fmt,
+                                                       va_list ap)
 {
     if (!log_enabled(level))
         return;

@@ -599,7 +599,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     return MHD_YES;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* fmt comes from libmicrohttpd's own literals. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char msg[512];

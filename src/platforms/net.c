@@ -239,22 +239,36 @@ int64_t net_jint(json_t *j, const char *path, int64_t dflt)
 enum net_rc net_parse_tokens(struct net *n, const struct net_answer *a, struct tokens *out)
 {
     memset(out, 0, sizeof(*out));
+    /* Passing trouble first: never mistaken for a dead grant. */
+    if (a->status == 408 || a->status == 429 || a->status >= 500)
+        return net_fail(n, NET_TRANSIENT, "%s token endpoint answered HTTP %ld", n->platform,
+                        a->status);
     const char *err = a->json ? net_jstr(n, a->json, "error") : NULL;
-    if (err && (!strcmp(err, "invalid_grant") || !strcmp(err, "invalid_request") ||
-                !strcmp(err, "unauthorized_client") || !strcmp(err, "invalid_client")))
+    /* RFC 6749 §5.2: the grant (code or refresh token) is invalid, expired
+     * or revoked. X says invalid_request for a dead refresh token. */
+    if (err && (!strcmp(err, "invalid_grant") || !strcmp(err, "invalid_request")))
         return net_fail(n, NET_AUTH, "%s refused the grant (%s)", n->platform, err);
+    /* The operator's client credentials are wrong: nothing the user did. */
+    if (err && (!strcmp(err, "invalid_client") || !strcmp(err, "unauthorized_client")))
+        return net_fail(n, NET_DENIED,
+                        "%s refused the client credentials (%s): check its client "
+                        "id and secret",
+                        n->platform, err);
+    /* Pinterest's envelope: {"code": n, "message": "…"}. */
     if (a->json && json_is_integer(net_jget(a->json, "code")) &&
         !net_jget(a->json, "access_token")) {
         const char *m = net_jstr(n, a->json, "message");
-        return net_fail(n, a->status >= 500 ? NET_TRANSIENT : NET_AUTH, "%s refused the grant (%s)",
+        bool grant = a->status == 401 || (m && strstr(m, "invalid_grant"));
+        return net_fail(n, grant ? NET_AUTH : NET_BAD, "%s refused the token request (%s)",
                         n->platform, m ? m : "error");
     }
-    if (a->status == 429 || a->status >= 500)
-        return net_fail(n, NET_TRANSIENT, "%s token endpoint answered HTTP %ld", n->platform,
-                        a->status);
+    if (a->status == 401)
+        return net_fail(n, NET_AUTH, "%s token endpoint answered HTTP 401", n->platform);
     if (a->status >= 400)
-        return net_fail(n, NET_AUTH, "%s token endpoint answered HTTP %ld", n->platform, a->status);
-    const char *access = a->json ? net_jstr(n, a->json, "access_token") : NULL;
+        return net_fail(n, NET_BAD, "%s token endpoint answered HTTP %ld%s%s", n->platform,
+                        a->status, err ? ": " : "", err ? err : "");
+    json_t *at = a->json ? net_jget(a->json, "access_token") : NULL;
+    const char *access = json_is_string(at) ? json_string_value(at) : NULL;
     if (!access || !*access)
         return net_fail(n, NET_BAD, "%s token endpoint answered without an access token",
                         n->platform);

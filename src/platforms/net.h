@@ -52,7 +52,10 @@ json_t *net_jget(json_t *j, const char *path);
  * Reads a standard OAuth token answer (access_token, refresh_token,
  * expires_in, refresh_token_expires_in | refresh_expires_in |
  * refresh_token_expires_at, scope) into out. A token endpoint saying
- * invalid_grant (even with HTTP 200, as Reddit does) is NET_AUTH.
+ * invalid_grant (even with HTTP 200, as Reddit does) or invalid_request, or
+ * HTTP 401, is NET_AUTH (the grant is gone); 408, 429 and 5xx
+ * NET_TRANSIENT; invalid_client and unauthorized_client NET_DENIED (the
+ * operator's credentials); anything else unexpected NET_BAD.
  */
 enum net_rc net_parse_tokens(struct net *n, const struct net_answer *a, struct tokens *out);
 /*

@@ -261,7 +261,7 @@ describe('failures on the way', () => {
     assert.match(r.final.url, /m=failed&p=twitter&x=transient/);
     await sb.fault({ network: 'pinterest', path: '/oauth/token', body: '{"access_token": 42}' });
     r = await linkThroughSandbox(agent, page, 'pinterest', 'frank');
-    assert.match(r.final.url, /m=failed&p=pinterest/);
+    assert.match(r.final.url, /m=failed&p=pinterest&x=bad/);
     // Facebook with no page: nothing to link.
     r = await linkThroughSandbox(agent, page, 'facebook', 'frank-pages0');
     assert.match(r.final.url, /m=failed&p=facebook&x=denied/);

@@ -27,5 +27,8 @@ Suite *url_suite(void);
 Suite *vault_suite(void);
 Suite *client_suite(void);
 Suite *directory_suite(void);
+Suite *linktoken_suite(void);
+Suite *oauth_suite(void);
+Suite *html_suite(void);
 
 #endif
