@@ -13,7 +13,8 @@ targets=("$@")
 ((${#targets[@]})) || targets=(linktoken tokens url form)
 if [[ ! -f build-fuzz/build.ninja ]]; then
   CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debugoptimized \
-    -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+    -Db_sanitize=address,undefined -Db_lundef=false \
+    "-Dc_args=-fsanitize=float-cast-overflow -fno-sanitize-recover=undefined" >/dev/null
 fi
 ninja -C build-fuzz >/dev/null
 for t in "${targets[@]}"; do

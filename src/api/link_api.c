@@ -117,7 +117,7 @@ static void read_link_request(struct fields *f, struct link_request *lr)
     lr->minutes = LINK_MINUTES_DEFAULT;
     double d;
     if (fields_number(f, "expiresIn", &d)) {
-        if (d != (double)(int64_t)d || d < 1 || d > LINK_MINUTES_MAX)
+        if (!(d >= 1 && d <= LINK_MINUTES_MAX) || d != (double)(int64_t)d)
             fields_fail(f, "expiresIn", "must be a whole number of minutes from 1 to 2880");
         else
             lr->minutes = (int64_t)d;
@@ -395,7 +395,7 @@ enum status link_import(struct app *app, struct req *r)
     fields_str(&f, "accountId", 1, 200, true, &account);
     double exp = 0;
     if (fields_number(&f, "expiresIn", &exp) &&
-        (exp != (double)(int64_t)exp || exp < 1 || exp > 10 * 365 * 86400.0))
+        (!(exp >= 1 && exp <= 10 * 365 * 86400.0) || exp != (double)(int64_t)exp))
         fields_fail(&f, "expiresIn", "must be a whole number of seconds from 1 to 10 years");
     int idx = platform ? platform_index(platform) : -1;
     if (platform && idx < 0)
@@ -419,7 +419,10 @@ enum status link_import(struct app *app, struct req *r)
     im->t.refresh = refresh;
     if (exp > 0)
         im->t.access_expires_ms = time_now_ms() + (int64_t)exp * 1000;
+    /* Queued first: at shutdown nothing is queued and the answer is 651.
+     * The task may finish before req_suspend; the HTTP layer handles that. */
+    if (!offload_run(app->offload, import_run, im))
+        return ST_UNAVAILABLE;
     req_suspend(r);
-    offload_run(app->offload, import_run, im);
     return ST_OK;
 }

@@ -743,8 +743,9 @@ enum status link_callback(struct app *app, struct req *r)
     cb->r = r;
     cb->idx = idx;
     cb->code = code;
+    if (!offload_run(app->offload, callback_run, cb))
+        return page_fail(r, ST_UNAVAILABLE);
     req_suspend(r);
-    offload_run(app->offload, callback_run, cb);
     return ST_OK;
 }
 
@@ -946,8 +947,9 @@ enum status link_telegram(struct app *app, struct req *r)
     cb->idx = idx;
     cb->secret = cb->lv.secret;
     cb->chat = chat;
+    if (!offload_run(app->offload, callback_run, cb))
+        return page_fail(r, ST_UNAVAILABLE);
     req_suspend(r);
-    offload_run(app->offload, callback_run, cb);
     return ST_OK;
 }
 

@@ -19,7 +19,8 @@ struct offload {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct task *head, *tail;
-    bool stop;
+    bool stop;   /* no new tasks; workers exit when the queue is empty */
+    bool joined; /* the workers were joined */
     unsigned nthreads;
     pthread_t *threads;
 };
@@ -58,12 +59,16 @@ struct offload *offload_new(unsigned threads)
     return o;
 }
 
-void offload_run(struct offload *o, void (*fn)(void *arg), void *arg)
+bool offload_run(struct offload *o, void (*fn)(void *arg), void *arg)
 {
+    pthread_mutex_lock(&o->mu);
+    if (o->stop) {
+        pthread_mutex_unlock(&o->mu);
+        return false;
+    }
     struct task *t = mem_calloc(1, sizeof(*t));
     t->fn = fn;
     t->arg = arg;
-    pthread_mutex_lock(&o->mu);
     if (o->tail)
         o->tail->next = t;
     else
@@ -71,18 +76,30 @@ void offload_run(struct offload *o, void (*fn)(void *arg), void *arg)
     o->tail = t;
     pthread_cond_signal(&o->cv);
     pthread_mutex_unlock(&o->mu);
+    return true;
+}
+
+void offload_drain(struct offload *o)
+{
+    if (!o)
+        return;
+    pthread_mutex_lock(&o->mu);
+    bool joined = o->joined;
+    o->stop = true;
+    o->joined = true;
+    pthread_cond_broadcast(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+    if (joined)
+        return;
+    for (unsigned i = 0; i < o->nthreads; i++)
+        pthread_join(o->threads[i], NULL);
 }
 
 void offload_free(struct offload *o)
 {
     if (!o)
         return;
-    pthread_mutex_lock(&o->mu);
-    o->stop = true;
-    pthread_cond_broadcast(&o->cv);
-    pthread_mutex_unlock(&o->mu);
-    for (unsigned i = 0; i < o->nthreads; i++)
-        pthread_join(o->threads[i], NULL);
+    offload_drain(o);
     free(o->threads);
     pthread_mutex_destroy(&o->mu);
     pthread_cond_destroy(&o->cv);

@@ -179,12 +179,17 @@ int serve_run(struct config *cfg)
         log_warn("grace period over with %ld requests in flight", http_server_inflight(srv));
     rc = 0;
 out:
-    http_server_stop(srv);
-    /* Jobs: stop leasing and let deliveries in flight finish within the
-     * grace; network work already handed to workers finishes (the client
-     * still runs); then the client stops (late answers still reach the
-     * runner), then the runner records the last results. */
+    /* Jobs: stop leasing and let those in flight finish within the grace.
+     * Outbound calls still running are cut (CLIENT_SHUTDOWN: a delivery is
+     * rescheduled, a link ends with "try again"). Then the network workers
+     * drain: every request they hold is resumed
+     * (answered) while the HTTP server still runs — libmicrohttpd aborts
+     * when stopped with a suspended connection. Then HTTP stops, and the
+     * runner records the last results. */
     runner_stop(app.runner, cfg->shutdown_grace_s * 1000);
+    client_stop(app.client); /* network calls still waiting end now */
+    offload_drain(app.offload);
+    http_server_stop(srv);
     offload_free(app.offload);
     client_free(app.client);
     runner_free(app.runner);

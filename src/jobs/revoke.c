@@ -23,7 +23,8 @@ struct revoke_task {
     int64_t attempt;
     enum net_rc rc;
     bool store_failed;
-    bool nothing; /* the network offers no revocation */
+    bool nothing;  /* the network offers no revocation */
+    bool shutdown; /* not run: the server is stopping */
     char platform[16];
     char error[160];
 };
@@ -32,6 +33,11 @@ static void record(void *arg)
 {
     struct revoke_task *t = arg;
     struct store *st = t->app->store;
+    if (t->shutdown) {
+        store_job_reschedule(st, t->job_id, time_now_ms());
+        free(t);
+        return;
+    }
     bool retry = t->store_failed || t->rc == NET_TRANSIENT || t->rc == NET_TIMEOUT;
     bool give_up = retry && t->attempt > RETRIES;
     enum store_rc rc;
@@ -130,7 +136,10 @@ static void start(void *ctx, struct runner *r, const struct job *job)
     t->revocation_id = job->ref;
     t->attempt = job->attempts;
     snprintf(t->platform, sizeof(t->platform), "?");
-    offload_run(app->offload, run, t);
+    if (!offload_run(app->offload, run, t)) {
+        t->shutdown = true; /* run again first thing after the restart */
+        runner_finish(r, record, t);
+    }
 }
 
 struct runner_kind revoke_job_kind(struct app *app)

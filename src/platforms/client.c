@@ -50,7 +50,8 @@ struct client {
     size_t queued;
     size_t running; /* under mu */
     unsigned max_concurrent;
-    bool stop;
+    bool stop;    /* the thread is asked to end */
+    bool stopped; /* the thread has ended: submissions complete at once */
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -339,6 +340,12 @@ void client_submit(struct client *c, const struct client_request *req, client_do
     t->done = done;
     t->arg = arg;
     pthread_mutex_lock(&c->mu);
+    if (c->stopped) {
+        /* The client thread is gone: answer at once, on this thread. */
+        pthread_mutex_unlock(&c->mu);
+        complete(t, CLIENT_SHUTDOWN, "the server is stopping", 0);
+        return;
+    }
     if (c->queue_tail)
         c->queue_tail->next = t;
     else
@@ -357,15 +364,35 @@ size_t client_pending(struct client *c)
     return n;
 }
 
-void client_free(struct client *c)
+void client_stop(struct client *c)
 {
     if (!c)
         return;
     pthread_mutex_lock(&c->mu);
+    bool already = c->stop;
     c->stop = true;
     pthread_mutex_unlock(&c->mu);
+    if (already)
+        return;
     curl_multi_wakeup(c->multi);
     pthread_join(c->thread, NULL);
+    pthread_mutex_lock(&c->mu);
+    c->stopped = true;
+    struct transfer *t = c->queue_head; /* submitted while the thread ended */
+    c->queue_head = c->queue_tail = NULL;
+    pthread_mutex_unlock(&c->mu);
+    while (t) {
+        struct transfer *next = t->next;
+        complete(t, CLIENT_SHUTDOWN, "the server is stopping", 0);
+        t = next;
+    }
+}
+
+void client_free(struct client *c)
+{
+    if (!c)
+        return;
+    client_stop(c);
     curl_multi_cleanup(c->multi);
     pthread_mutex_destroy(&c->mu);
     free(c);

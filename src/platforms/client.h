@@ -65,7 +65,11 @@ void client_submit(struct client *c, const struct client_request *req, client_do
                    void *arg);
 /* Requests queued or running. */
 size_t client_pending(struct client *c);
-/* Stops: running and queued requests complete with CLIENT_SHUTDOWN. */
+/* Stops the client thread: running and queued requests complete with
+ * CLIENT_SHUTDOWN, and so does every request submitted afterwards (its
+ * callback then runs on the submitting thread). */
+void client_stop(struct client *c);
+/* Stops (if not done) and frees c. */
 void client_free(struct client *c);
 /* Initialises libcurl; call once from main before any thread starts. */
 void client_global_init(void);

@@ -229,8 +229,13 @@ int64_t net_jint(json_t *j, const char *path, int64_t dflt)
     int64_t n;
     if (json_is_integer(v))
         return json_integer_value(v);
-    if (json_is_real(v))
-        return (int64_t)json_real_value(v);
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        /* Out-of-range (or NaN) conversion is undefined: treat it as absent. */
+        if (!(d > -9.2e18 && d < 9.2e18))
+            return dflt;
+        return (int64_t)d;
+    }
     if (json_is_string(v) && str_to_i64(json_string_value(v), INT64_MIN, INT64_MAX, &n))
         return n;
     return dflt;
@@ -274,14 +279,20 @@ enum net_rc net_parse_tokens(struct net *n, const struct net_answer *a, struct t
                         n->platform);
     int64_t now = time_now_ms();
     out->access = access;
+    /* Lifetimes come from the network: clamp them so that no answer can overflow a
+     * millisecond timestamp.  Beyond ten years a lifetime means "does not expire". */
+    const int64_t max_s = 10LL * 366 * 86400;
     out->refresh = net_jstr(n, a->json, "refresh_token");
     int64_t exp = net_jint(a->json, "expires_in", 0);
-    out->access_expires_ms = exp > 0 ? now + exp * 1000 : 0;
+    out->access_expires_ms = exp > 0 && exp <= max_s ? now + exp * 1000 : 0;
     int64_t rexp = net_jint(a->json, "refresh_token_expires_in", 0);
     if (!rexp)
         rexp = net_jint(a->json, "refresh_expires_in", 0);
     int64_t rat = net_jint(a->json, "refresh_token_expires_at", 0);
-    out->refresh_expires_ms = rat > 0 ? rat * 1000 : rexp > 0 ? now + rexp * 1000 : 0;
+    if (rat > 0 && rat <= now / 1000 + max_s)
+        out->refresh_expires_ms = rat * 1000;
+    else
+        out->refresh_expires_ms = rexp > 0 && rexp <= max_s ? now + rexp * 1000 : 0;
     out->scopes = net_jstr(n, a->json, "scope");
     return NET_OK;
 }

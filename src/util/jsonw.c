@@ -243,7 +243,7 @@ void jw_double(struct jw *w, double v)
         return;
     }
     int n;
-    if (v == (double)(int64_t)v && fabs(v) < 1e15) {
+    if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
         /* Whole numbers print without exponent or fraction, as JS does. */
         n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
         sep(w);

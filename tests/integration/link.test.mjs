@@ -532,3 +532,23 @@ describe('bio page', () => {
     assert.match(css.headers['content-type'], /^text\/css/);
   });
 });
+
+describe('shutdown', () => {
+  test('SIGTERM while a request waits on a network: it is answered, the server exits 0', async () => {
+    const own = await new Server({ args: ['--sandbox', sb.url, '--shutdown-grace', '1'] }).start();
+    const a = own.account('business');
+    const p = (await own.api('/api/profiles', { method: 'POST', key: a.apiKey, body: { title: 'slow' } })).json;
+    secrets.add(p.profileKey);
+    await sb.fault({ network: 'pinterest', path: '/user_account', delayMs: 10000 });
+    const pending = own.api('/api/profiles/social', { method: 'POST', key: a.apiKey, profileKey: p.profileKey, body: { platform: 'pinterest', accessToken: 'waiting-token' } });
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    const exit = await own.stop();
+    assert.deepEqual(exit, { code: 0, signal: null });
+    assert.ok(Date.now() - t0 < 8000, 'shutdown is not held up by the network');
+    const r = await pending;
+    assert.equal(r.json.status, 'error', r.text);
+    assert.ok([630, 651].includes(r.json.code), r.text);
+    await sb.clearFaults();
+  });
+});
