@@ -5,6 +5,7 @@
  * was deleted or suspended) is a plain 404 page.
  */
 #include "api/link.h"
+#include "api/render.h"
 #include "platforms/names.h"
 #include "platforms/platform.h"
 #include "util/html.h"
@@ -59,6 +60,8 @@ enum status bio_page(struct app *app, struct req *r)
     }
     buf_puts(b, "</header>\n<ul class=\"cards\">\n");
     for (size_t i = 0; i < n; i++) {
+        if (!render_shown(&la[i]))
+            continue; /* must be re-linked: not shown as linked anywhere */
         const struct platform *pf = platform_get(la[i].platform);
         bool link = html_safe_url(la[i].profile_url);
         buf_puts(b, "<li class=\"card\">");

@@ -265,7 +265,8 @@ enum store_rc dir_linked(struct directory *d, struct arena *a, const struct prof
     buf_init(&active, FRAG_MAX);
     buf_init(&names, FRAG_MAX);
     int64_t until = 0;
-    if (!render_linked(la, n, false, now_ms, &active, &names, &until)) {
+    size_t shown = 0;
+    if (!render_linked(la, n, NULL, now_ms, &active, &names, &until, &shown)) {
         buf_free(&active);
         buf_free(&names);
         return STORE_ERROR;
@@ -274,7 +275,7 @@ enum store_rc dir_linked(struct directory *d, struct arena *a, const struct prof
     struct frag_entry *e = mem_malloc(bytes);
     e->version = p->version;
     e->until_ms = until;
-    e->count = n;
+    e->count = shown;
     e->active_len = active.len;
     e->names_len = names.len;
     memcpy(e->data, active.data ? active.data : "", active.len);

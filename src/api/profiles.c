@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "api/cursor.h"
 #include "api/fields.h"
+#include "api/render.h"
 #include "crypto/crypto.h"
 #include "jobs/events.h"
 #include "platforms/names.h"
@@ -200,8 +201,11 @@ enum store_rc delete_with_events(struct app *app, struct arena *a, const struct 
     rc = store_linked_list(st, a, pr->id, &la, &n);
     if (rc == STORE_OK)
         rc = store_profile_delete(st, pr->id, by, now);
+    /* Accounts the system unlinked already had their unlink webhook. */
     for (size_t i = 0; i < n && rc == STORE_OK; i++)
-        rc = events_social(st, pr, "unlink", la[i].platform, "user", la[i].display_name, NULL, now);
+        if (render_shown(&la[i]))
+            rc = events_social(st, pr, "unlink", la[i].platform, "user", la[i].display_name, NULL,
+                               now);
     return events_commit(app, rc);
 }
 

@@ -6,6 +6,7 @@
  * Firestore maps that way). Absent network fields are omitted, never null.
  */
 #include "api/render.h"
+#include "api/live.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 
@@ -27,9 +28,21 @@ static void write_id(struct jw *w, const struct linked_account *la)
         jw_str(w, la->network_id);
 }
 
-static void display_name(struct jw *w, const struct linked_account *la, bool instagram_quota,
-                         int64_t now_ms, int64_t *until_ms)
+static void write_error(struct jw *w, const char *key, int code, const char *message)
 {
+    jw_key(w, key);
+    jw_obj(w);
+    jw_kint(w, "code", code);
+    jw_kstr(w, "message", message);
+    jw_obj_end(w);
+}
+
+static void display_name(struct jw *w, const struct linked_account *la,
+                         const struct render_live *live, int64_t now_ms, int64_t *until_ms)
+{
+    bool instagram_quota = live && live->instagram_quota;
+    const struct live_ig *ig = live && !strcmp(la->platform, "instagram") ? live->ig : NULL;
+    const struct live_x *x = live && !strcmp(la->platform, "twitter") ? live->x : NULL;
     char ts[32];
     bool linkedin = !strcmp(la->platform, "linkedin");
     bool instagram = !strcmp(la->platform, "instagram");
@@ -44,6 +57,10 @@ static void display_name(struct jw *w, const struct linked_account *la, bool ins
     jw_kstr_opt(w, "placeId", la->place_id);
     jw_kstr(w, "platform", la->platform);
     jw_kstr_opt(w, "profileUrl", la->profile_url);
+    if (ig && !ig->ok)
+        write_error(w, "quotaError", ig->code, ig->message);
+    if (ig && ig->ok)
+        jw_kint(w, "quotaTotal", ig->total);
     if (linkedin) {
         int64_t due = la->linked_ms + LINKEDIN_LIFETIME_MS;
         int64_t left = due > now_ms ? (due - now_ms) / MS_PER_DAY : 0;
@@ -58,31 +75,54 @@ static void display_name(struct jw *w, const struct linked_account *la, bool ins
         }
     }
     jw_kstr_opt(w, "reviewUrl", la->review_url);
+    if (x && x->ok) {
+        jw_key(w, "twitterUsage");
+        jw_obj(w);
+        jw_kint(w, "monthlyUsage", x->usage);
+        jw_kint(w, "monthlyLimit", x->cap);
+        jw_kstr(w, "monthlyReset", x->reset);
+        jw_obj_end(w);
+    } else if (x) {
+        write_error(w, "twitterUsageError", x->code, x->message);
+    }
     /* Instagram's type is business|creator and only shown with
      * instagramQuota (the seed's comment); the others always. */
     if (!instagram || instagram_quota)
         jw_kstr_opt(w, "type", la->type);
+    if (ig && ig->ok)
+        jw_kint(w, "usedQuota", ig->used);
     jw_kstr_opt(w, "userImage", la->user_image);
     jw_kstr_opt(w, "username", la->username);
     jw_obj_end(w);
 }
 
-bool render_linked(const struct linked_account *la, size_t n, bool instagram_quota, int64_t now_ms,
-                   struct buf *active, struct buf *names, int64_t *until_ms)
+bool render_shown(const struct linked_account *la)
+{
+    return !la->status || strcmp(la->status, "relink_required") != 0;
+}
+
+bool render_linked(const struct linked_account *la, size_t n, const struct render_live *live,
+                   int64_t now_ms, struct buf *active, struct buf *names, int64_t *until_ms,
+                   size_t *shown)
 {
     struct jw wa, wn;
     *until_ms = INT64_MAX;
+    *shown = 0;
+    for (size_t i = 0; i < n; i++)
+        *shown += render_shown(&la[i]);
     jw_init(&wa, active);
-    if (n) {
+    if (*shown) {
         jw_arr(&wa);
         for (size_t i = 0; i < n; i++)
-            jw_str(&wa, la[i].platform);
+            if (render_shown(&la[i]))
+                jw_str(&wa, la[i].platform);
         jw_arr_end(&wa);
     }
     jw_init(&wn, names);
     jw_arr(&wn);
     for (size_t i = 0; i < n; i++)
-        display_name(&wn, &la[i], instagram_quota, now_ms, until_ms);
+        if (render_shown(&la[i]))
+            display_name(&wn, &la[i], live, now_ms, until_ms);
     jw_arr_end(&wn);
     return !jw_failed(&wa) && !jw_failed(&wn);
 }
@@ -90,7 +130,7 @@ bool render_linked(const struct linked_account *la, size_t n, bool instagram_quo
 void render_display_name(struct jw *w, const struct linked_account *la, int64_t now_ms)
 {
     int64_t until = INT64_MAX;
-    display_name(w, la, false, now_ms, &until);
+    display_name(w, la, NULL, now_ms, &until);
 }
 
 void render_user(struct jw *w, const struct render_user *u)

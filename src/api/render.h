@@ -27,6 +27,16 @@ struct linked_json {
     int64_t until_ms; /* the rendering is exact until then (LinkedIn's day counter) */
 };
 
+/* Live network data for GET /api/user (api/live.h), rendered into the
+ * instagram and twitter entries. */
+struct live_ig;
+struct live_x;
+struct render_live {
+    bool instagram_quota;     /* instagram's type, and quota fields when ig is set */
+    const struct live_ig *ig; /* NULL: not asked */
+    const struct live_x *x;   /* NULL: not shown */
+};
+
 struct render_user {
     const struct config *cfg;
     const struct account *acct;
@@ -38,11 +48,15 @@ struct render_user {
 
 /*
  * Renders the linked accounts (sorted by platform) into two buffers owned
- * by the caller. instagram_quota adds Instagram's type. Returns false when a
- * buffer's cap was reached.
+ * by the caller; accounts that must be re-linked are left out (*shown
+ * counts the others). live (NULL: none) adds live fields. Returns false
+ * when a buffer's cap was reached.
  */
-bool render_linked(const struct linked_account *la, size_t n, bool instagram_quota, int64_t now_ms,
-                   struct buf *active, struct buf *names, int64_t *until_ms);
+bool render_linked(const struct linked_account *la, size_t n, const struct render_live *live,
+                   int64_t now_ms, struct buf *active, struct buf *names, int64_t *until_ms,
+                   size_t *shown);
+/* False for a linked account GET /api/user does not show (relink_required). */
+bool render_shown(const struct linked_account *la);
 /* Writes one displayNames entry (as GET /api/user shows it) to w. */
 void render_display_name(struct jw *w, const struct linked_account *la, int64_t now_ms);
 /* Writes the whole body object for u to w. */

@@ -17,6 +17,8 @@ struct client;
 struct runner;
 struct offload;
 struct netconfs;
+struct upkeep;
+struct live;
 
 struct app {
     const struct config *cfg;
@@ -24,13 +26,17 @@ struct app {
     struct directory *dir; /* the hot path's cached view of the store */
     struct usage *usage;
     struct ratelimit *rl;
-    struct vault *vault;           /* seals tokens and webhook secrets */
-    struct client *client;         /* outbound HTTP (webhooks, networks) */
-    struct runner *runner;         /* durable jobs */
-    struct offload *offload;       /* workers for calls that wait on networks */
-    struct netconfs *nets;         /* each network's configuration */
-    unsigned char signing_key[32]; /* the store's "signing" secret: cursors, signed URLs */
-    unsigned char jwt_key[32];     /* the store's "jwt" secret: generateJWT's HS256 tokens */
+    struct vault *vault;            /* seals tokens and webhook secrets */
+    struct client *client;          /* outbound HTTP (webhooks, networks) */
+    struct runner *runner;          /* durable jobs: webhook deliveries */
+    struct runner *upkeep_runner;   /* durable jobs: refresh, remind, details, revoke */
+    struct offload *offload;        /* workers for calls users wait on (linking, live data) */
+    struct offload *upkeep_offload; /* workers for the upkeep jobs' network calls */
+    struct upkeep *upkeep;          /* the refresher's per-process state */
+    struct live *live;              /* live network data for GET /api/user (cached) */
+    struct netconfs *nets;          /* each network's configuration */
+    unsigned char signing_key[32];  /* the store's "signing" secret: cursors, signed URLs */
+    unsigned char jwt_key[32];      /* the store's "jwt" secret: generateJWT's HS256 tokens */
 };
 
 #endif

@@ -73,6 +73,15 @@ static const struct opt opts[] = {
     /* Threads that wait on the networks (linking, import, revocation). */
     {"network-workers", "SOCIALD_NETWORK_WORKERS", "network_workers", OT_I64, OFF(network_workers),
      "8", 1, 256},
+    /* Keeping linked accounts alive (jobs/upkeep.c): threads for its
+     * network calls, delays between failed refreshes (the last repeats), and
+     * refreshes started per second per network at most. */
+    {"upkeep-workers", "SOCIALD_UPKEEP_WORKERS", "upkeep_workers", OT_I64, OFF(upkeep_workers), "4",
+     1, 256},
+    {"refresh-retries", "SOCIALD_REFRESH_RETRIES", "refresh_retries", OT_STR, OFF(refresh_retries),
+     "60000,300000,900000,3600000,10800000", 0, 0},
+    {"refresh-rate", "SOCIALD_REFRESH_RATE", "refresh_rate", OT_I64, OFF(refresh_rate), "20", 1,
+     100000},
     /* Minutes a linking page stays usable once opened (api/link.c). */
     {"link-page-minutes", "SOCIALD_LINK_PAGE_MINUTES", "link_page_minutes", OT_I64,
      OFF(link_page_minutes), "30", 1, 1440},
@@ -366,23 +375,27 @@ static bool parse_listen(struct config *cfg, char *err, size_t errlen)
     return true;
 }
 
-/* "5000,30000,..." -> webhook_retry_ms[] */
-static bool parse_retries(struct config *cfg, char *err, size_t errlen)
+/* "5000,30000,..." -> out[] (at least one delay when nonempty is set). */
+static bool parse_retries(const char *name, const char *text, bool nonempty, int64_t *out,
+                          size_t *n, char *err, size_t errlen)
 {
-    cfg->webhook_nretries = 0;
-    const char *p = cfg->webhook_retries ? cfg->webhook_retries : "";
+    *n = 0;
+    const char *p = text ? text : "";
     while (*p) {
         char *end = NULL;
         long long v = strtoll(p, &end, 10);
-        if (end == p || v < 0 || v > 86400000LL || cfg->webhook_nretries == CONFIG_MAX_RETRIES ||
+        if (end == p || v < 0 || v > 86400000LL || *n == CONFIG_MAX_RETRIES ||
             (*end && *end != ',')) {
-            snprintf(err, errlen,
-                     "webhook-retries must be up to %d comma-separated delays in milliseconds",
-                     CONFIG_MAX_RETRIES);
+            snprintf(err, errlen, "%s must be up to %d comma-separated delays in milliseconds",
+                     name, CONFIG_MAX_RETRIES);
             return false;
         }
-        cfg->webhook_retry_ms[cfg->webhook_nretries++] = v;
+        out[(*n)++] = v;
         p = *end ? end + 1 : end;
+    }
+    if (nonempty && !*n) {
+        snprintf(err, errlen, "%s needs at least one delay", name);
+        return false;
     }
     return true;
 }
@@ -435,7 +448,10 @@ bool config_load(struct config *cfg, struct args *a, char *err, size_t errlen)
         cfg->public_url = mem_malloc(n);
         snprintf(cfg->public_url, n, "http://%s", cfg->listen);
     }
-    if (!parse_retries(cfg, err, errlen))
+    if (!parse_retries("webhook-retries", cfg->webhook_retries, false, cfg->webhook_retry_ms,
+                       &cfg->webhook_nretries, err, errlen) ||
+        !parse_retries("refresh-retries", cfg->refresh_retries, true, cfg->refresh_retry_ms,
+                       &cfg->refresh_nretries, err, errlen))
         return false;
     /* No trailing slash: URLs are built as public_url + "/path". */
     size_t pl = strlen(cfg->public_url);

@@ -70,6 +70,13 @@ struct config {
     int64_t network_workers;
     int64_t link_page_minutes;
 
+    /* upkeep (SPEC §9) */
+    int64_t upkeep_workers;
+    char *refresh_retries;
+    int64_t refresh_retry_ms[CONFIG_MAX_RETRIES];
+    size_t refresh_nretries;
+    int64_t refresh_rate; /* refreshes started per second per network */
+
     struct json_t *networks; /* the config file's "networks" object (platforms/netconf.c) */
 
     struct plan plans[PLAN_MAX];

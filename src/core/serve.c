@@ -12,6 +12,8 @@
 #include "crypto/vault.h"
 #include "core/offload.h"
 #include "jobs/revoke.h"
+#include "jobs/upkeep.h"
+#include "api/live.h"
 #include "jobs/runner.h"
 #include "platforms/netconf.h"
 #include "jobs/webhook.h"
@@ -108,14 +110,25 @@ int serve_run(struct config *cfg)
     app.rl = ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000);
     app.client = client_new((unsigned)cfg->jobs_concurrency);
     app.offload = offload_new((unsigned)cfg->network_workers);
+    app.upkeep_offload = offload_new((unsigned)cfg->upkeep_workers);
+    app.upkeep = upkeep_new(cfg);
+    app.live = live_new();
     app.nets = netconf_load(cfg);
-    struct runner_kind kinds[] = {webhook_job_kind(&app), revoke_job_kind(&app)};
+    /* Two runners, one per lane: deliveries never wait behind upkeep. */
+    struct runner_kind kinds[] = {webhook_job_kind(&app)};
     struct runner_config rc_cfg = {
+        .lane = JOB_LANE_DELIVERY,
         .concurrency = (unsigned)cfg->jobs_concurrency,
         .lease_ms = cfg->jobs_lease_ms,
         .poll_ms = cfg->jobs_poll_ms,
     };
     app.runner = runner_new(st, kinds, sizeof(kinds) / sizeof(kinds[0]), &rc_cfg);
+    struct runner_kind upkeep_kinds[] = {revoke_job_kind(&app), upkeep_refresh_kind(&app),
+                                         upkeep_remind_kind(&app), upkeep_details_kind(&app)};
+    struct runner_config up_cfg = rc_cfg;
+    up_cfg.lane = JOB_LANE_UPKEEP;
+    app.upkeep_runner =
+        runner_new(st, upkeep_kinds, sizeof(upkeep_kinds) / sizeof(upkeep_kinds[0]), &up_cfg);
 
     struct http_config hc = {
         .host = cfg->host,
@@ -187,12 +200,18 @@ out:
      * when stopped with a suspended connection. Then HTTP stops, and the
      * runner records the last results. */
     runner_stop(app.runner, cfg->shutdown_grace_s * 1000);
+    runner_stop(app.upkeep_runner, cfg->shutdown_grace_s * 1000);
     client_stop(app.client); /* network calls still waiting end now */
     offload_drain(app.offload);
+    offload_drain(app.upkeep_offload);
     http_server_stop(srv);
     offload_free(app.offload);
+    offload_free(app.upkeep_offload);
     client_free(app.client);
     runner_free(app.runner);
+    runner_free(app.upkeep_runner);
+    upkeep_free(app.upkeep);
+    live_free(app.live);
     usage_free(app.usage);
     ratelimit_free(app.rl);
     dir_free(app.dir);

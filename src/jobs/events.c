@@ -74,6 +74,9 @@ enum store_rc events_social(struct store *st, const struct profile *p, const cha
 void events_kick(struct app *app)
 {
     runner_wake(app->runner);
+    /* Changes that queue upkeep jobs (revocations) commit the same way. */
+    if (app->upkeep_runner)
+        runner_wake(app->upkeep_runner);
 }
 
 enum store_rc events_commit(struct app *app, enum store_rc rc)

@@ -136,7 +136,7 @@ static void start(void *ctx, struct runner *r, const struct job *job)
     t->revocation_id = job->ref;
     t->attempt = job->attempts;
     snprintf(t->platform, sizeof(t->platform), "?");
-    if (!offload_run(app->offload, run, t)) {
+    if (!offload_run(app->upkeep_offload, run, t)) {
         t->shutdown = true; /* run again first thing after the restart */
         runner_finish(r, record, t);
     }

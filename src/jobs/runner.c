@@ -100,8 +100,8 @@ static size_t lease(struct runner *r)
     struct arena *a = arena_new();
     struct job *jobs = NULL;
     size_t n = 0;
-    enum store_rc rc =
-        store_job_lease(r->st, a, r->owner, time_now_ms(), r->cfg.lease_ms, room, &jobs, &n);
+    enum store_rc rc = store_job_lease(r->st, a, r->cfg.lane, r->owner, time_now_ms(),
+                                       r->cfg.lease_ms, room, &jobs, &n);
     if (rc == STORE_ERROR)
         log_warn("job lease failed; retrying");
     for (size_t i = 0; i < n; i++) {
@@ -134,7 +134,7 @@ static void *run(void *arg)
         if (lease(r) > 0)
             continue;
         int64_t next = INT64_MAX, now = time_now_ms();
-        store_job_next(r->st, &next);
+        store_job_next(r->st, r->cfg.lane, &next);
         int64_t wait = r->cfg.poll_ms;
         if (next != INT64_MAX && next - now < wait)
             wait = next - now > 0 ? next - now : 0;

@@ -57,6 +57,27 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
     return NET_OK;
 }
 
+enum net_rc instagram_publishing_limit(struct net *n, const struct tokens *t, const char *ig_id,
+                                       int64_t *used, int64_t *total)
+{
+    struct net_answer a;
+    const char *url = net_url(n->a, n->conf->urls[SLOT_API],
+                              arena_printf(n->a, "/%s/content_publishing_limit", ig_id), "fields",
+                              "config,quota_usage", NULL);
+    if (net_get(n, url, t->access, &a) != NET_OK ||
+        meta_check(n, &a, "content_publishing_limit") != NET_OK)
+        return n->rc;
+    json_t *d = net_jget(a.json, "data");
+    json_t *first = json_is_array(d) ? json_array_get(d, 0) : NULL;
+    int64_t u = first ? net_jint(first, "quota_usage", -1) : -1;
+    int64_t q = first ? net_jint(first, "config.quota_total", -1) : -1;
+    if (u < 0 || u > 1000000 || q < 0 || q > 1000000)
+        return net_fail(n, NET_BAD, "Instagram answered a publishing limit without quota_usage");
+    *used = u;
+    *total = q;
+    return NET_OK;
+}
+
 const struct platform platform_instagram = {
     .name = "instagram",
     .label = "Instagram",

@@ -2,6 +2,7 @@
  * linked: connectors + vault + store (see linked.h).
  */
 #include "platforms/linked.h"
+#include "jobs/upkeep.h"
 #include "crypto/vault.h"
 #include "jobs/events.h"
 #include "platforms/netconf.h"
@@ -166,7 +167,13 @@ enum store_rc linked_store(struct app *app, struct arena *a, const struct profil
     enum store_rc rc = store_begin(st);
     if (rc != STORE_OK)
         return rc;
-    rc = store_linked_link(st, &la, &sec);
+    int64_t linked_id = 0;
+    rc = store_linked_link(st, &la, &sec, &linked_id);
+    /* The account's upkeep starts with it; its details are fresh. */
+    if (rc == STORE_OK)
+        rc = upkeep_linked(app, linked_id, name, &sec, now);
+    if (rc == STORE_OK)
+        rc = store_profile_details_done(st, p->id, now);
     if (rc == STORE_OK)
         rc = events_social(st, p, "link", name, "user", id->display_name, NULL, now);
     return events_commit(app, rc);

@@ -24,8 +24,9 @@ enum net_rc meta_check(struct net *n, const struct net_answer *a, const char *wh
                             msg ? msg : "OAuthException 190");
         if (code == 4 || code == 17 || code == 32 || code == 613 ||
             (code >= 80000 && code <= 80014) || a->status == 429 || a->status >= 500)
-            return net_fail(n, NET_TRANSIENT, "%s is rate limiting or failing (%s, code %lld)",
-                            n->platform, what, (long long)code);
+            return net_fail(n, NET_TRANSIENT,
+                            "%s is rate limiting or failing (%s: HTTP %ld, code %lld)", n->platform,
+                            what, a->status, (long long)code);
         if (code == 10 || (code >= 200 && code < 300))
             return net_fail(n, NET_DENIED, "%s: a permission is missing (%s)", n->platform,
                             msg ? msg : what);

@@ -132,6 +132,16 @@ enum net_rc platform_refresh(const struct platform *p, struct net *n, const stru
 bool platform_can_revoke(const struct platform *p);
 enum net_rc platform_revoke(const struct platform *p, struct net *n, const struct tokens *t);
 
+/* ---- live data for GET /api/user (SPEC §2) ---- */
+
+/* Instagram's content-publishing limit of account ig_id (t: the page
+ * token): posts in the last rolling 24 h and the quota. */
+enum net_rc instagram_publishing_limit(struct net *n, const struct tokens *t, const char *ig_id,
+                                       int64_t *used, int64_t *total);
+/* X's monthly post usage of the operator's project (n->conf->app_token):
+ * usage, cap, and the day of month it resets. */
+enum net_rc twitter_project_usage(struct net *n, int64_t *usage, int64_t *cap, int *reset_day);
+
 /* The connector of a platform name ("gbp" is "gmb"), or NULL. */
 const struct platform *platform_get(const char *name);
 /* The connector of platform index i (platforms/names.h order). */

@@ -55,6 +55,30 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
     return NET_OK;
 }
 
+enum net_rc twitter_project_usage(struct net *n, int64_t *usage, int64_t *cap, int *reset_day)
+{
+    if (!n->conf->app_token)
+        return net_fail(n, NET_DENIED, "no X app token is configured");
+    struct net_answer a;
+    const char *url = net_url(n->a, n->conf->urls[SLOT_API], "/usage/tweets", "usage.fields",
+                              "cap_reset_day,project_cap,project_usage", NULL);
+    if (net_get(n, url, n->conf->app_token, &a) != NET_OK ||
+        net_check(n, &a, "usage/tweets") != NET_OK)
+        return n->rc;
+    /* X sends the counts as strings ("2000000"); net_jint reads either. */
+    int64_t u = net_jint(a.json, "data.project_usage", -1);
+    int64_t c = net_jint(a.json, "data.project_cap", -1);
+    int64_t day = net_jint(a.json, "data.cap_reset_day", -1);
+    if (u < 0 || c < 0 || day < 1 || day > 31)
+        return net_fail(n, NET_BAD,
+                        "X answered usage without project_usage, project_cap or "
+                        "cap_reset_day");
+    *usage = u;
+    *cap = c;
+    *reset_day = (int)day;
+    return NET_OK;
+}
+
 const struct platform platform_twitter = {
     .name = "twitter",
     .label = "X",

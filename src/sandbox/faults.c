@@ -1,7 +1,8 @@
 /*
  * faults: injected failures and state changes (docs/sandbox.md "Fault
  * injection"): POST /_sandbox/faults adds a fault or changes state at once
- * (revoke, tokenTtl, quota); DELETE clears faults and lifetime overrides.
+ * (revoke, tokenTtl, quota, rename); DELETE clears faults and the overrides
+ * state changes set (lifetimes, quotas, renames), not revocations.
  *
  * A fault answers the next `count` requests that match its network and path
  * substring, first added first applied, with a status in the network's
@@ -292,15 +293,91 @@ static bool login_member(struct req *r, const json_t *o, const char *where, cons
     return true;
 }
 
+/* True when the n bytes at s hold a byte below 0x20 or DEL. */
+static bool has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return true;
+    return false;
+}
+
+/* False (and r failed) when the state change o has a member not in known,
+ * so a misspelt optional member is not silently ignored. */
+static bool only_members(struct req *r, json_t *o, const char *where, const char *const *known,
+                         enum status *st)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        const char *const *k = known;
+        while (*k && strcmp(*k, key))
+            k++;
+        if (!*k) {
+            *st = req_fail(r, ST_BAD_PARAM, arena_printf(r->arena, "%s%s", where, key),
+                           "is not a member of this state change");
+            return false;
+        }
+    }
+    return true;
+}
+
+struct rename_req {
+    int net;
+    const char *login, *name, *image; /* image NULL: the derived avatar */
+};
+
+/* Reads {"network","login","name","image"?}. A name is what a network shows
+ * as a display name: 1-100 bytes of UTF-8 (jansson checked the encoding),
+ * no control characters, no space at either end. */
+static bool rename_member(struct req *r, json_t *o, struct rename_req *rn, enum status *st)
+{
+    static const char *const known[] = {"network", "login", "name", "image", NULL};
+    if (!json_is_object(o)) {
+        *st = req_fail(r, ST_BAD_PARAM, "rename", "must be an object");
+        return false;
+    }
+    if (!only_members(r, o, "rename.", known, st) ||
+        !net_member(r, o, "rename.", true, &rn->net, st) ||
+        !login_member(r, o, "rename.", &rn->login, st))
+        return false;
+    json_t *name = json_object_get(o, "name"), *image = json_object_get(o, "image");
+    const char *s = json_is_string(name) ? json_string_value(name) : NULL;
+    size_t n = s ? json_string_length(name) : 0;
+    if (!s || n == 0 || n > SBX_NAME_MAX || strlen(s) != n || has_control(s, n) || s[0] == ' ' ||
+        s[n - 1] == ' ') {
+        *st = req_fail(r, ST_BAD_PARAM, "rename.name",
+                       "must be a string of 1-100 bytes without control characters or spaces at "
+                       "either end");
+        return false;
+    }
+    rn->name = s;
+    rn->image = NULL;
+    if (!image)
+        return true;
+    s = json_is_string(image) ? json_string_value(image) : NULL;
+    n = s ? json_string_length(image) : 0;
+    size_t scheme = s && !strncmp(s, "https://", 8) ? 8 : s && !strncmp(s, "http://", 7) ? 7 : 0;
+    if (!scheme || n <= scheme || n > SBX_URI_MAX || strlen(s) != n || has_control(s, n) ||
+        strchr(s, ' ')) {
+        *st = req_fail(r, ST_BAD_PARAM, "rename.image",
+                       "must be an http or https URL of at most 2048 bytes");
+        return false;
+    }
+    rn->image = s;
+    return true;
+}
+
 static enum status post(struct req *r)
 {
     enum status st = ST_BAD_PARAM;
     json_t *b = r->body;
     if (!b)
         return req_fail(r, ST_BAD_PARAM, "body", "send a JSON object");
-    static const char *const known[] = {"network", "path",     "count", "status",
-                                        "delayMs", "garbage",  "body",  "retryAfter",
-                                        "revoke",  "tokenTtl", "quota", NULL};
+    static const char *const known[] = {"network", "path",   "count",      "status", "delayMs",
+                                        "garbage", "body",   "retryAfter", "revoke", "tokenTtl",
+                                        "quota",   "rename", NULL};
     const char *key;
     json_t *v;
     json_object_foreach(b, key, v)
@@ -319,7 +396,9 @@ static enum status post(struct req *r)
     int64_t access = -1, refresh = -1, used = 0;
     json_t *revoke = json_object_get(b, "revoke"), *ttl = json_object_get(b, "tokenTtl"),
            *quota = json_object_get(b, "quota"), *path = json_object_get(b, "path"),
-           *body = json_object_get(b, "body"), *garbage = json_object_get(b, "garbage");
+           *body = json_object_get(b, "body"), *garbage = json_object_get(b, "garbage"),
+           *ren = json_object_get(b, "rename");
+    struct rename_req rn = {.net = -1};
     bool is_fault =
         json_object_get(b, "status") || json_object_get(b, "delayMs") || garbage || body;
     if (!net_member(r, b, "", false, &f.net, &st) ||
@@ -347,11 +426,17 @@ static enum status post(struct req *r)
     if (quota && (!json_is_object(quota) || !login_member(r, quota, "quota.", &qlogin, &st) ||
                   !opt_int(r, quota, "used", 0, 1000000, &used, &st)))
         return json_is_object(quota) ? st : req_fail(r, ST_BAD_PARAM, "quota", "must be an object");
-    if (!is_fault && !revoke && !ttl && !quota)
+    if (ren && !rename_member(r, ren, &rn, &st))
+        return st;
+    if (!is_fault && !revoke && !ttl && !quota && !ren)
         return req_fail(r, ST_BAD_PARAM, "body",
-                        "give status, delayMs, garbage or body (a fault), or revoke, tokenTtl or "
-                        "quota (a state change)");
+                        "give status, delayMs, garbage or body (a fault), or revoke, tokenTtl, "
+                        "quota or rename (a state change)");
 
+    /* The rename first: it is the state change that can still be refused. */
+    if (ren && !state_rename_set((enum sbx_net)rn.net, rn.login, rn.name, rn.image))
+        return req_fail(r, ST_BAD_PARAM, "rename",
+                        "at most 1000 accounts may be renamed; DELETE /_sandbox/faults first");
     size_t revoked = 0;
     if (revoke && rnet == NET_TELEGRAM) {
         state_bot_revoke(rlogin); /* the login names the bot by its id */
@@ -404,7 +489,7 @@ enum status faults_handle(struct app *app, struct req *r)
     pthread_mutex_lock(&fs.mu);
     clear_faults();
     pthread_mutex_unlock(&fs.mu);
-    state_ttl_clear();
+    state_overrides_clear();
     buf_puts(&r->out, "{\"status\":\"ok\"}");
     return ST_OK;
 }

@@ -35,7 +35,7 @@ enum status google_userinfo(struct app *app, struct req *r)
     jw_kstr(&w, "name", l.title);
     jw_kstr(&w, "given_name", l.first);
     jw_kstr(&w, "family_name", l.last);
-    jw_kstr(&w, "picture", ident_img_url(r, net, l.name));
+    jw_kstr(&w, "picture", ident_avatar(r, net, &l, NULL));
     jw_kstr(&w, "locale", "en");
     jw_obj_end(&w);
     return ST_OK;
@@ -113,7 +113,6 @@ static void channel(struct req *r, struct jw *w, const struct sbx_login *l, int 
         /* Somewhere between 2015 and 2023, fixed per channel. */
         int64_t days = (int64_t)(ident_u64(NET_YOUTUBE, l->name, salt) % 3000);
         time_iso_s(1420070400000LL + days * MS_PER_DAY, published, sizeof(published));
-        const char *img = ident_img_url(r, NET_YOUTUBE, l->name);
         jw_key(w, "snippet");
         jw_obj(w);
         jw_kstr(w, "title", title);
@@ -124,8 +123,11 @@ static void channel(struct req *r, struct jw *w, const struct sbx_login *l, int 
         jw_kstr(w, "publishedAt", published);
         jw_key(w, "thumbnails");
         jw_obj(w);
-        thumbnail(w, "default", arena_printf(r->arena, "%s?s=88&c=%d", img, i + 1), 88);
-        thumbnail(w, "high", arena_printf(r->arena, "%s?s=800&c=%d", img, i + 1), 800);
+        thumbnail(w, "default",
+                  ident_avatar(r, NET_YOUTUBE, l, arena_printf(r->arena, "s=88&c=%d", i + 1)), 88);
+        thumbnail(w, "high",
+                  ident_avatar(r, NET_YOUTUBE, l, arena_printf(r->arena, "s=800&c=%d", i + 1)),
+                  800);
         jw_obj_end(w);
         jw_obj_end(w);
     }

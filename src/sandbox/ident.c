@@ -6,6 +6,11 @@
  * same login always yields the same account and a restarted sandbox hands
  * out the same ids. Words of the login (split at . _ -) choose scenarios:
  * pagesN, igN, noorg/orgsN, locationsN, channelsN, boardsN, quotaN.
+ *
+ * A rename (docs/sandbox.md "State changes") replaces the title-cased login
+ * as the account's name, so every name derived from it follows (pages,
+ * channels, locations, organisations), and optionally its avatar URL; ids
+ * and handles stay, as a display-name change on a network leaves them.
  */
 #include "sandbox/internal.h"
 #include "crypto/crypto.h"
@@ -106,7 +111,6 @@ void ident_login(const char *s, struct sbx_login *l)
     while (*p) {
         size_t n = strcspn(p, "._-");
         if (n) {
-            /* The title may be cut at 64 bytes; names only need to look right. */
             append_word(l->title, sizeof(l->title), p, n);
             append_word(nwords == 0 ? l->first : l->last,
                         nwords == 0 ? sizeof(l->first) : sizeof(l->last), p, n);
@@ -123,9 +127,22 @@ void ident_login(const char *s, struct sbx_login *l)
     }
 }
 
+void ident_account(enum sbx_net net, const char *login, struct sbx_login *out)
+{
+    ident_login(login, out);
+    if (!state_rename_get(net, login, out->title, out->image))
+        return;
+    out->renamed = true;
+    /* given_name/family_name (LinkedIn, Google): the first word and the rest. */
+    size_t n = strcspn(out->title, " ");
+    memcpy(out->first, out->title, n);
+    out->first[n] = '\0';
+    str_copy(out->last, sizeof(out->last), out->title + n + strspn(out->title + n, " "));
+}
+
 void ident_of(const struct sbx_grant *g, struct sbx_login *out)
 {
-    ident_login(g->login, out);
+    ident_account(g->net, g->login, out);
 }
 
 static void digest(enum sbx_net net, const char *login, const char *salt,
@@ -191,10 +208,21 @@ void ident_b64(enum sbx_net net, const char *login, const char *salt, size_t n, 
     from_alphabet(net, login, salt, n, out, b64, 64);
 }
 
-const char *ident_img_url(struct req *r, enum sbx_net net, const char *login)
+static const char *img_url(struct req *r, enum sbx_net net, const char *login)
 {
     return arena_printf(r->arena, "%s/_sandbox/img/%s/%s.png", sbx_base_url(r), sbx_net_name(net),
                         login);
+}
+
+const char *ident_avatar(struct req *r, enum sbx_net net, const struct sbx_login *l,
+                         const char *query)
+{
+    /* A rename's URL is used as given: appending a variant's query could
+     * break a URL that carries one (signed CDN links). */
+    if (l->image[0])
+        return l->image;
+    const char *url = img_url(r, net, l->name);
+    return query ? arena_printf(r->arena, "%s?%s", url, query) : url;
 }
 
 /* A valid 1x1 PNG (one grey-blue pixel): every image URL the sandbox hands

@@ -34,6 +34,8 @@ struct app;
 #define SBX_URI_MAX       2048
 #define SBX_CHALLENGE_MAX 128
 #define SBX_ID_MAX        40
+#define SBX_NAME_MAX      100  /* a display name set by a rename (YouTube's title limit) */
+#define SBX_RENAMES_MAX   1000 /* accounts renamed at once */
 
 /* ---- networks (sandbox.c) --------------------------------------------------------- */
 
@@ -155,8 +157,6 @@ bool state_token_revoke(enum sbx_net net, const char *value, bool whole_grant);
 size_t state_revoke_login(enum sbx_net net, const char *login, const char *client_id);
 /* Overrides the lifetimes of tokens issued from now (-1 keeps the default). */
 void state_ttl_set(enum sbx_net net, int64_t access_s, int64_t refresh_s);
-/* Forgets every lifetime override. */
-void state_ttl_clear(void);
 /* The lifetime in seconds for a new token of kind on net: the override, or
  * dflt (negative: never expires). */
 int64_t state_ttl(enum sbx_net net, enum sbx_kind kind, int64_t dflt);
@@ -164,6 +164,20 @@ int64_t state_ttl(enum sbx_net net, enum sbx_kind kind, int64_t dflt);
 void state_quota_set(const char *login, int64_t used);
 /* Instagram's quota_usage set for login; false when none was set. */
 bool state_quota_get(const char *login, int64_t *used);
+/* Renames login's account on net: from now on it reports name (at most
+ * SBX_NAME_MAX bytes) and, unless image is NULL, that avatar URL (at most
+ * SBX_URI_MAX bytes); a later rename replaces the whole earlier one. The
+ * state copies both. False, changing nothing, when SBX_RENAMES_MAX
+ * accounts are renamed already and this one is not among them. */
+bool state_rename_set(enum sbx_net net, const char *login, const char *name, const char *image);
+/* Copies the rename of login on net into name and image ("" when it set
+ * none); false, leaving both alone, when the account was not renamed. */
+bool state_rename_get(enum sbx_net net, const char *login, char name[SBX_NAME_MAX + 1],
+                      char image[SBX_URI_MAX + 1]);
+/* Forgets every override a state change set — token lifetimes, Instagram
+ * quotas, renames — for DELETE /_sandbox/faults. Revocations stay: a
+ * revoked token or bot is dead for good, as on the networks. */
+void state_overrides_clear(void);
 /* A copy of the edited Location with this id (the caller decrefs), or NULL. */
 json_t *state_location_get(const char *id);
 /* Stores a copy of an edited Location. */
@@ -181,11 +195,13 @@ bool state_bot_revoked(const char *bot_id);
 /* ---- accounts derived from the login (ident.c) ------------------------------------ */
 
 struct sbx_login {
-    char name[SBX_LOGIN_MAX + 1];                            /* as typed */
-    char title[SBX_LOGIN_MAX + 1];                           /* "alice-smith" -> "Alice Smith" */
-    char first[SBX_LOGIN_MAX + 1];                           /* "Alice" */
-    char last[SBX_LOGIN_MAX + 1];                            /* "Smith" (may be "") */
-    char handle[SBX_LOGIN_MAX + 1];                          /* "alicesmith" */
+    char name[SBX_LOGIN_MAX + 1];   /* as typed */
+    char title[SBX_NAME_MAX + 1];   /* "alice-smith" -> "Alice Smith", or a rename's name */
+    char first[SBX_NAME_MAX + 1];   /* "Alice" (a rename: its first word) */
+    char last[SBX_NAME_MAX + 1];    /* "Smith" (a rename: the rest; may be "") */
+    char handle[SBX_LOGIN_MAX + 1]; /* "alicesmith" (a rename keeps it) */
+    char image[SBX_URI_MAX + 1];    /* a rename's avatar URL, or "" */
+    bool renamed;                   /* a rename applies (ident_account) */
     int pages, ig, orgs, locations, channels, boards, quota; /* scenario words */
 };
 
@@ -193,6 +209,9 @@ struct sbx_login {
 bool ident_login_valid(const char *s);
 /* Derives names and scenario counts from a valid login. */
 void ident_login(const char *s, struct sbx_login *out);
+/* ident_login() for login's account on net, with the name and image of a
+ * rename applied (POST /_sandbox/faults "rename"); ids and the handle stay. */
+void ident_account(enum sbx_net net, const char *login, struct sbx_login *out);
 /* n (<= 32) decimal digits, first not 0, from SHA-256("<net>:<login>[:<salt>]"). */
 void ident_digits(enum sbx_net net, const char *login, const char *salt, size_t n, char *out);
 /* A number from the same hash, for counts (followers, karma). */
@@ -203,11 +222,15 @@ void ident_uuid(enum sbx_net net, const char *login, const char *salt, char out[
 void ident_base36(enum sbx_net net, const char *login, const char *salt, size_t n, char *out);
 /* n (<= 40) characters of [A-Za-z0-9_-] (YouTube channel ids, place ids). */
 void ident_b64(enum sbx_net net, const char *login, const char *salt, size_t n, char *out);
-/* "{S}/_sandbox/img/<net>/<login>.png"; an arena string. */
-const char *ident_img_url(struct req *r, enum sbx_net net, const char *login);
+/* The account's avatar: a rename's image verbatim (every variant is that
+ * URL), else "{S}/_sandbox/img/<net>/<login>.png" with "?<query>" appended
+ * when query is not NULL. Points into l or the arena. */
+const char *ident_avatar(struct req *r, enum sbx_net net, const struct sbx_login *l,
+                         const char *query);
 /* Answers r with a valid 1x1 PNG (image/png). */
 enum status ident_send_png(struct req *r);
-/* The login a token belongs to, parsed; for handlers after sbx_auth(). */
+/* The account a token belongs to (ident_account() of its network and
+ * login); for handlers after sbx_auth(). */
 void ident_of(const struct sbx_grant *g, struct sbx_login *out);
 
 /* ---- error envelopes (envelope.c) ------------------------------------------------- */

@@ -51,7 +51,7 @@ enum status linkedin_userinfo(struct app *app, struct req *r)
     jw_kstr(&w, "name", l.title);
     jw_kstr(&w, "given_name", l.first);
     jw_kstr(&w, "family_name", l.last);
-    jw_kstr(&w, "picture", ident_img_url(r, NET_LINKEDIN, l.name));
+    jw_kstr(&w, "picture", ident_avatar(r, NET_LINKEDIN, &l, NULL));
     jw_key(&w, "locale");
     jw_obj(&w);
     jw_kstr(&w, "country", "US");
@@ -160,7 +160,7 @@ enum status linkedin_org(struct app *app, struct req *r)
         jw_key(&w, "logoV2");
         jw_obj(&w);
         jw_kstr(&w, "original",
-                arena_printf(r->arena, "%s?org=%d", ident_img_url(r, NET_LINKEDIN, l.name), i + 1));
+                ident_avatar(r, NET_LINKEDIN, &l, arena_printf(r->arena, "org=%d", i + 1)));
         jw_obj_end(&w);
         jw_obj_end(&w);
         return ST_OK;

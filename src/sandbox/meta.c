@@ -127,8 +127,7 @@ static bool find_page(enum sbx_net net, const struct sbx_login *l, const char *i
 
 static const char *picture(struct req *r, enum sbx_net net, const struct sbx_login *l, int index)
 {
-    const char *url = ident_img_url(r, net, l->name);
-    return index < 0 ? url : arena_printf(r->arena, "%s?page=%d", url, index + 1);
+    return ident_avatar(r, net, l, index < 0 ? NULL : arena_printf(r->arena, "page=%d", index + 1));
 }
 
 static void write_picture(struct jw *w, const char *url)
@@ -151,11 +150,10 @@ static void write_ig(struct req *r, struct jw *w, const struct sbx_login *l, con
         jw_kstr(w, "username", p->ig_username);
     if (want(f, nf, "name"))
         jw_kstr(w, "name", p->ig_name);
-    if (want(f, nf, "profile_picture_url")) {
-        const char *url = ident_img_url(r, NET_INSTAGRAM, l->name);
+    if (want(f, nf, "profile_picture_url"))
         jw_kstr(w, "profile_picture_url",
-                p->index ? arena_printf(r->arena, "%s?account=%d", url, p->index + 1) : url);
-    }
+                ident_avatar(r, NET_INSTAGRAM, l,
+                             p->index ? arena_printf(r->arena, "account=%d", p->index + 1) : NULL));
     jw_obj_end(w);
 }
 

@@ -44,7 +44,7 @@ enum status pinterest_user(struct app *app, struct req *r)
     jw_kstr(&w, "account_type", "BUSINESS");
     jw_kstr(&w, "id", id);
     jw_kstr(&w, "username", l.handle);
-    jw_kstr(&w, "profile_image", ident_img_url(r, NET_PINTEREST, l.name));
+    jw_kstr(&w, "profile_image", ident_avatar(r, NET_PINTEREST, &l, NULL));
     jw_kstr(&w, "business_name", l.title);
     jw_kstr(&w, "website_url", arena_printf(r->arena, "https://%s.example.com", l.handle));
     jw_kint(&w, "board_count", l.boards);

@@ -20,14 +20,13 @@ enum status reddit_me(struct app *app, struct req *r)
     ident_base36(NET_REDDIT, l.name, NULL, 8, id);
     ident_base36(NET_REDDIT, l.name, "icon", 12, sig);
     uint64_t h = ident_u64(NET_REDDIT, l.name, "karma");
-    const char *img = ident_img_url(r, NET_REDDIT, l.name);
     struct jw w;
     sbx_json(r, &w);
     jw_obj(&w);
     jw_kstr(&w, "id", id);
     jw_kstr(&w, "name", l.handle);
-    jw_kstr(&w, "icon_img", arena_printf(r->arena, "%s?s=%s", img, sig));
-    jw_kstr(&w, "snoovatar_img", img);
+    jw_kstr(&w, "icon_img", ident_avatar(r, NET_REDDIT, &l, arena_printf(r->arena, "s=%s", sig)));
+    jw_kstr(&w, "snoovatar_img", ident_avatar(r, NET_REDDIT, &l, NULL));
     /* Reddit sends created_utc as a float of seconds. */
     jw_key(&w, "created_utc");
     jw_double(&w, (double)(1262304000 + (int64_t)(h % 400000000)));

@@ -1,13 +1,16 @@
 /*
  * state: the sandbox's memory — authorization codes, tokens, lifetime
- * overrides, Instagram quotas, edited GBP locations and the Telegram chats
- * seen — behind one mutex (the HTTP layer runs a thread pool).
+ * overrides, Instagram quotas, renamed accounts, edited GBP locations and
+ * the Telegram chats seen — behind one mutex (the HTTP layer runs a thread
+ * pool).
  *
  * Every table is a string map with a cap: inserting past the cap evicts the
  * oldest entry (docs/sandbox.md: everything is in memory and bounded), so a
  * long-running sandbox forgets its oldest tokens first, which a connector
- * sees as a revoked token. Lookups copy what they find into the caller's
- * struct so nothing escapes the lock. Nothing survives a restart.
+ * sees as a revoked token. Renames are the exception: a test that renamed an
+ * account relies on the name sticking, so past their cap a rename is refused
+ * instead. Lookups copy what they find into the caller's struct so nothing
+ * escapes the lock. Nothing survives a restart.
  */
 #include "sandbox/internal.h"
 #include "crypto/crypto.h"
@@ -15,6 +18,7 @@
 #include "util/str.h"
 #include "util/timeutil.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,10 +127,15 @@ static void smap_put(struct smap *m, const char *key, void *val)
     m->count++;
 }
 
-static void smap_free(struct smap *m)
+static void smap_clear(struct smap *m)
 {
     while (m->oldest)
         smap_remove(m, m->oldest);
+}
+
+static void smap_free(struct smap *m)
+{
+    smap_clear(m);
     free(m->buckets);
     m->buckets = NULL;
 }
@@ -203,9 +212,22 @@ struct quota {
     int64_t used;
 };
 
+struct renamed {
+    char *name;
+    char *image; /* NULL: the derived avatar */
+};
+
+static void renamed_free(void *p)
+{
+    struct renamed *n = p;
+    free(n->name);
+    free(n->image);
+    free(n);
+}
+
 static struct {
     pthread_mutex_t mu;
-    struct smap codes, tokens, quotas, locations, chats, bots;
+    struct smap codes, tokens, quotas, renames, locations, chats, bots;
     struct ttl ttl[NET_COUNT];
     uint64_t next_grant;
     unsigned char page_key[32]; /* derives page tokens (state_page_token) */
@@ -222,6 +244,7 @@ void state_init(void)
     smap_init(&st.codes, CODES_MAX, token_free);
     smap_init(&st.tokens, TOKENS_MAX, token_free);
     smap_init(&st.quotas, QUOTAS_MAX, free);
+    smap_init(&st.renames, SBX_RENAMES_MAX, renamed_free);
     smap_init(&st.locations, LOCATIONS_MAX, json_val_free);
     smap_init(&st.chats, CHATS_MAX, free);
     smap_init(&st.bots, BOTS_MAX, NULL);
@@ -236,6 +259,7 @@ void state_free(void)
     smap_free(&st.codes);
     smap_free(&st.tokens);
     smap_free(&st.quotas);
+    smap_free(&st.renames);
     smap_free(&st.locations);
     smap_free(&st.chats);
     smap_free(&st.bots);
@@ -439,7 +463,7 @@ void state_page_token(const struct sbx_grant *user, const char *page_id,
     state_token_put(out, &g);
 }
 
-/* ---- lifetimes, quotas, locations, chats ------------------------------------------- */
+/* ---- lifetimes, quotas, renames, locations, chats ---------------------------------- */
 
 void state_ttl_set(enum sbx_net net, int64_t access_s, int64_t refresh_s)
 {
@@ -448,14 +472,6 @@ void state_ttl_set(enum sbx_net net, int64_t access_s, int64_t refresh_s)
         st.ttl[net].access_s = access_s;
     if (refresh_s >= 0)
         st.ttl[net].refresh_s = refresh_s;
-    pthread_mutex_unlock(&st.mu);
-}
-
-void state_ttl_clear(void)
-{
-    pthread_mutex_lock(&st.mu);
-    for (int i = 0; i < NET_COUNT; i++)
-        st.ttl[i].access_s = st.ttl[i].refresh_s = -1;
     pthread_mutex_unlock(&st.mu);
 }
 
@@ -484,6 +500,59 @@ bool state_quota_get(const char *login, int64_t *used)
         *used = ((struct quota *)e->val)->used;
     pthread_mutex_unlock(&st.mu);
     return e != NULL;
+}
+
+/* "<network>:<login>" into out. Telegram's chat names are case-insensitive
+ * and its handler looks them up lowercased, so the key is lowercased too. */
+static void rename_key(enum sbx_net net, const char *login, char out[SBX_LOGIN_MAX + 16])
+{
+    snprintf(out, SBX_LOGIN_MAX + 16, "%s:%s", sbx_net_name(net), login);
+    if (net == NET_TELEGRAM)
+        for (char *p = out; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+}
+
+bool state_rename_set(enum sbx_net net, const char *login, const char *name, const char *image)
+{
+    char key[SBX_LOGIN_MAX + 16];
+    rename_key(net, login, key);
+    struct renamed *n = mem_calloc(1, sizeof(*n));
+    n->name = mem_strdup(name);
+    n->image = image ? mem_strdup(image) : NULL;
+    pthread_mutex_lock(&st.mu);
+    bool ok = st.renames.count < SBX_RENAMES_MAX || smap_find(&st.renames, key);
+    if (ok)
+        smap_put(&st.renames, key, n);
+    pthread_mutex_unlock(&st.mu);
+    if (!ok)
+        renamed_free(n);
+    return ok;
+}
+
+bool state_rename_get(enum sbx_net net, const char *login, char name[SBX_NAME_MAX + 1],
+                      char image[SBX_URI_MAX + 1])
+{
+    char key[SBX_LOGIN_MAX + 16];
+    rename_key(net, login, key);
+    pthread_mutex_lock(&st.mu);
+    struct sentry *e = smap_find(&st.renames, key);
+    if (e) {
+        const struct renamed *n = e->val;
+        str_copy(name, SBX_NAME_MAX + 1, n->name);
+        str_copy(image, SBX_URI_MAX + 1, n->image ? n->image : "");
+    }
+    pthread_mutex_unlock(&st.mu);
+    return e != NULL;
+}
+
+void state_overrides_clear(void)
+{
+    pthread_mutex_lock(&st.mu);
+    for (int i = 0; i < NET_COUNT; i++)
+        st.ttl[i].access_s = st.ttl[i].refresh_s = -1;
+    smap_clear(&st.quotas);
+    smap_clear(&st.renames);
+    pthread_mutex_unlock(&st.mu);
 }
 
 json_t *state_location_get(const char *id)

@@ -10,6 +10,11 @@
  * once its @name was resolved (the sandbox remembers the mapping), as a
  * connector stores the id it got from getChat. Parameters come from the
  * query, a form or a JSON body, as the Bot API accepts all three.
+ *
+ * A rename of telegram login <name> retitles the chat @<name>; one whose
+ * login is a bot id renames the bot (getMe's first_name), as a revoke's
+ * login names a bot. A rename's image gives the chat new photo file ids,
+ * the way a new chat photo does (the Bot API has no photo URL).
  */
 #include "sandbox/internal.h"
 #include "crypto/crypto.h"
@@ -87,10 +92,12 @@ static void bot_user(struct req *r, struct jw *w, const char *bot_id)
 {
     int64_t id = 0;
     (void)str_to_i64(bot_id, 0, INT64_MAX, &id);
+    struct sbx_login l;
+    ident_account(NET_TELEGRAM, bot_id, &l);
     jw_obj(w);
     jw_kint(w, "id", id);
     jw_kbool(w, "is_bot", true);
-    jw_kstr(w, "first_name", "Sandbox Bot");
+    jw_kstr(w, "first_name", l.renamed ? l.title : "Sandbox Bot");
     jw_kstr(w, "username", arena_printf(r->arena, "sandbox_%s_bot", bot_id));
     jw_obj_end(w);
 }
@@ -128,12 +135,14 @@ static bool chat_resolve(const char *chat_id, struct chat *c)
     return true;
 }
 
-static void file_id(const char *name, const char *size, char out[48])
+/* The photo's file id from the chat's name and, once renamed with one, its
+ * image URL. */
+static void file_id(const struct sbx_login *l, const char *size, char out[48])
 {
     unsigned char h[CRYPTO_SHA256_LEN];
     char hex[33];
-    char in[SBX_LOGIN_MAX + 16];
-    int n = snprintf(in, sizeof(in), "%s:%s", name, size);
+    char in[SBX_LOGIN_MAX + SBX_URI_MAX + 16];
+    int n = snprintf(in, sizeof(in), "%s:%s%s%s", l->name, size, l->image[0] ? ":" : "", l->image);
     crypto_sha256(in, n < 0 ? 0 : (size_t)n, h);
     crypto_hex(h, 16, hex);
     snprintf(out, 48, "AQADsbx%s", hex);
@@ -150,10 +159,10 @@ static enum status get_chat(struct req *r, struct tg *t)
     int64_t id = 0;
     (void)str_to_i64(c.id, INT64_MIN, 0, &id);
     struct sbx_login l;
-    ident_login(c.name, &l);
+    ident_account(NET_TELEGRAM, c.name, &l);
     char small[48], big[48];
-    file_id(c.name, "small", small);
-    file_id(c.name, "big", big);
+    file_id(&l, "small", small);
+    file_id(&l, "big", big);
     struct jw w;
     ok(r, &w);
     jw_obj(&w);

@@ -35,7 +35,6 @@ static void field(struct req *r, struct jw *w, const struct sbx_login *l, int f)
 {
     char id[37];
     uint64_t h = ident_u64(NET_TIKTOK, l->name, "counts");
-    const char *img = ident_img_url(r, NET_TIKTOK, l->name);
     jw_key(w, names[f]);
     switch (f) {
     case F_OPEN_ID:
@@ -44,13 +43,13 @@ static void field(struct req *r, struct jw *w, const struct sbx_login *l, int f)
         jw_str(w, id);
         break;
     case F_AVATAR:
-        jw_str(w, img);
+        jw_str(w, ident_avatar(r, NET_TIKTOK, l, NULL));
         break;
     case F_AVATAR_100:
-        jw_str(w, arena_printf(r->arena, "%s?s=100", img));
+        jw_str(w, ident_avatar(r, NET_TIKTOK, l, "s=100"));
         break;
     case F_AVATAR_LARGE:
-        jw_str(w, arena_printf(r->arena, "%s?s=1080", img));
+        jw_str(w, ident_avatar(r, NET_TIKTOK, l, "s=1080"));
         break;
     case F_DISPLAY_NAME:
         jw_str(w, l->title);

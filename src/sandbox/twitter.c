@@ -51,7 +51,7 @@ enum status twitter_me(struct app *app, struct req *r)
     jw_kstr(&w, "name", l.title);
     jw_kstr(&w, "username", l.handle);
     if (listed(f, "profile_image_url"))
-        jw_kstr(&w, "profile_image_url", ident_img_url(r, NET_TWITTER, l.name));
+        jw_kstr(&w, "profile_image_url", ident_avatar(r, NET_TWITTER, &l, NULL));
     if (listed(f, "description"))
         jw_kstr(&w, "description", arena_printf(r->arena, "%s on the sandbox.", l.title));
     if (listed(f, "verified"))

@@ -83,6 +83,15 @@ enum stmt_id {
     Q_DELIVERY_HOOK_FAIL,
     Q_DELIVERY_RESEND,
     Q_JOB_ADD,
+    Q_JOB_PUT_MOVE,
+    Q_JOB_PUT_KEEP,
+    Q_JOB_DROP,
+    Q_LINKED_STATE,
+    Q_LINKED_STATES,
+    Q_LINKED_REFRESHED,
+    Q_LINKED_FAILED,
+    Q_LINKED_DETAILS,
+    Q_PROFILE_DETAILS_DONE,
     Q_JOB_LEASE,
     Q_JOB_RESCHEDULE,
     Q_JOB_DELETE,
@@ -141,6 +150,14 @@ struct db *store_db(struct store *st);
 struct db_stmt *store_stmt(struct store *st, enum stmt_id id, const char *sql);
 /* Column col as an arena string; NULL when the column is NULL. */
 const char *store_col_str(struct store *st, struct db_stmt *s, int col, struct arena *a);
+/* Column col as an arena copy of its bytes; NULL (and *n 0) when NULL. */
+const void *store_col_blob(struct store *st, struct db_stmt *s, int col, struct arena *a,
+                           size_t *n);
+/* Column col as an integer; 0 when NULL. */
+int64_t store_col_opt_i64(struct store *st, struct db_stmt *s, int col);
+/* Binds p (NULL binds NULL) / v (0 binds NULL). */
+void store_bind_opt_blob(struct store *st, struct db_stmt *s, int idx, const void *p, size_t n);
+void store_bind_opt_i64(struct store *st, struct db_stmt *s, int idx, int64_t v);
 /* Runs a statement that returns no rows and resets it. */
 enum db_rc store_run(struct store *st, struct db_stmt *s);
 /* Maps a driver result to the store's. */

@@ -13,30 +13,76 @@
 
 #define D (st->drv)
 
+enum job_lane store_job_lane(const char *kind)
+{
+    return strcmp(kind, "webhook") ? JOB_LANE_UPKEEP : JOB_LANE_DELIVERY;
+}
+
 enum store_rc store_job_add(struct store *st, const char *kind, int64_t ref, int64_t run_at_ms,
                             int64_t now_ms)
 {
-    struct db_stmt *s = store_stmt(
-        st, Q_JOB_ADD, "INSERT INTO jobs (kind, ref, run_at_ms, created_ms) VALUES (?, ?, ?, ?)");
+    struct db_stmt *s = store_stmt(st, Q_JOB_ADD,
+                                   "INSERT INTO jobs (kind, ref, run_at_ms, created_ms, lane) "
+                                   "VALUES (?, ?, ?, ?, ?)");
     if (!s)
         return STORE_ERROR;
     D->bind_text(s, 1, kind);
     D->bind_i64(s, 2, ref);
     D->bind_i64(s, 3, run_at_ms);
     D->bind_i64(s, 4, now_ms);
+    D->bind_i64(s, 5, store_job_lane(kind));
     return store_rc_of(store_run(st, s));
 }
 
-enum store_rc store_job_lease(struct store *st, struct arena *a, const char *owner, int64_t now_ms,
-                              int64_t lease_ms, size_t max, struct job **out, size_t *n)
+enum store_rc store_job_put(struct store *st, const char *kind, int64_t ref, int64_t run_at_ms,
+                            int64_t now_ms, bool move)
+{
+    /* The conflict target names the partial unique index jobs_once. */
+    struct db_stmt *s =
+        move ? store_stmt(st, Q_JOB_PUT_MOVE,
+                          "INSERT INTO jobs (kind, ref, run_at_ms, created_ms, lane) "
+                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, ref) "
+                          "WHERE kind IN ('refresh', 'remind', 'details') "
+                          "DO UPDATE SET run_at_ms = excluded.run_at_ms")
+             : store_stmt(st, Q_JOB_PUT_KEEP,
+                          "INSERT INTO jobs (kind, ref, run_at_ms, created_ms, lane) "
+                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, ref) "
+                          "WHERE kind IN ('refresh', 'remind', 'details') DO NOTHING");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_text(s, 1, kind);
+    D->bind_i64(s, 2, ref);
+    D->bind_i64(s, 3, run_at_ms);
+    D->bind_i64(s, 4, now_ms);
+    D->bind_i64(s, 5, store_job_lane(kind));
+    return store_rc_of(store_run(st, s));
+}
+
+enum store_rc store_job_drop(struct store *st, const char *kind, int64_t ref)
+{
+    struct db_stmt *s = store_stmt(st, Q_JOB_DROP,
+                                   "DELETE FROM jobs WHERE kind = ? AND ref = ? AND "
+                                   "kind IN ('refresh', 'remind', 'details')");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_text(s, 1, kind);
+    D->bind_i64(s, 2, ref);
+    return store_rc_of(store_run(st, s));
+}
+
+enum store_rc store_job_lease(struct store *st, struct arena *a, enum job_lane lane,
+                              const char *owner, int64_t now_ms, int64_t lease_ms, size_t max,
+                              struct job **out, size_t *n)
 {
     const char *sql =
         st->drv->dialect == DB_SQLITE
             ? "UPDATE jobs SET lease_until_ms = ?1 + ?2, lease_owner = ?3, attempts = attempts + 1 "
-              "WHERE id IN (SELECT id FROM jobs WHERE run_at_ms <= ?1 AND lease_until_ms < ?1 "
+              "WHERE id IN (SELECT id FROM jobs WHERE lane = ?5 AND run_at_ms <= ?1 "
+              "AND lease_until_ms < ?1 "
               "ORDER BY run_at_ms LIMIT ?4) RETURNING id, kind, ref, attempts"
             : "UPDATE jobs SET lease_until_ms = ?1 + ?2, lease_owner = ?3, attempts = attempts + 1 "
-              "WHERE id IN (SELECT id FROM jobs WHERE run_at_ms <= ?1 AND lease_until_ms < ?1 "
+              "WHERE id IN (SELECT id FROM jobs WHERE lane = ?5 AND run_at_ms <= ?1 "
+              "AND lease_until_ms < ?1 "
               "ORDER BY run_at_ms LIMIT ?4 FOR UPDATE SKIP LOCKED) "
               "RETURNING id, kind, ref, attempts";
     struct db_stmt *s = store_stmt(st, Q_JOB_LEASE, sql);
@@ -46,6 +92,7 @@ enum store_rc store_job_lease(struct store *st, struct arena *a, const char *own
     D->bind_i64(s, 2, lease_ms);
     D->bind_text(s, 3, owner);
     D->bind_i64(s, 4, (int64_t)max);
+    D->bind_i64(s, 5, lane);
     struct job *arr = arena_alloc(a, (max ? max : 1) * sizeof(*arr));
     size_t cnt = 0;
     enum db_rc dr;
@@ -86,13 +133,15 @@ enum store_rc store_job_delete(struct store *st, int64_t id)
     return store_rc_of(store_run(st, s));
 }
 
-enum store_rc store_job_next(struct store *st, int64_t *when_ms)
+enum store_rc store_job_next(struct store *st, enum job_lane lane, int64_t *when_ms)
 {
     struct db_stmt *s = store_stmt(st, Q_JOB_NEXT,
                                    "SELECT MIN(CASE WHEN lease_until_ms > run_at_ms "
-                                   "THEN lease_until_ms ELSE run_at_ms END) FROM jobs");
+                                   "THEN lease_until_ms ELSE run_at_ms END) FROM jobs "
+                                   "WHERE lane = ?");
     if (!s)
         return STORE_ERROR;
+    D->bind_i64(s, 1, lane);
     enum db_rc dr = D->step(s);
     *when_ms = dr == DB_ROW && !D->col_null(s, 0) ? D->col_i64(s, 0) : INT64_MAX;
     D->reset(s);

@@ -9,41 +9,8 @@
 
 #define D (st->drv)
 
-static void bind_opt_blob(struct store *st, struct db_stmt *s, int idx, const void *p, size_t n)
-{
-    if (p)
-        D->bind_blob(s, idx, p, n);
-    else
-        D->bind_null(s, idx);
-}
-
-static void bind_opt_i64(struct store *st, struct db_stmt *s, int idx, int64_t v)
-{
-    if (v)
-        D->bind_i64(s, idx, v);
-    else
-        D->bind_null(s, idx);
-}
-
-static const void *blob(struct store *st, struct db_stmt *s, int col, struct arena *a, size_t *n)
-{
-    *n = 0;
-    if (D->col_null(s, col))
-        return NULL;
-    const void *p = D->col_blob(s, col, n);
-    void *copy = arena_alloc(a, *n ? *n : 1);
-    if (*n)
-        memcpy(copy, p, *n);
-    return copy;
-}
-
-static int64_t opt_i64(struct store *st, struct db_stmt *s, int col)
-{
-    return D->col_null(s, col) ? 0 : D->col_i64(s, col);
-}
-
 enum store_rc store_linked_link(struct store *st, const struct linked_account *la,
-                                const struct linked_secret *sec)
+                                const struct linked_secret *sec, int64_t *id)
 {
     struct db_stmt *s = store_stmt(
         st, Q_LINKED_LINK,
@@ -62,7 +29,8 @@ enum store_rc store_linked_link(struct store *st, const struct linked_account *l
         "refresh_token = excluded.refresh_token, token_key_id = excluded.token_key_id, "
         "access_expires_ms = excluded.access_expires_ms, "
         "refresh_expires_ms = excluded.refresh_expires_ms, scopes = excluded.scopes, "
-        "extra = excluded.extra, status = 'ok', last_error = NULL, last_refresh_ms = NULL");
+        "extra = excluded.extra, status = 'ok', last_error = NULL, last_refresh_ms = NULL, "
+        "refresh_failures = 0, token_version = token_version + 1 RETURNING id");
     if (!s)
         return STORE_ERROR;
     D->bind_i64(s, 1, la->profile_id);
@@ -79,17 +47,21 @@ enum store_rc store_linked_link(struct store *st, const struct linked_account *l
     D->bind_text(s, 12, la->place_id);
     D->bind_text(s, 13, la->review_url);
     D->bind_i64(s, 14, la->linked_ms);
-    bind_opt_blob(st, s, 15, sec->access, sec->access_len);
-    bind_opt_blob(st, s, 16, sec->refresh, sec->refresh_len);
-    bind_opt_i64(st, s, 17, sec->key_id);
-    bind_opt_i64(st, s, 18, sec->access_expires_ms);
-    bind_opt_i64(st, s, 19, sec->refresh_expires_ms);
+    store_bind_opt_blob(st, s, 15, sec->access, sec->access_len);
+    store_bind_opt_blob(st, s, 16, sec->refresh, sec->refresh_len);
+    store_bind_opt_i64(st, s, 17, sec->key_id);
+    store_bind_opt_i64(st, s, 18, sec->access_expires_ms);
+    store_bind_opt_i64(st, s, 19, sec->refresh_expires_ms);
     D->bind_text(s, 20, sec->scopes);
     D->bind_text(s, 21, sec->extra);
-    enum store_rc rc = store_rc_of(store_run(st, s));
-    if (rc == STORE_OK)
-        store_touch(st, STORE_KIND_PROFILE, la->profile_id);
-    return rc;
+    enum db_rc dr = D->step(s);
+    if (dr == DB_ROW)
+        *id = D->col_i64(s, 0);
+    D->reset(s);
+    if (dr != DB_ROW)
+        return store_rc_of(dr);
+    store_touch(st, STORE_KIND_PROFILE, la->profile_id);
+    return STORE_OK;
 }
 
 enum store_rc store_linked_secret(struct store *st, struct arena *a, int64_t profile_id,
@@ -107,11 +79,11 @@ enum store_rc store_linked_secret(struct store *st, struct arena *a, int64_t pro
     D->bind_text(s, 2, platform);
     enum db_rc dr = D->step(s);
     if (dr == DB_ROW) {
-        out->access = blob(st, s, 0, a, &out->access_len);
-        out->refresh = blob(st, s, 1, a, &out->refresh_len);
-        out->key_id = (uint32_t)opt_i64(st, s, 2);
-        out->access_expires_ms = opt_i64(st, s, 3);
-        out->refresh_expires_ms = opt_i64(st, s, 4);
+        out->access = store_col_blob(st, s, 0, a, &out->access_len);
+        out->refresh = store_col_blob(st, s, 1, a, &out->refresh_len);
+        out->key_id = (uint32_t)store_col_opt_i64(st, s, 2);
+        out->access_expires_ms = store_col_opt_i64(st, s, 3);
+        out->refresh_expires_ms = store_col_opt_i64(st, s, 4);
         out->scopes = store_col_str(st, s, 5, a);
         out->extra = store_col_str(st, s, 6, a);
         out->status = store_col_str(st, s, 7, a);
@@ -163,8 +135,8 @@ enum store_rc store_link_session_get(struct store *st, struct arena *a, const ch
         out->via = store_col_str(st, s, 5, a);
         out->created_ms = D->col_i64(s, 6);
         out->expires_ms = D->col_i64(s, 7);
-        out->revoked_ms = opt_i64(st, s, 8);
-        out->opened_ms = opt_i64(st, s, 9);
+        out->revoked_ms = store_col_opt_i64(st, s, 8);
+        out->opened_ms = store_col_opt_i64(st, s, 9);
     }
     D->reset(s);
     return dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
@@ -234,8 +206,8 @@ enum store_rc store_revocations_queue(struct store *st, int64_t profile_id, cons
         return STORE_ERROR;
     for (size_t i = 0; i < n; i++) {
         s = store_stmt(st, Q_REVOKE_JOB,
-                       "INSERT INTO jobs (kind, ref, run_at_ms, created_ms) VALUES ('revoke', ?, "
-                       "?, ?)");
+                       "INSERT INTO jobs (kind, ref, run_at_ms, created_ms, lane) "
+                       "VALUES ('revoke', ?, ?, ?, 1)");
         if (!s)
             return STORE_ERROR;
         D->bind_i64(s, 1, ids[i]);
@@ -264,8 +236,8 @@ enum store_rc store_revocation_get(struct store *st, struct arena *a, int64_t id
         out->profile_id = D->col_i64(s, 1);
         out->account_id = D->col_i64(s, 2);
         out->platform = store_col_str(st, s, 3, a);
-        out->access = blob(st, s, 4, a, &out->access_len);
-        out->refresh = blob(st, s, 5, a, &out->refresh_len);
+        out->access = store_col_blob(st, s, 4, a, &out->access_len);
+        out->refresh = store_col_blob(st, s, 5, a, &out->refresh_len);
         out->extra = store_col_str(st, s, 6, a);
     }
     D->reset(s);
@@ -308,7 +280,7 @@ enum store_rc store_oauth_state_add(struct store *st, const char *nonce, const c
     D->bind_text(s, 1, nonce);
     D->bind_text(s, 2, session_id);
     D->bind_text(s, 3, platform);
-    bind_opt_blob(st, s, 4, verifier, n);
+    store_bind_opt_blob(st, s, 4, verifier, n);
     D->bind_i64(s, 5, now_ms);
     return store_rc_of(store_run(st, s));
 }
@@ -333,7 +305,7 @@ enum store_rc store_oauth_state_take(struct store *st, struct arena *a, const ch
     enum db_rc dr = D->step(s);
     if (dr == DB_ROW) {
         *session_id = store_col_str(st, s, 0, a);
-        *verifier = blob(st, s, 1, a, verifier_len);
+        *verifier = store_col_blob(st, s, 1, a, verifier_len);
     }
     D->reset(s);
     return dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
@@ -371,7 +343,7 @@ enum store_rc store_link_pending_get(struct store *st, struct arena *a, const ch
     enum db_rc dr = D->step(s);
     if (dr == DB_ROW) {
         *platform = store_col_str(st, s, 0, a);
-        *payload = blob(st, s, 1, a, n);
+        *payload = store_col_blob(st, s, 1, a, n);
     }
     D->reset(s);
     return dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
@@ -425,7 +397,7 @@ enum store_rc store_oauth_app_get(struct store *st, struct arena *a, int64_t acc
     enum db_rc dr = D->step(s);
     if (dr == DB_ROW) {
         *client_id = store_col_str(st, s, 0, a);
-        *sealed = blob(st, s, 1, a, n);
+        *sealed = store_col_blob(st, s, 1, a, n);
     }
     D->reset(s);
     return dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
@@ -480,8 +452,8 @@ enum store_rc store_linked_tokens_all(struct store *st, struct arena *a, struct 
         struct sealed_tokens *t = &arr[cnt++];
         t->id = D->col_i64(s, 0);
         t->aad_key = arena_printf(a, "%lld:%s", (long long)D->col_i64(s, 1), D->col_text(s, 2));
-        t->access = blob(st, s, 3, a, &t->access_len);
-        t->refresh = blob(st, s, 4, a, &t->refresh_len);
+        t->access = store_col_blob(st, s, 3, a, &t->access_len);
+        t->refresh = store_col_blob(st, s, 4, a, &t->refresh_len);
     }
     D->reset(s);
     if (dr != DB_DONE)
@@ -501,8 +473,8 @@ enum store_rc store_linked_reseal(struct store *st, int64_t id, const void *acce
                    "token_key_id = ? WHERE id = ?");
     if (!s)
         return STORE_ERROR;
-    bind_opt_blob(st, s, 1, access, access_len);
-    bind_opt_blob(st, s, 2, refresh, refresh_len);
+    store_bind_opt_blob(st, s, 1, access, access_len);
+    store_bind_opt_blob(st, s, 2, refresh, refresh_len);
     D->bind_i64(s, 3, key_id);
     D->bind_i64(s, 4, id);
     return store_rc_of(store_run(st, s));

@@ -191,6 +191,39 @@ const char *store_col_str(struct store *st, struct db_stmt *s, int col, struct a
     return arena_strdup(a, st->drv->col_text(s, col));
 }
 
+const void *store_col_blob(struct store *st, struct db_stmt *s, int col, struct arena *a, size_t *n)
+{
+    *n = 0;
+    if (st->drv->col_null(s, col))
+        return NULL;
+    const void *p = st->drv->col_blob(s, col, n);
+    void *copy = arena_alloc(a, *n ? *n : 1);
+    if (*n)
+        memcpy(copy, p, *n);
+    return copy;
+}
+
+int64_t store_col_opt_i64(struct store *st, struct db_stmt *s, int col)
+{
+    return st->drv->col_null(s, col) ? 0 : st->drv->col_i64(s, col);
+}
+
+void store_bind_opt_blob(struct store *st, struct db_stmt *s, int idx, const void *p, size_t n)
+{
+    if (p)
+        st->drv->bind_blob(s, idx, p, n);
+    else
+        st->drv->bind_null(s, idx);
+}
+
+void store_bind_opt_i64(struct store *st, struct db_stmt *s, int idx, int64_t v)
+{
+    if (v)
+        st->drv->bind_i64(s, idx, v);
+    else
+        st->drv->bind_null(s, idx);
+}
+
 enum db_rc store_run(struct store *st, struct db_stmt *s)
 {
     enum db_rc rc = st->drv->step(s);

@@ -448,18 +448,37 @@ struct job {
     int64_t attempts; /* leases taken so far, this one included */
 };
 
+/*
+ * Jobs run in two lanes, each leased by its own runner, so that a storm in
+ * one never delays the other: webhook deliveries, and upkeep (every other
+ * kind: refresh, remind, details, revoke).
+ */
+enum job_lane { JOB_LANE_DELIVERY = 0, JOB_LANE_UPKEEP = 1 };
+/* The lane of a job kind. */
+enum job_lane store_job_lane(const char *kind);
+
 /* Queues a job of kind about ref, due at run_at_ms. */
 enum store_rc store_job_add(struct store *st, const char *kind, int64_t ref, int64_t run_at_ms,
                             int64_t now_ms);
-/* Leases up to max due jobs for owner until now + lease_ms (atomically: two
- * workers never lease one job). *out is an arena array. */
-enum store_rc store_job_lease(struct store *st, struct arena *a, const char *owner, int64_t now_ms,
-                              int64_t lease_ms, size_t max, struct job **out, size_t *n);
+/*
+ * Kinds refresh, remind and details exist at most once per ref: queues the
+ * job, or when there is one, moves it to run_at_ms (move) or leaves it as it
+ * is (!move).
+ */
+enum store_rc store_job_put(struct store *st, const char *kind, int64_t ref, int64_t run_at_ms,
+                            int64_t now_ms, bool move);
+/* Drops the job of kind about ref, if any (refresh, remind, details). */
+enum store_rc store_job_drop(struct store *st, const char *kind, int64_t ref);
+/* Leases up to max due jobs of lane for owner until now + lease_ms
+ * (atomically: two workers never lease one job). *out is an arena array. */
+enum store_rc store_job_lease(struct store *st, struct arena *a, enum job_lane lane,
+                              const char *owner, int64_t now_ms, int64_t lease_ms, size_t max,
+                              struct job **out, size_t *n);
 /* Releases a leased job to run again at run_at_ms. */
 enum store_rc store_job_reschedule(struct store *st, int64_t id, int64_t run_at_ms);
 enum store_rc store_job_delete(struct store *st, int64_t id);
-/* The earliest time any job can be leased (INT64_MAX when none). */
-enum store_rc store_job_next(struct store *st, int64_t *when_ms);
+/* The earliest time any job of lane can be leased (INT64_MAX when none). */
+enum store_rc store_job_next(struct store *st, enum job_lane lane, int64_t *when_ms);
 /* Jobs queued (due or not), for metrics. */
 enum store_rc store_job_count(struct store *st, int64_t *n);
 
@@ -492,7 +511,56 @@ struct linked_secret {
  * open (the social webhook is written with it).
  */
 enum store_rc store_linked_link(struct store *st, const struct linked_account *la,
-                                const struct linked_secret *sec);
+                                const struct linked_secret *sec, int64_t *id);
+/* ---- upkeep: refresh, reminders, details (SPEC §2, §9) ---- */
+
+/* What the upkeep jobs know of a linked account. */
+struct linked_state {
+    int64_t id;
+    int64_t profile_id;
+    int64_t account_id;
+    const char *platform;
+    const char *network_id;
+    const char *display_name;
+    const char *status;
+    const char *extra;
+    const void *access; /* sealed */
+    size_t access_len;
+    const void *refresh; /* sealed; NULL when none */
+    size_t refresh_len;
+    int64_t access_expires_ms; /* 0: none known */
+    int64_t refresh_expires_ms;
+    int64_t linked_ms;
+    int64_t last_refresh_ms; /* 0: never */
+    int64_t token_version;   /* changes with every token write */
+    int64_t failures;        /* consecutive failed refreshes */
+};
+
+/* The linked account with row id. */
+enum store_rc store_linked_state(struct store *st, struct arena *a, int64_t id,
+                                 struct linked_state *out);
+/* Every linked account of a profile, by platform; arena array. */
+enum store_rc store_linked_states(struct store *st, struct arena *a, int64_t profile_id,
+                                  struct linked_state **out, size_t *n);
+/*
+ * A successful refresh: the new sealed tokens (both re-sealed under
+ * sec->key_id) and expiries; status ok, no error, no failures,
+ * last_refresh_ms = now_ms. STORE_CONFLICT when the tokens changed since
+ * version was read (a re-link won the race).
+ */
+enum store_rc store_linked_refreshed(struct store *st, int64_t id, int64_t version,
+                                     const struct linked_secret *sec, int64_t now_ms);
+/* A failed refresh (or a grant found gone): status, error and failure
+ * count. STORE_CONFLICT as above. */
+enum store_rc store_linked_failed(struct store *st, int64_t id, int64_t version, const char *status,
+                                  const char *error, int64_t failures);
+/* New display fields read from the network for linked account la->id; only
+ * fields that differ are written. *changed tells whether any did. */
+enum store_rc store_linked_details(struct store *st, const struct linked_account *la,
+                                   bool *changed);
+/* The profile's details were read from the networks at now_ms. */
+enum store_rc store_profile_details_done(struct store *st, int64_t profile_id, int64_t now_ms);
+
 /* The sealed tokens of the profile's account on platform. */
 enum store_rc store_linked_secret(struct store *st, struct arena *a, int64_t profile_id,
                                   const char *platform, struct linked_secret *out);

@@ -954,6 +954,141 @@ test('fault requests are validated', async () => {
   }
 });
 
+test('rename changes the name (and image) the identity endpoints answer until DELETE', async () => {
+  await sbx.clearFaults();
+  const tw = await sbx.link('twitter', { login: 'rhea' });
+  const li = await sbx.link('linkedin', { login: 'rhea' });
+  const twMe = () => get('/twitter/2/users/me', tw.access_token, { 'user.fields': 'profile_image_url' });
+  const before = await twMe();
+  assert.equal(before.json.data.name, 'Rhea');
+  assert.match(before.json.data.profile_image_url, /\/_sandbox\/img\/twitter\/rhea\.png$/);
+
+  const r = await sbx.fault({ rename: { network: 'twitter', login: 'rhea', name: 'Rhea Renamed', image: 'https://cdn.example/rhea.png?v=2' } });
+  assert.equal(r.status, 'ok');
+  const after = await twMe();
+  assert.equal(after.json.data.name, 'Rhea Renamed');
+  assert.equal(after.json.data.profile_image_url, 'https://cdn.example/rhea.png?v=2');
+  assert.equal(after.json.data.id, before.json.data.id, 'ids stay');
+  assert.equal(after.json.data.username, 'rhea', 'the handle stays');
+  // Only that network's account: LinkedIn's rhea keeps her name until renamed there.
+  assert.equal((await get('/linkedin/api/v2/userinfo', li.access_token)).json.name, 'Rhea');
+  await sbx.fault({ rename: { network: 'linkedin', login: 'rhea', name: 'Rhéa Nouveau Nom' } });
+  const info = (await get('/linkedin/api/v2/userinfo', li.access_token)).json;
+  assert.equal(info.name, 'Rhéa Nouveau Nom');
+  assert.equal(info.given_name, 'Rhéa');
+  assert.equal(info.family_name, 'Nouveau Nom');
+  assert.match(info.picture, /\/_sandbox\/img\/linkedin\/rhea\.png$/, 'no image: the derived one');
+  assert.equal((await get('/linkedin/api/v2/me', li.access_token)).json.localizedFirstName, 'Rhéa');
+  // A later rename replaces the earlier one, image included.
+  await sbx.fault({ rename: { network: 'twitter', login: 'rhea', name: 'Rhea Again' } });
+  const again = await twMe();
+  assert.equal(again.json.data.name, 'Rhea Again');
+  assert.match(again.json.data.profile_image_url, /\/_sandbox\/img\/twitter\/rhea\.png$/);
+
+  // Every network's identity endpoint answers the name; derived names follow it.
+  const img = 'https://cdn.example/new.png';
+  const identity = {
+    facebook: async (t) => {
+      const me = await get('/facebook/graph/me', t, { fields: 'id,name,picture' });
+      const pages = await get('/facebook/graph/me/accounts', t, { fields: 'name,picture' });
+      assert.equal(pages.json.data[0].name, 'New Name Page 1');
+      assert.equal(pages.json.data[0].picture.data.url, img);
+      return [me.json.name, me.json.picture.data.url];
+    },
+    instagram: async (t) => {
+      const pages = await get('/instagram/graph/me/accounts', t, { fields: 'instagram_business_account{name,profile_picture_url}' });
+      const ig = pages.json.data[0].instagram_business_account;
+      return [ig.name, ig.profile_picture_url];
+    },
+    linkedin: async (t) => {
+      const u = (await get('/linkedin/api/v2/userinfo', t)).json;
+      return [u.name, u.picture];
+    },
+    gmb: async (t) => {
+      const u = (await get('/gmb/googleapis/oauth2/v2/userinfo', t)).json;
+      const acct = (await get('/gmb/accountmanagement/v1/accounts', t)).json.accounts[0];
+      assert.equal(acct.accountName, 'New Name');
+      const locs = await get(`/gmb/businessinformation/v1/${acct.name}/locations`, t, { readMask: 'title' });
+      assert.equal(locs.json.locations[0].title, 'New Name Bakery');
+      return [u.name, u.picture];
+    },
+    youtube: async (t) => {
+      const ch = (await get('/youtube/googleapis/youtube/v3/channels', t, { part: 'snippet', mine: 'true' })).json.items[0];
+      return [ch.snippet.title, ch.snippet.thumbnails.default.url];
+    },
+    pinterest: async (t) => {
+      const u = (await get('/pinterest/v5/user_account', t)).json;
+      return [u.business_name, u.profile_image];
+    },
+    reddit: async (t) => {
+      const u = (await get('/reddit/oauth/api/v1/me', t)).json;
+      assert.equal(u.name, 'newname', 'Reddit usernames never change');
+      return [u.subreddit.title, u.icon_img];
+    },
+    tiktok: async (t) => {
+      const u = (await get('/tiktok/v2/user/info/', t, { fields: 'display_name,avatar_url,avatar_url_100' })).json.data.user;
+      assert.equal(u.avatar_url_100, u.avatar_url);
+      return [u.display_name, u.avatar_url];
+    },
+  };
+  for (const [net, read] of Object.entries(identity)) {
+    const t = await sbx.link(net, { login: 'newname' });
+    await sbx.fault({ rename: { network: net, login: 'newname', name: 'New Name', image: img } });
+    assert.deepEqual(await read(t.access_token), ['New Name', img], net);
+  }
+  // Telegram: the chat @<login> (case-insensitive) and the bot whose id is the login.
+  const bot = '/telegram/bot4242:AAH-rename';
+  const chat = () => get(`${bot}/getChat`, undefined, { chat_id: '@renamedchan' });
+  const old = (await chat()).json.result;
+  assert.equal(old.title, 'Renamedchan');
+  await sbx.fault({ rename: { network: 'telegram', login: 'RenamedChan', name: 'Renamed Channel', image: img } });
+  const now = (await chat()).json.result;
+  assert.equal(now.title, 'Renamed Channel');
+  assert.equal(now.id, old.id);
+  assert.notEqual(now.photo.small_file_id, old.photo.small_file_id, 'a new photo has new file ids');
+  await sbx.fault({ rename: { network: 'telegram', login: '4242', name: 'Renamed Bot' } });
+  assert.equal((await get(`${bot}/getMe`)).json.result.first_name, 'Renamed Bot');
+
+  // DELETE forgets renames (and the other overrides, quotas included).
+  const ig = await sbx.link('instagram', { login: 'rhea' });
+  const igId = (await get('/instagram/graph/me/accounts', ig.access_token, { fields: 'instagram_business_account' })).json.data[0].instagram_business_account.id;
+  const quota = async () => (await get(`/instagram/graph/${igId}/content_publishing_limit`, ig.access_token)).json.data[0].quota_usage;
+  await sbx.fault({ quota: { login: 'rhea', used: 42 } });
+  assert.equal(await quota(), 42);
+  await sbx.clearFaults();
+  assert.equal((await twMe()).json.data.name, 'Rhea');
+  assert.equal((await get('/linkedin/api/v2/userinfo', li.access_token)).json.name, 'Rhea');
+  assert.equal((await chat()).json.result.title, 'Renamedchan');
+  assert.equal((await get(`${bot}/getMe`)).json.result.first_name, 'Sandbox Bot');
+  assert.equal(await quota(), 3);
+});
+
+test('rename is validated and bounded', async () => {
+  await sbx.clearFaults();
+  const ok = { network: 'twitter', login: 'rhea', name: 'Fine' };
+  for (const rename of [
+    'rhea', { ...ok, network: 'myspace' }, { ...ok, network: undefined }, { ...ok, login: 'a b' }, { ...ok, login: '' },
+    { ...ok, name: '' }, { ...ok, name: 7 }, { ...ok, name: undefined }, { ...ok, name: 'x'.repeat(101) }, { ...ok, name: 'a\nb' },
+    { ...ok, name: ' padded' }, { ...ok, image: 'ftp://x/y.png' }, { ...ok, image: 'https://' }, { ...ok, image: 'https://x/' + 'a'.repeat(2048) },
+    { ...ok, image: 'https://x/a b.png' }, { ...ok, picture: 'https://x/y.png' },
+  ]) {
+    const r = await sbx.request('/_sandbox/faults', { json: { rename } });
+    assert.equal(r.status, 400, JSON.stringify(rename));
+  }
+  assert.equal((await sbx.request('/_sandbox/faults', { json: { rename: { ...ok, name: 'é'.repeat(50) } } })).status, 200, '100 bytes of UTF-8');
+  // At most 1000 renamed accounts; renaming one of them again still works.
+  for (let i = 1; i < 1000; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, 1000 - i) }, (_, k) => sbx.fault({ rename: { network: 'reddit', login: `cap${i + k}`, name: `Cap ${i + k}` } })));
+  }
+  const full = await sbx.request('/_sandbox/faults', { json: { rename: { network: 'reddit', login: 'one-too-many', name: 'Nope' } } });
+  assert.equal(full.status, 400, full.text);
+  assert.match(full.text, /1000/);
+  await sbx.fault({ rename: { network: 'twitter', login: 'rhea', name: 'Still Fine' } });
+  await sbx.clearFaults();
+  await sbx.fault({ rename: { network: 'reddit', login: 'one-too-many', name: 'Now Fine' } });
+  await sbx.clearFaults();
+});
+
 // ---- call log, images, health ---------------------------------------------------------
 
 test('the call log records requests with secrets masked', async () => {

@@ -30,5 +30,6 @@ Suite *directory_suite(void);
 Suite *linktoken_suite(void);
 Suite *oauth_suite(void);
 Suite *html_suite(void);
+Suite *upkeep_suite(void);
 
 #endif

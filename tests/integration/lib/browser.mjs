@@ -4,6 +4,8 @@
 // back. No dependencies beyond node:http.
 import http from 'node:http';
 import zlib from 'node:zlib';
+import crypto from 'node:crypto';
+import { secrets } from './harness.mjs';
 
 export class Agent {
   constructor() {
@@ -136,6 +138,12 @@ export async function sandboxToken(base, network, login, { clientId = `sandbox-$
     twitter: '/twitter/i/oauth2/authorize', reddit: '/reddit/api/v1/authorize',
   }[network];
   const q = new URLSearchParams({ client_id: clientId, redirect_uri: redirect, response_type: 'code', state: 'import', scope: 'x' });
+  // X requires PKCE.
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  if (network === 'twitter') {
+    q.set('code_challenge', crypto.createHash('sha256').update(verifier).digest('base64url'));
+    q.set('code_challenge_method', 'S256');
+  }
   const consent = await agent.request(`${base}${auth}?${q}`);
   if (consent.status !== 200) throw new Error(`sandbox consent ${consent.status}: ${consent.text}`);
   const form = readForm(consent);
@@ -151,10 +159,28 @@ export async function sandboxToken(base, network, login, { clientId = `sandbox-$
     res = await fetch(`${base}${path}`, {
       method: 'POST',
       headers: { Authorization: basic, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code', code, redirect_uri: redirect,
+        ...(network === 'twitter' ? { code_verifier: verifier } : {}),
+      }).toString(),
     });
   }
   const j = await res.json();
   if (!j.access_token) throw new Error(`sandbox token: ${JSON.stringify(j)}`);
   return j;
+}
+
+// Links `platform` to a profile as its end user would: generateJWT, open the
+// linking page, consent on the sandbox as `login`. Returns the last hop.
+export async function linkAs(server, apiKey, profileKey, platform, login) {
+  const j = await server.api('/api/profiles/generateJWT', { method: 'POST', key: apiKey, profileKey, body: { domain: 'acme' } });
+  if (j.status !== 200) throw new Error(`generateJWT answered ${j.status}: ${j.text}`);
+  secrets.add(new URL(j.json.url).searchParams.get('jwt'));
+  const agent = new Agent();
+  const open = await agent.request(j.json.url);
+  if (open.status !== 302) throw new Error(`link URL answered ${open.status}: ${open.text}`);
+  secrets.add(open.location.split('/').pop());
+  const r = await linkThroughSandbox(agent, open.location, platform, login);
+  if (!r.final.url.includes('m=linked')) throw new Error(`${platform} did not link: ${r.final.url} ${r.final.text.slice(0, 300)}`);
+  return r;
 }

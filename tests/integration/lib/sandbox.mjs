@@ -164,7 +164,8 @@ export class Sandbox extends Child {
     return r.json;
   }
 
-  // Clears faults and token lifetime overrides.
+  // Clears faults and the overrides state changes set (tokenTtl, quota,
+  // rename); revocations stay.
   async clearFaults() {
     const r = await this.request('/_sandbox/faults', { method: 'DELETE' });
     assert.equal(r.status, 200, r.text);

@@ -1,5 +1,6 @@
 #include "suites.h"
 #include "api/render.h"
+#include "api/live.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -16,9 +17,11 @@ static json_t *render(const struct linked_account *la, size_t n, bool igq, int64
     buf_init(&active, 1 << 16);
     buf_init(&names, 1 << 16);
     buf_init(&out, 1 << 16);
-    ck_assert(render_linked(la, n, igq, now, &active, &names, until));
+    struct render_live live = {.instagram_quota = igq};
+    size_t shown = 0;
+    ck_assert(render_linked(la, n, &live, now, &active, &names, until, &shown));
     struct linked_json lj = {
-        active.data ? active.data : "", active.len, names.data, names.len, n, *until};
+        active.data ? active.data : "", active.len, names.data, names.len, shown, *until};
     struct render_user u = {
         .cfg = &cfg, .acct = &acct, .profile = p, .linked = &lj, .month_calls = 49, .quota = quota};
     struct jw w;
@@ -121,12 +124,107 @@ START_TEST(user_profile_no_links)
 }
 END_TEST
 
+/* Renders la with live data into a displayNames array (jansson). */
+static json_t *names_with(const struct linked_account *la, size_t n, const struct render_live *live,
+                          size_t *shown, struct buf *active)
+{
+    struct buf names;
+    buf_init(active, 1 << 16);
+    buf_init(&names, 1 << 16);
+    int64_t until;
+    ck_assert(render_linked(la, n, live, 1700000000000LL, active, &names, &until, shown));
+    json_t *j = json_loadb(names.data, names.len, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    /* keys of each entry in alphabetical order, as the seed's */
+    size_t i;
+    json_t *e;
+    json_array_foreach(j, i, e)
+    {
+        const char *prev = "", *k;
+        json_t *v;
+        json_object_foreach(e, k, v)
+        {
+            ck_assert_msg(strcmp(prev, k) < 0, "%s before %s", prev, k);
+            prev = k;
+        }
+    }
+    buf_free(&names);
+    return j;
+}
+
+START_TEST(live_fields_and_relink_hidden)
+{
+    struct linked_account la[] = {
+        {.platform = "instagram",
+         .network_id = "1",
+         .display_name = "Ig",
+         .type = "business",
+         .user_image = "https://img/ig",
+         .linked_ms = 1},
+        {.platform = "tiktok",
+         .network_id = "2",
+         .display_name = "Tt",
+         .linked_ms = 1,
+         .status = "relink_required"},
+        {.platform = "twitter",
+         .network_id = "3",
+         .display_name = "X",
+         .username = "x",
+         .linked_ms = 1,
+         .status = "refresh_failing"},
+    };
+    struct live_ig ig = {.ok = true, .used = 7, .total = 50};
+    struct live_x x = {.ok = true, .usage = 4323, .cap = 100000, .reset = "2024-02-02"};
+    struct render_live live = {.instagram_quota = true, .ig = &ig, .x = &x};
+    size_t shown = 0;
+    struct buf active;
+    json_t *j = names_with(la, 3, &live, &shown, &active);
+    ck_assert_uint_eq(shown, 2);
+    ck_assert_uint_eq(json_array_size(j), 2);
+    ck_assert(active.len == strlen("[\"instagram\",\"twitter\"]") &&
+              !memcmp(active.data, "[\"instagram\",\"twitter\"]", active.len));
+    json_t *e = json_array_get(j, 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(e, "usedQuota")), 7);
+    ck_assert_int_eq(json_integer_value(json_object_get(e, "quotaTotal")), 50);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "type")), "business");
+    json_t *u = json_object_get(json_array_get(j, 1), "twitterUsage");
+    ck_assert_int_eq(json_integer_value(json_object_get(u, "monthlyUsage")), 4323);
+    ck_assert_int_eq(json_integer_value(json_object_get(u, "monthlyLimit")), 100000);
+    ck_assert_str_eq(json_string_value(json_object_get(u, "monthlyReset")), "2024-02-02");
+    json_decref(j);
+    buf_free(&active);
+
+    /* failures are entries, not missing accounts */
+    ig = (struct live_ig){.ok = false, .code = 631, .message = "slow"};
+    x = (struct live_x){.ok = false, .code = 630, .message = "down"};
+    j = names_with(la, 3, &live, &shown, &active);
+    e = json_array_get(j, 0);
+    ck_assert_ptr_null(json_object_get(e, "usedQuota"));
+    json_t *qe = json_object_get(e, "quotaError");
+    ck_assert_int_eq(json_integer_value(json_object_get(qe, "code")), 631);
+    ck_assert_str_eq(json_string_value(json_object_get(qe, "message")), "slow");
+    json_t *xe = json_object_get(json_array_get(j, 1), "twitterUsageError");
+    ck_assert_int_eq(json_integer_value(json_object_get(xe, "code")), 630);
+    json_decref(j);
+    buf_free(&active);
+
+    /* only relink_required accounts: nothing active */
+    j = names_with(&la[1], 1, NULL, &shown, &active);
+    ck_assert_uint_eq(shown, 0);
+    ck_assert_uint_eq(json_array_size(j), 0);
+    ck_assert_uint_eq(active.len, 0);
+    json_decref(j);
+    buf_free(&active);
+}
+END_TEST
+
 Suite *render_suite(void)
 {
     Suite *s = suite_create("api/render");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, profile_body_shape);
     tcase_add_test(tc, user_profile_no_links);
+    tcase_add_test(tc, live_fields_and_relink_hidden);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,665 @@
+/*
+ * upkeep: the refresher, LinkedIn's reminder and the details refresh (see
+ * upkeep.h).
+ */
+#include "jobs/upkeep.h"
+#include "core/log.h"
+#include "core/offload.h"
+#include "crypto/crypto.h"
+#include "jobs/events.h"
+#include "platforms/linked.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REMIND_BEFORE_MS     (15 * MS_PER_DAY)
+#define LINKEDIN_LIFETIME_MS (365 * MS_PER_DAY)
+#define PAUSE_DEFAULT_MS     60000 /* a 429 without Retry-After */
+#define STORE_RETRY_MS       30000 /* the store failed: try again soon */
+#define EXPIRY_MARGIN_MS     60000 /* details skip tokens this close to expiring */
+#define THROTTLE_SLOTS       4096  /* details queued recently (lossy) */
+#define UPKEEP_TIMEOUT_MS    30000
+
+struct upkeep {
+    pthread_mutex_t mu;
+    int64_t paused_until[PLATFORM_COUNT]; /* a 429: no refresh before */
+    double tokens[PLATFORM_COUNT];        /* pacing: refreshes that may start now */
+    int64_t filled_ms[PLATFORM_COUNT];
+    double rate;
+    struct {
+        int64_t profile_id;
+        int64_t at_ms;
+    } queued[THROTTLE_SLOTS];
+};
+
+struct upkeep *upkeep_new(const struct config *cfg)
+{
+    struct upkeep *u = mem_calloc(1, sizeof(*u));
+    pthread_mutex_init(&u->mu, NULL);
+    u->rate = (double)cfg->refresh_rate;
+    for (int i = 0; i < PLATFORM_COUNT; i++)
+        u->tokens[i] = u->rate;
+    return u;
+}
+
+void upkeep_free(struct upkeep *u)
+{
+    if (!u)
+        return;
+    pthread_mutex_destroy(&u->mu);
+    free(u);
+}
+
+int64_t upkeep_refresh_at(int64_t issued_ms, int64_t expires_ms)
+{
+    int64_t life = expires_ms - issued_ms;
+    if (life <= 0)
+        return issued_ms < expires_ms ? issued_ms : expires_ms;
+    return issued_ms + life / 5 * 4;
+}
+
+int64_t upkeep_remind_at(int64_t linked_ms, int64_t refresh_expires_ms)
+{
+    int64_t deadline = linked_ms + LINKEDIN_LIFETIME_MS;
+    if (refresh_expires_ms > 0 && refresh_expires_ms < deadline)
+        deadline = refresh_expires_ms;
+    return deadline - REMIND_BEFORE_MS;
+}
+
+/* A random share (0..1) of span, in ms. */
+static int64_t jitter(int64_t span)
+{
+    if (span <= 0)
+        return 0;
+    return (int64_t)(crypto_random_u64() % (uint64_t)span);
+}
+
+/* When the next refresh of a token issued now runs: at 80 % of its life,
+ * up to 5 % of its life (at most an hour) earlier, spreading accounts that
+ * were linked or refreshed together. 0: the token does not expire. */
+static int64_t next_refresh(int64_t now, int64_t expires_ms)
+{
+    if (!expires_ms)
+        return 0;
+    int64_t at = upkeep_refresh_at(now, expires_ms);
+    int64_t spread = (expires_ms - now) / 20;
+    if (spread > 3600000)
+        spread = 3600000;
+    return at - jitter(spread);
+}
+
+/* May a refresh on network idx start now? Otherwise *wait_ms says when. */
+static bool pace(struct upkeep *u, int idx, int64_t now, int64_t *wait_ms)
+{
+    pthread_mutex_lock(&u->mu);
+    bool ok = false;
+    if (u->paused_until[idx] > now) {
+        *wait_ms = u->paused_until[idx] - now + jitter(1000);
+    } else {
+        double add = (double)(now - u->filled_ms[idx]) / 1000.0 * u->rate;
+        u->filled_ms[idx] = now;
+        u->tokens[idx] = u->tokens[idx] + add > u->rate ? u->rate : u->tokens[idx] + add;
+        if (u->tokens[idx] >= 1.0) {
+            u->tokens[idx] -= 1.0;
+            ok = true;
+        } else {
+            *wait_ms = (int64_t)((1.0 - u->tokens[idx]) / u->rate * 1000.0) + 1 + jitter(250);
+        }
+    }
+    pthread_mutex_unlock(&u->mu);
+    return ok;
+}
+
+static void pause_network(struct upkeep *u, int idx, int64_t until)
+{
+    pthread_mutex_lock(&u->mu);
+    if (until > u->paused_until[idx])
+        u->paused_until[idx] = until;
+    pthread_mutex_unlock(&u->mu);
+}
+
+static bool paused(struct upkeep *u, int idx, int64_t now)
+{
+    pthread_mutex_lock(&u->mu);
+    bool p = u->paused_until[idx] > now;
+    pthread_mutex_unlock(&u->mu);
+    return p;
+}
+
+/* ---- scheduling ---- */
+
+enum store_rc upkeep_linked(struct app *app, int64_t linked_id, const char *platform,
+                            const struct linked_secret *sec, int64_t now_ms)
+{
+    struct store *st = app->store;
+    enum store_rc rc = STORE_OK;
+    if (sec->access_expires_ms) {
+        int64_t at = next_refresh(now_ms, sec->access_expires_ms);
+        rc = store_job_put(st, "refresh", linked_id, at, now_ms, true);
+    } else {
+        rc = store_job_drop(st, "refresh", linked_id);
+    }
+    if (rc == STORE_OK && !strcmp(platform, "linkedin")) {
+        int64_t at = upkeep_remind_at(now_ms, sec->refresh_expires_ms);
+        rc = store_job_put(st, "remind", linked_id, at > now_ms ? at : now_ms, now_ms, true);
+    }
+    return rc;
+}
+
+void upkeep_details_due(struct app *app, const struct profile *p, int64_t now_ms)
+{
+    struct upkeep *u = app->upkeep;
+    int64_t ttl = app->cfg->details_ttl_s * 1000;
+    size_t slot = (size_t)((uint64_t)p->id * 0x9E3779B97F4A7C15ULL >> 52) % THROTTLE_SLOTS;
+    pthread_mutex_lock(&u->mu);
+    bool recent = u->queued[slot].profile_id == p->id && now_ms - u->queued[slot].at_ms < ttl;
+    if (!recent) {
+        u->queued[slot].profile_id = p->id;
+        u->queued[slot].at_ms = now_ms;
+    }
+    pthread_mutex_unlock(&u->mu);
+    if (recent)
+        return;
+    if (store_job_put(app->store, "details", p->id, now_ms, now_ms, false) != STORE_OK) {
+        log_warn("cannot queue the details refresh of profile %lld", (long long)p->id);
+        return;
+    }
+    runner_wake(app->upkeep_runner);
+}
+
+/* ---- refresh ---- */
+
+enum outcome {
+    O_DONE,       /* nothing (more) to do: the job ends */
+    O_LATER,      /* not due, or paced: run again at t->at */
+    O_REFRESHED,  /* new tokens to store */
+    O_FAILING,    /* a passing failure: retry with backoff */
+    O_GONE,       /* the grant is gone: relink_required + webhook */
+    O_STORE_FAIL, /* the store could not be read */
+};
+
+struct refresh_task {
+    struct app *app;
+    struct runner *runner;
+    int64_t job_id;
+    int64_t linked_id;
+    struct arena *a;
+    struct linked_state ls;
+    enum outcome outcome;
+    int64_t at;             /* O_LATER */
+    int64_t retry_after_ms; /* O_FAILING: the network's wish */
+    struct linked_secret sec;
+    char error[240];
+    const char *rc_name;
+};
+
+static void refresh_log(const struct refresh_task *t, enum log_level lvl, const char *msg)
+{
+    struct logline l;
+    log_begin(&l, lvl, msg);
+    jw_kstr(&l.w, "platform", t->ls.platform ? t->ls.platform : "?");
+    jw_kint(&l.w, "linked", t->linked_id);
+    jw_kint(&l.w, "profile", t->ls.profile_id);
+    if (t->rc_name)
+        jw_kstr(&l.w, "outcome", t->rc_name);
+    if (t->error[0])
+        jw_kstr(&l.w, "error", t->error);
+    log_end(&l);
+}
+
+static int64_t backoff(const struct config *cfg, int64_t failures)
+{
+    size_t i = failures > 0 ? (size_t)(failures - 1) : 0;
+    if (i >= cfg->refresh_nretries)
+        i = cfg->refresh_nretries - 1;
+    int64_t d = cfg->refresh_retry_ms[i];
+    /* ±20 %: accounts failing together do not retry together. */
+    return d - d / 5 + jitter(d / 5 * 2 + 1);
+}
+
+/* Marks the account relink_required and tells the profile's webhook, in
+ * one transaction; the refresh (and reminder) jobs end. */
+static enum store_rc grant_gone(struct app *app, struct arena *a, const struct linked_state *ls,
+                                const char *reason, int64_t now)
+{
+    struct store *st = app->store;
+    struct profile p;
+    enum store_rc rc = store_profile_get(st, a, ls->profile_id, &p);
+    if (rc != STORE_OK)
+        return rc;
+    const struct platform *pf = platform_get(ls->platform);
+    char details[400];
+    snprintf(details, sizeof(details), "%s unlinked: %s. Link the account again to keep using it.",
+             pf ? pf->label : ls->platform, reason);
+    rc = store_begin(st);
+    if (rc != STORE_OK)
+        return rc;
+    rc =
+        store_linked_failed(st, ls->id, ls->token_version, "relink_required", reason, ls->failures);
+    if (rc == STORE_OK)
+        rc = store_job_drop(st, "remind", ls->id);
+    if (rc == STORE_OK)
+        rc =
+            events_social(st, &p, "unlink", ls->platform, "system", ls->display_name, details, now);
+    return events_commit(app, rc);
+}
+
+static void refresh_record(void *arg)
+{
+    struct refresh_task *t = arg;
+    struct app *app = t->app;
+    struct store *st = app->store;
+    int64_t now = time_now_ms();
+    enum store_rc rc = STORE_OK;
+    switch (t->outcome) {
+    case O_DONE:
+        rc = store_job_delete(st, t->job_id);
+        break;
+    case O_LATER:
+        rc = store_job_reschedule(st, t->job_id, t->at);
+        break;
+    case O_STORE_FAIL:
+        rc = store_job_reschedule(st, t->job_id, now + STORE_RETRY_MS);
+        break;
+    case O_REFRESHED:
+        rc = store_linked_refreshed(st, t->linked_id, t->ls.token_version, &t->sec, now);
+        if (rc == STORE_CONFLICT) {
+            /* Re-linked meanwhile: look again with what is stored now. */
+            refresh_log(t, LOG_INFO, "token refresh superseded by a new link");
+            rc = store_job_reschedule(st, t->job_id, now);
+        } else if (rc == STORE_OK) {
+            int64_t at = next_refresh(now, t->sec.access_expires_ms);
+            rc = at ? store_job_reschedule(st, t->job_id, at) : store_job_delete(st, t->job_id);
+            refresh_log(t, LOG_INFO, "token refreshed");
+        }
+        break;
+    case O_FAILING: {
+        int64_t failures = t->ls.failures + 1;
+        int64_t delay = backoff(app->cfg, failures);
+        if (t->retry_after_ms > delay)
+            delay = t->retry_after_ms;
+        rc = store_linked_failed(st, t->linked_id, t->ls.token_version, "refresh_failing", t->error,
+                                 failures);
+        if (rc == STORE_OK || rc == STORE_CONFLICT)
+            rc = store_job_reschedule(st, t->job_id, rc == STORE_CONFLICT ? now : now + delay);
+        refresh_log(t, LOG_WARN, "token refresh failed; will retry");
+        break;
+    }
+    case O_GONE:
+        rc = grant_gone(app, t->a, &t->ls, t->error, now);
+        if (rc == STORE_OK)
+            rc = store_job_delete(st, t->job_id);
+        else if (rc == STORE_CONFLICT)
+            rc = store_job_reschedule(st, t->job_id, now);
+        refresh_log(t, LOG_WARN, "grant gone: the account must be linked again");
+        break;
+    }
+    if (rc != STORE_OK)
+        log_error("cannot record the refresh of linked account %lld; it will run again",
+                  (long long)t->linked_id);
+    arena_free(t->a);
+    free(t);
+}
+
+/* On an upkeep worker: decide, and call the network when due. */
+static void refresh_run(void *arg)
+{
+    struct refresh_task *t = arg;
+    struct app *app = t->app;
+    struct linked_state *ls = &t->ls;
+    int64_t now = time_now_ms();
+    enum store_rc src = store_linked_state(app->store, t->a, t->linked_id, ls);
+    if (src != STORE_OK) {
+        t->outcome = src == STORE_NOTFOUND ? O_DONE : O_STORE_FAIL;
+        goto out;
+    }
+    const struct platform *p = platform_get(ls->platform);
+    int idx = platform_index(ls->platform);
+    if (!p || idx < 0 || !ls->access || !strcmp(ls->status, "relink_required") ||
+        !ls->access_expires_ms) {
+        t->outcome = O_DONE; /* nothing that expires, or nothing to keep alive */
+        goto out;
+    }
+    bool can = platform_can_refresh(p) && ls->refresh;
+    int64_t issued = ls->last_refresh_ms > ls->linked_ms ? ls->last_refresh_ms : ls->linked_ms;
+    if (!can) {
+        if (now < ls->access_expires_ms) {
+            t->outcome = O_LATER;
+            t->at = ls->access_expires_ms;
+        } else {
+            t->outcome = O_GONE;
+            snprintf(t->error, sizeof(t->error),
+                     "the access token expired and %s offers no way "
+                     "to renew it",
+                     p->label);
+        }
+        goto out;
+    }
+    int64_t due = upkeep_refresh_at(issued, ls->access_expires_ms);
+    if (!strcmp(ls->status, "ok") && due > now + 1000) {
+        t->outcome = O_LATER; /* moved, or run early: wait for 80 % */
+        t->at = due;
+        goto out;
+    }
+    int64_t wait = 0;
+    if (!pace(app->upkeep, idx, now, &wait)) {
+        t->outcome = O_LATER;
+        t->at = now + wait;
+        goto out;
+    }
+    struct tokens tok;
+    if (!linked_unseal(app, t->a, ls->profile_id, ls->platform, ls->access, ls->access_len,
+                       ls->refresh, ls->refresh_len, &tok)) {
+        t->outcome = O_GONE;
+        snprintf(t->error, sizeof(t->error),
+                 "its stored tokens no longer open (the master key that sealed them is gone)");
+        goto out;
+    }
+    struct net n;
+    if (!linked_net(app, t->a, ls->account_id, idx, &n)) {
+        t->outcome = O_FAILING;
+        snprintf(t->error, sizeof(t->error), "%s is not configured on this server", p->label);
+        goto out;
+    }
+    n.timeout_ms = UPKEEP_TIMEOUT_MS;
+    struct tokens out;
+    enum net_rc rc = platform_refresh(p, &n, &tok, &out);
+    t->rc_name = net_rc_name(rc);
+    if (rc == NET_OK) {
+        /* The newest refresh token, or the one we have when none came. */
+        const char *refresh = out.refresh ? out.refresh : tok.refresh;
+        t->sec.access_expires_ms = out.access_expires_ms;
+        t->sec.refresh_expires_ms = out.refresh              ? out.refresh_expires_ms
+                                    : out.refresh_expires_ms ? out.refresh_expires_ms
+                                                             : ls->refresh_expires_ms;
+        t->sec.scopes = out.scopes;
+        if (!linked_seal(app, t->a, ls->profile_id, ls->platform, out.access, refresh, &t->sec)) {
+            t->outcome = O_FAILING;
+            snprintf(t->error, sizeof(t->error), "cannot seal the new tokens");
+            goto out;
+        }
+        t->outcome = O_REFRESHED;
+    } else if (rc == NET_AUTH) {
+        t->outcome = O_GONE;
+        snprintf(t->error, sizeof(t->error), "%s", n.error ? n.error : "the grant is gone");
+    } else {
+        t->outcome = O_FAILING;
+        snprintf(t->error, sizeof(t->error), "%s", n.error ? n.error : net_rc_name(rc));
+        t->retry_after_ms = n.retry_after_ms;
+        if (n.http_status == 429)
+            pause_network(app->upkeep, idx,
+                          now + (n.retry_after_ms > 0 ? n.retry_after_ms : PAUSE_DEFAULT_MS));
+    }
+out:
+    runner_finish(t->runner, refresh_record, t);
+}
+
+static void refresh_start(void *ctx, struct runner *r, const struct job *job)
+{
+    struct app *app = ctx;
+    struct refresh_task *t = mem_calloc(1, sizeof(*t));
+    t->app = app;
+    t->runner = r;
+    t->job_id = job->id;
+    t->linked_id = job->ref;
+    t->a = arena_new();
+    if (!offload_run(app->upkeep_offload, refresh_run, t)) {
+        t->outcome = O_LATER; /* stopping: first thing after the restart */
+        t->at = time_now_ms();
+        runner_finish(r, refresh_record, t);
+    }
+}
+
+struct runner_kind upkeep_refresh_kind(struct app *app)
+{
+    return (struct runner_kind){.name = "refresh", .start = refresh_start, .ctx = app};
+}
+
+/* ---- LinkedIn's reminder (no network call: all on the runner thread) ---- */
+
+struct remind_task {
+    struct app *app;
+    int64_t job_id;
+    int64_t linked_id;
+};
+
+static void remind_record(void *arg)
+{
+    struct remind_task *t = arg;
+    struct app *app = t->app;
+    struct store *st = app->store;
+    struct arena *a = arena_new();
+    int64_t now = time_now_ms();
+    struct linked_state ls;
+    struct profile p;
+    enum store_rc rc = store_linked_state(st, a, t->linked_id, &ls);
+    if (rc == STORE_NOTFOUND || (rc == STORE_OK && (strcmp(ls.platform, "linkedin") ||
+                                                    !strcmp(ls.status, "relink_required")))) {
+        rc = store_job_delete(st, t->job_id);
+        goto out;
+    }
+    if (rc != STORE_OK)
+        goto out;
+    int64_t at = upkeep_remind_at(ls.linked_ms, ls.refresh_expires_ms);
+    if (at > now + 1000) {
+        rc = store_job_reschedule(st, t->job_id, at); /* re-linked since */
+        goto out;
+    }
+    rc = store_profile_get(st, a, ls.profile_id, &p);
+    if (rc != STORE_OK)
+        goto out;
+    char when[32], details[300];
+    int64_t deadline = at + REMIND_BEFORE_MS;
+    time_iso_ms(deadline, when, sizeof(when));
+    int64_t days = deadline > now ? (deadline - now + MS_PER_DAY - 1) / MS_PER_DAY : 0;
+    snprintf(details, sizeof(details),
+             "LinkedIn requires the account to be linked again by %s (%lld days left); link it "
+             "again before then to keep using it.",
+             when, (long long)days);
+    rc = store_begin(st);
+    if (rc == STORE_OK)
+        rc = events_social(st, &p, "refresh", "linkedin", "system", ls.display_name, details, now);
+    if (rc == STORE_OK)
+        rc = store_job_delete(st, t->job_id);
+    rc = events_commit(app, rc);
+    if (rc == STORE_OK) {
+        struct logline l;
+        log_begin(&l, LOG_INFO, "LinkedIn re-link reminder sent");
+        jw_kint(&l.w, "linked", t->linked_id);
+        jw_kint(&l.w, "profile", ls.profile_id);
+        jw_kstr(&l.w, "deadline", when);
+        log_end(&l);
+    }
+out:
+    if (rc != STORE_OK) {
+        store_job_reschedule(st, t->job_id, now + STORE_RETRY_MS);
+        log_error("cannot send the LinkedIn reminder of linked account %lld; retrying",
+                  (long long)t->linked_id);
+    }
+    arena_free(a);
+    free(t);
+}
+
+static void remind_start(void *ctx, struct runner *r, const struct job *job)
+{
+    struct remind_task *t = mem_calloc(1, sizeof(*t));
+    t->app = ctx;
+    t->job_id = job->id;
+    t->linked_id = job->ref;
+    runner_finish(r, remind_record, t);
+}
+
+struct runner_kind upkeep_remind_kind(struct app *app)
+{
+    return (struct runner_kind){.name = "remind", .start = remind_start, .ctx = app};
+}
+
+/* ---- details ---- */
+
+struct details_task {
+    struct app *app;
+    struct runner *runner;
+    int64_t job_id;
+    int64_t profile_id;
+    struct arena *a;
+    bool store_failed;
+    bool shutdown;
+    size_t n;
+    struct linked_account found[PLATFORM_COUNT]; /* id 0: nothing read */
+    int64_t refresh_now[PLATFORM_COUNT];         /* linked ids whose token was refused */
+    size_t nrefresh;
+};
+
+static void details_record(void *arg)
+{
+    struct details_task *t = arg;
+    struct app *app = t->app;
+    struct store *st = app->store;
+    int64_t now = time_now_ms();
+    enum store_rc rc = STORE_OK;
+    if (t->shutdown || t->store_failed) {
+        rc = store_job_reschedule(st, t->job_id, now + (t->shutdown ? 0 : STORE_RETRY_MS));
+        goto out;
+    }
+    size_t changed = 0;
+    rc = store_begin(st);
+    for (size_t i = 0; rc == STORE_OK && i < t->n; i++) {
+        bool c = false;
+        if (t->found[i].id)
+            rc = store_linked_details(st, &t->found[i], &c);
+        changed += c;
+    }
+    /* A refused token: the refresher decides whether the grant is gone. */
+    for (size_t i = 0; rc == STORE_OK && i < t->nrefresh; i++)
+        rc = store_job_put(st, "refresh", t->refresh_now[i], now, now, true);
+    if (rc == STORE_OK)
+        rc = store_profile_details_done(st, t->profile_id, now);
+    if (rc == STORE_OK)
+        rc = store_job_delete(st, t->job_id);
+    if (rc == STORE_OK)
+        rc = store_commit(st);
+    else
+        store_rollback(st);
+    if (rc == STORE_OK && t->nrefresh)
+        runner_wake(app->upkeep_runner);
+    if (rc == STORE_OK && changed) {
+        struct logline l;
+        log_begin(&l, LOG_INFO, "linked account details changed at the network");
+        jw_kint(&l.w, "profile", t->profile_id);
+        jw_kint(&l.w, "accounts", (int64_t)changed);
+        log_end(&l);
+    }
+out:
+    if (rc != STORE_OK)
+        log_error("cannot record the details refresh of profile %lld; it will run again",
+                  (long long)t->profile_id);
+    arena_free(t->a);
+    free(t);
+}
+
+/* The identity among ids that is linked account ls. */
+static const struct identity *match(const struct linked_state *ls, const struct identity *ids,
+                                    size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ls->network_id && ids[i].network_id && !strcmp(ls->network_id, ids[i].network_id))
+            return &ids[i];
+    /* Networks whose accounts carry no id (Reddit): the only one there is. */
+    return !ls->network_id && n == 1 ? &ids[0] : NULL;
+}
+
+static void details_run(void *arg)
+{
+    struct details_task *t = arg;
+    struct app *app = t->app;
+    int64_t now = time_now_ms();
+    struct linked_state *ls = NULL;
+    size_t n = 0;
+    if (store_linked_states(app->store, t->a, t->profile_id, &ls, &n) != STORE_OK) {
+        t->store_failed = true;
+        goto out;
+    }
+    for (size_t i = 0; i < n && i < PLATFORM_COUNT; i++) {
+        const struct linked_state *s = &ls[i];
+        const struct platform *p = platform_get(s->platform);
+        int idx = platform_index(s->platform);
+        t->n = i + 1;
+        /* Dead, expired (the refresher's business) or paused: skip. */
+        if (!p || idx < 0 || !s->access || strcmp(s->status, "ok") ||
+            (s->access_expires_ms && s->access_expires_ms < now + EXPIRY_MARGIN_MS) ||
+            paused(app->upkeep, idx, now))
+            continue;
+        struct tokens tok;
+        struct net net;
+        if (!linked_unseal(app, t->a, s->profile_id, s->platform, s->access, s->access_len,
+                           s->refresh, s->refresh_len, &tok) ||
+            !linked_net(app, t->a, s->account_id, idx, &net))
+            continue;
+        net.timeout_ms = UPKEEP_TIMEOUT_MS;
+        struct identity *ids = NULL;
+        size_t nid = 0;
+        enum net_rc rc = p->identities(&net, &tok, &ids, &nid);
+        if (rc == NET_AUTH && platform_can_refresh(p) && s->refresh) {
+            t->refresh_now[t->nrefresh++] = s->id;
+            continue;
+        }
+        if (rc != NET_OK) {
+            if (net.http_status == 429)
+                pause_network(app->upkeep, idx,
+                              now +
+                                  (net.retry_after_ms > 0 ? net.retry_after_ms : PAUSE_DEFAULT_MS));
+            struct logline l;
+            log_begin(&l, LOG_WARN, "cannot read linked account details");
+            jw_kstr(&l.w, "platform", s->platform);
+            jw_kint(&l.w, "linked", s->id);
+            jw_kstr(&l.w, "outcome", net_rc_name(rc));
+            jw_kstr(&l.w, "error", net.error ? net.error : "");
+            log_end(&l);
+            continue;
+        }
+        const struct identity *id = match(s, ids, nid);
+        if (!id)
+            continue;
+        t->found[i] = (struct linked_account){
+            .id = s->id,
+            .profile_id = s->profile_id,
+            .platform = s->platform,
+            .display_name = id->display_name,
+            .username = id->username,
+            .profile_url = id->profile_url,
+            .user_image = id->user_image,
+            .page_name = id->page_name,
+            .type = id->type,
+            .description = id->description,
+            .maps_url = id->maps_url,
+            .place_id = id->place_id,
+            .review_url = id->review_url,
+        };
+    }
+out:
+    runner_finish(t->runner, details_record, t);
+}
+
+static void details_start(void *ctx, struct runner *r, const struct job *job)
+{
+    struct app *app = ctx;
+    struct details_task *t = mem_calloc(1, sizeof(*t));
+    t->app = app;
+    t->runner = r;
+    t->job_id = job->id;
+    t->profile_id = job->ref;
+    t->a = arena_new();
+    if (!offload_run(app->upkeep_offload, details_run, t)) {
+        t->shutdown = true;
+        runner_finish(r, details_record, t);
+    }
+}
+
+struct runner_kind upkeep_details_kind(struct app *app)
+{
+    return (struct runner_kind){.name = "details", .start = details_start, .ctx = app};
+}

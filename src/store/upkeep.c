@@ -1,0 +1,191 @@
+/*
+ * upkeep: what the refresher, the re-link reminder and the details refresh
+ * read and write about linked accounts (see store.h).
+ *
+ * Token writes are guarded by token_version: a job reads it with the
+ * tokens and writes only if it is unchanged, so a refresh that raced a
+ * re-link (or another refresh) never stores tokens of a grant that is no
+ * longer the account's.
+ */
+#include "store/internal.h"
+
+#include <string.h>
+
+#define D (st->drv)
+
+#define STATE_COLS                                                                           \
+    "l.id, l.profile_id, p.account_id, l.platform, l.network_id, l.display_name, l.status, " \
+    "l.extra, l.access_token, l.refresh_token, l.access_expires_ms, l.refresh_expires_ms, "  \
+    "l.linked_ms, l.last_refresh_ms, l.token_version, l.refresh_failures "                   \
+    "FROM linked_accounts l JOIN profiles p ON p.id = l.profile_id "
+
+static void read_state(struct store *st, struct db_stmt *s, struct arena *a, struct linked_state *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->id = D->col_i64(s, 0);
+    o->profile_id = D->col_i64(s, 1);
+    o->account_id = D->col_i64(s, 2);
+    o->platform = store_col_str(st, s, 3, a);
+    o->network_id = store_col_str(st, s, 4, a);
+    o->display_name = store_col_str(st, s, 5, a);
+    o->status = store_col_str(st, s, 6, a);
+    o->extra = store_col_str(st, s, 7, a);
+    o->access = store_col_blob(st, s, 8, a, &o->access_len);
+    o->refresh = store_col_blob(st, s, 9, a, &o->refresh_len);
+    o->access_expires_ms = store_col_opt_i64(st, s, 10);
+    o->refresh_expires_ms = store_col_opt_i64(st, s, 11);
+    o->linked_ms = D->col_i64(s, 12);
+    o->last_refresh_ms = store_col_opt_i64(st, s, 13);
+    o->token_version = D->col_i64(s, 14);
+    o->failures = D->col_i64(s, 15);
+}
+
+enum store_rc store_linked_state(struct store *st, struct arena *a, int64_t id,
+                                 struct linked_state *out)
+{
+    struct db_stmt *s = store_stmt(st, Q_LINKED_STATE, "SELECT " STATE_COLS "WHERE l.id = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, id);
+    enum db_rc dr = D->step(s);
+    if (dr == DB_ROW)
+        read_state(st, s, a, out);
+    D->reset(s);
+    return dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
+}
+
+enum store_rc store_linked_states(struct store *st, struct arena *a, int64_t profile_id,
+                                  struct linked_state **out, size_t *n)
+{
+    struct db_stmt *s = store_stmt(
+        st, Q_LINKED_STATES, "SELECT " STATE_COLS "WHERE l.profile_id = ? ORDER BY l.platform");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, profile_id);
+    /* At most one account per network: ten rows. */
+    struct linked_state *arr = arena_alloc(a, 16 * sizeof(*arr));
+    size_t cnt = 0;
+    enum db_rc dr;
+    while ((dr = D->step(s)) == DB_ROW)
+        if (cnt < 16)
+            read_state(st, s, a, &arr[cnt++]);
+    D->reset(s);
+    if (dr != DB_DONE)
+        return STORE_ERROR;
+    *out = arr;
+    *n = cnt;
+    return STORE_OK;
+}
+
+/* The profile of linked account id changed in what GET /api/user shows. */
+static void touch_owner(struct store *st, int64_t id)
+{
+    struct db_stmt *s = store_stmt(st, Q_LINKED_STATE, "SELECT " STATE_COLS "WHERE l.id = ?");
+    if (!s)
+        return;
+    D->bind_i64(s, 1, id);
+    if (D->step(s) == DB_ROW)
+        store_touch(st, STORE_KIND_PROFILE, D->col_i64(s, 1));
+    D->reset(s);
+}
+
+enum store_rc store_linked_refreshed(struct store *st, int64_t id, int64_t version,
+                                     const struct linked_secret *sec, int64_t now_ms)
+{
+    struct db_stmt *s = store_stmt(
+        st, Q_LINKED_REFRESHED,
+        "UPDATE linked_accounts SET access_token = ?, refresh_token = ?, token_key_id = ?, "
+        "access_expires_ms = ?, refresh_expires_ms = ?, scopes = COALESCE(?, scopes), "
+        "last_refresh_ms = ?, status = 'ok', last_error = NULL, refresh_failures = 0, "
+        "token_version = token_version + 1 WHERE id = ? AND token_version = ?");
+    if (!s)
+        return STORE_ERROR;
+    store_bind_opt_blob(st, s, 1, sec->access, sec->access_len);
+    store_bind_opt_blob(st, s, 2, sec->refresh, sec->refresh_len);
+    D->bind_i64(s, 3, sec->key_id);
+    store_bind_opt_i64(st, s, 4, sec->access_expires_ms);
+    store_bind_opt_i64(st, s, 5, sec->refresh_expires_ms);
+    D->bind_text(s, 6, sec->scopes);
+    D->bind_i64(s, 7, now_ms);
+    D->bind_i64(s, 8, id);
+    D->bind_i64(s, 9, version);
+    enum db_rc dr = store_run(st, s);
+    if (dr != DB_DONE)
+        return store_rc_of(dr);
+    if (!D->changes(store_db(st)))
+        return STORE_CONFLICT;
+    touch_owner(st, id); /* the status may have left refresh_failing */
+    return STORE_OK;
+}
+
+enum store_rc store_linked_failed(struct store *st, int64_t id, int64_t version, const char *status,
+                                  const char *error, int64_t failures)
+{
+    struct db_stmt *s = store_stmt(st, Q_LINKED_FAILED,
+                                   "UPDATE linked_accounts SET status = ?, last_error = ?, "
+                                   "refresh_failures = ? WHERE id = ? AND token_version = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_text(s, 1, status);
+    D->bind_text(s, 2, error);
+    D->bind_i64(s, 3, failures);
+    D->bind_i64(s, 4, id);
+    D->bind_i64(s, 5, version);
+    enum db_rc dr = store_run(st, s);
+    if (dr != DB_DONE)
+        return store_rc_of(dr);
+    if (!D->changes(store_db(st)))
+        return STORE_CONFLICT;
+    touch_owner(st, id);
+    return STORE_OK;
+}
+
+enum store_rc store_linked_details(struct store *st, const struct linked_account *la, bool *changed)
+{
+    /* "IS NOT" compares NULLs as values: the row (and the profile's
+     * version, through its trigger) changes only when a field did. */
+    struct db_stmt *s = store_stmt(
+        st, Q_LINKED_DETAILS,
+        "UPDATE linked_accounts SET display_name = ?2, username = ?3, profile_url = ?4, "
+        "user_image = ?5, page_name = ?6, type = ?7, description = ?8, maps_url = ?9, "
+        "place_id = ?10, review_url = ?11 WHERE id = ?1 AND (display_name IS NOT ?2 OR "
+        "username IS NOT ?3 OR profile_url IS NOT ?4 OR user_image IS NOT ?5 OR "
+        "page_name IS NOT ?6 OR type IS NOT ?7 OR description IS NOT ?8 OR maps_url IS NOT ?9 OR "
+        "place_id IS NOT ?10 OR review_url IS NOT ?11)");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, la->id);
+    D->bind_text(s, 2, la->display_name);
+    D->bind_text(s, 3, la->username);
+    D->bind_text(s, 4, la->profile_url);
+    D->bind_text(s, 5, la->user_image);
+    D->bind_text(s, 6, la->page_name);
+    D->bind_text(s, 7, la->type);
+    D->bind_text(s, 8, la->description);
+    D->bind_text(s, 9, la->maps_url);
+    D->bind_text(s, 10, la->place_id);
+    D->bind_text(s, 11, la->review_url);
+    enum db_rc dr = store_run(st, s);
+    if (dr != DB_DONE)
+        return store_rc_of(dr);
+    *changed = D->changes(store_db(st)) > 0;
+    if (*changed)
+        store_touch(st, STORE_KIND_PROFILE, la->profile_id);
+    return STORE_OK;
+}
+
+enum store_rc store_profile_details_done(struct store *st, int64_t profile_id, int64_t now_ms)
+{
+    /* lastUpdated is read from the profile row (its stamp moves below); the
+     * linked accounts' rendering, keyed by version, stays valid. */
+    struct db_stmt *s = store_stmt(st, Q_PROFILE_DETAILS_DONE,
+                                   "UPDATE profiles SET details_updated_ms = ? WHERE id = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, now_ms);
+    D->bind_i64(s, 2, profile_id);
+    enum db_rc dr = store_run(st, s);
+    if (dr == DB_DONE)
+        store_touch(st, STORE_KIND_PROFILE, profile_id);
+    return store_rc_of(dr);
+}
