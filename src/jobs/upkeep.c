@@ -333,8 +333,9 @@ static void refresh_run(void *arg)
         } else {
             t->outcome = O_GONE;
             snprintf(t->error, sizeof(t->error),
-                     "the access token expired and %s offers no way "
-                     "to renew it",
+                     platform_can_refresh(p)
+                         ? "the access token expired and %s issued no refresh token to renew it"
+                         : "the access token expired and %s offers no way to renew it",
                      p->label);
         }
         goto out;

@@ -135,6 +135,24 @@ describe('the refresher', () => {
     assert.equal((await health(p.refId)).tiktok.status, 'ok');
   });
 
+  test('an imported token that expires with no refresh token: relink_required when it dies, not before', async () => {
+    const tok = await sandboxToken(sb.url, 'reddit', 'expire-r');
+    secrets.add(tok.access_token);
+    secrets.add(tok.refresh_token);
+    const p = await profile();
+    const imp = await srv.api('/api/profiles/social', {
+      method: 'POST', key: acct.apiKey, profileKey: p.profileKey,
+      body: { platform: 'reddit', accessToken: tok.access_token, expiresIn: 2 },
+    });
+    assert.equal(imp.status, 200, imp.text);
+    assert.equal((await health(p.refId)).reddit.status, 'ok');
+    await rx.waitFor(() => socialEvents((b) => b.refId === p.refId && b.type === 'unlink').length === 1, 15000);
+    const [ev] = socialEvents((b) => b.refId === p.refId && b.type === 'unlink');
+    assert.equal(ev.body.source, 'system');
+    assert.match(ev.body.details, /access token expired and Reddit issued no refresh token/);
+    assert.equal((await health(p.refId)).reddit.status, 'relink_required');
+  });
+
   test('a storm of 5xx: refresh_failing with the error, retried, never unlinked, then ok', async () => {
     await sb.fault({ tokenTtl: { network: 'reddit', access: 2 } });
     const p = await profile();
