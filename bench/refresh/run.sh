@@ -75,7 +75,9 @@ QUIET=$(load)
 
 # Churn: short tokens from now on, and every account due at once.
 fault "{\"tokenTtl\":{\"network\":\"twitter\",\"access\":$TTL}}"
-sqlite3 "$DB" "UPDATE linked_accounts SET linked_ms = linked_ms - 7200000;
+# (as if linked two hours ago with tokens that expired a moment ago)
+sqlite3 "$DB" "UPDATE linked_accounts SET linked_ms = linked_ms - 7200000,
+                 access_expires_ms = access_expires_ms - 3600000;
                UPDATE jobs SET run_at_ms = 0 WHERE kind = 'refresh';"
 sleep 3
 a=$(writes); s0=$(date +%s.%N); sleep "$SECS"; b=$(writes); s1=$(date +%s.%N)

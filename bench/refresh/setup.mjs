@@ -34,7 +34,7 @@ function api(method, path, body, profileKey) {
 async function xTokens(login) {
   const verifier = crypto.randomBytes(32).toString('base64url');
   const q = new URLSearchParams({
-    client_id: 'bench', redirect_uri: redirect, response_type: 'code', state: 's', scope: 'tweet.read offline.access',
+    client_id: 'sandbox-twitter-client', redirect_uri: redirect, response_type: 'code', state: 's', scope: 'tweet.read offline.access',
     code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
   });
   const consent = await (await fetch(`${sandbox}/twitter/i/oauth2/authorize?${q}`)).text();
@@ -47,7 +47,7 @@ async function xTokens(login) {
   const code = new URL(back.headers.get('location')).searchParams.get('code');
   const tok = await fetch(`${sandbox}/twitter/2/oauth2/token`, {
     method: 'POST',
-    headers: { Authorization: 'Basic ' + Buffer.from('bench:secret').toString('base64'), 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: { Authorization: 'Basic ' + Buffer.from('sandbox-twitter-client:sandbox-secret').toString('base64'), 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: verifier }),
   });
   return tok.json();
