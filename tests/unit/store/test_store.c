@@ -145,6 +145,81 @@ START_TEST(linked_accounts_sorted_and_bump_version)
 }
 END_TEST
 
+START_TEST(token_writes_guarded_by_version_and_relink_hides)
+{
+    struct store *st = fresh();
+    unsigned char kh[STORE_HASH_LEN];
+    hash("k", kh);
+    int64_t aid;
+    store_account_create(st, "v@example.com", "free", kh,
+                         "dddddddddddddddddddddddddddddddddddddddd", 1, &aid);
+    struct arena *a = arena_new();
+    struct account acct;
+    struct profile p;
+    store_auth(st, a, kh, &acct);
+    struct linked_account la = {.profile_id = acct.primary_profile_id,
+                                .platform = "twitter",
+                                .network_id = "1",
+                                .display_name = "X",
+                                .linked_ms = 5};
+    struct linked_secret sec = {.access = "sealed-a",
+                                .access_len = 8,
+                                .key_id = 1,
+                                .access_expires_ms = 1000,
+                                .linked_ms = 5};
+    int64_t id = 0, id2 = 0;
+    ck_assert_int_eq(store_linked_link(st, &la, &sec, &id), STORE_OK);
+    struct linked_state ls;
+    ck_assert_int_eq(store_linked_state(st, a, id, &ls), STORE_OK);
+    ck_assert_int_eq(ls.account_id, aid);
+    int64_t old = ls.token_version;
+    /* a re-link wins over a refresh that read the tokens before it */
+    ck_assert_int_eq(store_linked_link(st, &la, &sec, &id2), STORE_OK);
+    ck_assert_int_eq(id2, id);
+    ck_assert_int_eq(store_linked_refreshed(st, id, old, &sec, 2000), STORE_CONFLICT);
+    ck_assert_int_eq(store_linked_failed(st, id, old, "relink_required", "x", 1), STORE_CONFLICT);
+    ck_assert_int_eq(store_linked_state(st, a, id, &ls), STORE_OK);
+    ck_assert_int_eq(ls.last_refresh_ms, 0);
+    ck_assert_int_eq(store_linked_refreshed(st, id, ls.token_version, &sec, 2000), STORE_OK);
+    ck_assert_int_eq(store_linked_state(st, a, id, &ls), STORE_OK);
+    ck_assert_int_eq(ls.last_refresh_ms, 2000);
+    /* relink_required leaves linked_mask (activeSocialAccounts); a link restores it */
+    store_profile_get(st, a, acct.primary_profile_id, &p);
+    ck_assert_uint_eq(p.linked_mask, 1u << 8);
+    ck_assert_int_eq(store_linked_failed(st, id, ls.token_version, "relink_required", "gone", 0),
+                     STORE_OK);
+    store_profile_get(st, a, acct.primary_profile_id, &p);
+    ck_assert_uint_eq(p.linked_mask, 0);
+    ck_assert_int_eq(store_linked_link(st, &la, &sec, &id2), STORE_OK);
+    store_profile_get(st, a, acct.primary_profile_id, &p);
+    ck_assert_uint_eq(p.linked_mask, 1u << 8);
+    /* one refresh job per account: queuing again moves it */
+    ck_assert_int_eq(store_job_put(st, "refresh", id, 500, 1, true), STORE_OK);
+    ck_assert_int_eq(store_job_put(st, "refresh", id, 700, 1, true), STORE_OK);
+    ck_assert_int_eq(store_job_put(st, "details", 9, 100, 1, false), STORE_OK);
+    ck_assert_int_eq(store_job_put(st, "details", 9, 900, 1, false), STORE_OK);
+    int64_t next = 0, count = 0;
+    ck_assert_int_eq(store_job_count(st, &count), STORE_OK);
+    ck_assert_int_eq(count, 2);
+    ck_assert_int_eq(store_job_next(st, JOB_LANE_UPKEEP, &next), STORE_OK);
+    ck_assert_int_eq(next, 100);
+    ck_assert_int_eq(store_job_next(st, JOB_LANE_DELIVERY, &next), STORE_OK);
+    ck_assert_int_eq(next, INT64_MAX);
+    struct job *jobs;
+    size_t n;
+    ck_assert_int_eq(store_job_lease(st, a, JOB_LANE_DELIVERY, "t", 1000, 100, 10, &jobs, &n),
+                     STORE_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(store_job_lease(st, a, JOB_LANE_UPKEEP, "t", 1000, 100, 10, &jobs, &n),
+                     STORE_OK);
+    ck_assert_uint_eq(n, 2);
+    /* RETURNING gives no order */
+    ck_assert(!strcmp(jobs[0].kind, "details") != !strcmp(jobs[1].kind, "details"));
+    arena_free(a);
+    cleanup(st);
+}
+END_TEST
+
 START_TEST(transactions_roll_back)
 {
     struct store *st = fresh();
@@ -178,6 +253,7 @@ Suite *store_suite(void)
     tcase_add_test(tc, account_auth_and_profiles);
     tcase_add_test(tc, linked_accounts_sorted_and_bump_version);
     tcase_add_test(tc, transactions_roll_back);
+    tcase_add_test(tc, token_writes_guarded_by_version_and_relink_hides);
     suite_add_tcase(s, tc);
     return s;
 }
