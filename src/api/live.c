@@ -17,7 +17,8 @@
 #include <time.h>
 
 struct live {
-    struct cache *ig; /* profile id -> struct live_ig */
+    struct cache *ig;     /* profile id -> struct live_ig */
+    struct cache *boards; /* profile id -> rendered Pinterest boards (api/details.c) */
     pthread_mutex_t mu;
     struct live_x x; /* at_ms 0: none yet */
 };
@@ -26,6 +27,7 @@ struct live *live_new(void)
 {
     struct live *l = mem_calloc(1, sizeof(*l));
     l->ig = cache_new((size_t)4 << 20);
+    l->boards = cache_new((size_t)32 << 20);
     pthread_mutex_init(&l->mu, NULL);
     return l;
 }
@@ -35,6 +37,7 @@ void live_free(struct live *l)
     if (!l)
         return;
     cache_free(l->ig);
+    cache_free(l->boards);
     pthread_mutex_destroy(&l->mu);
     free(l);
 }
@@ -122,6 +125,11 @@ void live_ig_fetch(struct app *app, struct arena *a, int64_t profile_id, int64_t
     struct live_ig *e = mem_malloc(sizeof(*e));
     *e = *out;
     cache_put(app->live->ig, (uint64_t)profile_id, e, sizeof(*e));
+}
+
+struct cache *live_boards(struct live *l)
+{
+    return l->boards;
 }
 
 bool live_x_enabled(struct app *app)

@@ -49,6 +49,9 @@ bool live_ig_cached(struct live *l, int64_t profile_id, int64_t now_ms, struct l
 void live_ig_fetch(struct app *app, struct arena *a, int64_t profile_id, int64_t now_ms,
                    struct live_ig *out);
 
+/* The cache of rendered Pinterest board lists by profile id (60 s). */
+struct cache *live_boards(struct live *l);
+
 /* True when X's usage can be shown (an app token is configured). */
 bool live_x_enabled(struct app *app);
 /* A fresh cached usage, if any. */

@@ -14,6 +14,9 @@
 
 const struct route api_routes[] = {
     {HM_GET, "/api/user", user_get, "user", AUTH_PROFILE | ROUTE_TOMBSTONE_OK, "user", 0},
+    /* Acting on a linked network (SPEC §3, §4). */
+    {HM_GET, "/api/user/details/:platform", details_get, "user", AUTH_PROFILE, "details", 0},
+    {HM_PATCH, "/api/user/:platform", gbp_patch, "user", AUTH_PROFILE, "details", 0},
 
     /* Profiles (SPEC §6): every alias a real client uses. */
     {HM_POST, "/api/profiles", profiles_create, "profiles", AUTH_ACCOUNT, "profiles", 0},

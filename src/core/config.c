@@ -73,6 +73,9 @@ static const struct opt opts[] = {
     /* Threads that wait on the networks (linking, import, revocation). */
     {"network-workers", "SOCIALD_NETWORK_WORKERS", "network_workers", OT_I64, OFF(network_workers),
      "8", 1, 256},
+    /* How long a network call may take (linking, live data, updates). */
+    {"network-timeout-ms", "SOCIALD_NETWORK_TIMEOUT_MS", "network_timeout_ms", OT_I64,
+     OFF(network_timeout_ms), "15000", 100, 120000},
     /* Keeping linked accounts alive (jobs/upkeep.c): threads for its
      * network calls, delays between failed refreshes (the last repeats), and
      * refreshes started per second per network at most. */

@@ -69,6 +69,7 @@ struct config {
     int64_t jobs_concurrency;
     int64_t network_workers;
     int64_t link_page_minutes;
+    int64_t network_timeout_ms;
 
     /* upkeep (SPEC §9) */
     int64_t upkeep_workers;

@@ -48,6 +48,8 @@
     X(RATE_LIMITED, 429, 621,                                                                      \
       "Too many requests for this profile. Retry after the time in the Retry-After header.")       \
     X(NETWORK_ERROR, 502, 630, "The social network's API failed. See details.")                    \
+    X(NETWORK_REJECTED, 400, 630,                                                                  \
+      "The social network refused the change. Its message is in details.error.")                   \
     X(NETWORK_TIMEOUT, 504, 631, "The social network's API did not answer in time. Try again.")    \
     X(NETWORK_AUTH, 400, 632,                                                                      \
       "The social network rejected the stored authorization. Re-link the account.")                \

@@ -22,7 +22,6 @@
 #define STORE_RETRY_MS       30000 /* the store failed: try again soon */
 #define EXPIRY_MARGIN_MS     60000 /* details skip tokens this close to expiring */
 #define THROTTLE_SLOTS       4096  /* details queued recently (lossy) */
-#define UPKEEP_TIMEOUT_MS    30000
 
 struct upkeep {
     pthread_mutex_t mu;
@@ -366,7 +365,7 @@ static void refresh_run(void *arg)
         snprintf(t->error, sizeof(t->error), "%s is not configured on this server", p->label);
         goto out;
     }
-    n.timeout_ms = UPKEEP_TIMEOUT_MS;
+    n.timeout_ms = 2 * app->cfg->network_timeout_ms; /* nobody waits on it */
     struct tokens out;
     enum net_rc rc = platform_refresh(p, &n, &tok, &out);
     t->rc_name = net_rc_name(rc);
@@ -600,7 +599,7 @@ static void details_run(void *arg)
                            s->refresh, s->refresh_len, &tok) ||
             !linked_net(app, t->a, s->account_id, idx, &net))
             continue;
-        net.timeout_ms = UPKEEP_TIMEOUT_MS;
+        net.timeout_ms = 2 * app->cfg->network_timeout_ms;
         struct identity *ids = NULL;
         size_t nid = 0;
         enum net_rc rc = p->identities(&net, &tok, &ids, &nid);

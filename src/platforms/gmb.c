@@ -5,6 +5,8 @@
  */
 #include "platforms/connectors.h"
 
+#include <string.h>
+
 #define SCOPES                                         \
     "https://www.googleapis.com/auth/business.manage " \
     "https://www.googleapis.com/auth/userinfo.profile"
@@ -67,6 +69,35 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
     }
     if (!*count)
         return net_fail(n, NET_DENIED, "this Google account manages no Business Profile location");
+    return NET_OK;
+}
+
+enum net_rc gmb_patch_location(struct net *n, const struct tokens *t, const char *location,
+                               const char *mask, const char *body, json_t **location_out)
+{
+    /* "locations/<digits>": nothing else may reach the URL path. */
+    const char *id = location && !strncmp(location, "locations/", 10) ? location + 10 : NULL;
+    bool digits = id && *id && strlen(id) <= 40;
+    for (const char *p = id; digits && *p; p++)
+        digits = *p >= '0' && *p <= '9';
+    if (!digits)
+        return net_fail(n, NET_BAD, "the linked location has no usable resource name");
+    struct net_answer a;
+    const char *url = net_url(n->a, n->conf->urls[SLOT_API3], arena_printf(n->a, "/%s", location),
+                              "updateMask", mask, NULL);
+    if (net_send(n, "PATCH", url, t->access, NULL, NULL, "application/json", body, &a) != NET_OK)
+        return n->rc;
+    if (a.status == 400 || a.status == 404 || a.status == 409) {
+        /* Google's field errors: its message is what the caller must read. */
+        const char *msg = net_jstr(n, a.json, "error.message");
+        n->http_status = a.status;
+        return net_fail(n, NET_BAD, "%s", msg ? msg : "Google refused the update");
+    }
+    if (google_check(n, &a, "location update") != NET_OK)
+        return n->rc;
+    if (!json_is_object(a.json))
+        return net_fail(n, NET_BAD, "Google answered the update without a location");
+    *location_out = a.json;
     return NET_OK;
 }
 

@@ -77,7 +77,7 @@ bool linked_net(struct app *app, struct arena *a, int64_t account_id, int idx, s
     n->conf = c;
     n->a = a;
     n->platform = name;
-    n->timeout_ms = LINKED_TIMEOUT_MS;
+    n->timeout_ms = app->cfg->network_timeout_ms;
     return own || netconf_available(app->nets, idx);
 }
 

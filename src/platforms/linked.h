@@ -21,11 +21,9 @@
 #include "platforms/platform.h"
 #include "store/store.h"
 
-/* Connector timeouts: every network call of a link or import. */
-#define LINKED_TIMEOUT_MS 15000
-
 /*
- * Fills n for account_id's use of network idx. Returns false when the
+ * Fills n for account_id's use of network idx (calls limited to
+ * network-timeout-ms). Returns false when the
  * network cannot be used by this account (no client credentials, or no bot
  * token for telegram).
  */

@@ -7,6 +7,8 @@
 #include "platforms/connectors.h"
 #include "platforms/oauth2.h"
 
+#include <string.h>
+
 #define SCOPES "boards:read,boards:read_secret,pins:read,user_accounts:read"
 
 /* Pinterest: HTTP Basic; continuous refresh (every refresh returns a new
@@ -40,6 +42,40 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
     *out = e;
     *count = 1;
     return NET_OK;
+}
+
+#define BOARD_PAGES_MAX 200
+
+enum net_rc pinterest_read_boards(struct net *n, const struct tokens *t, json_t *out, size_t max)
+{
+    const char *bookmark = NULL;
+    for (int page = 0; page < BOARD_PAGES_MAX; page++) {
+        struct net_answer a;
+        const char *url = net_url(n->a, n->conf->urls[SLOT_API], "/boards", "page_size", "250",
+                                  "bookmark", bookmark, NULL);
+        if (net_get(n, url, t->access, &a) != NET_OK || net_check(n, &a, "boards") != NET_OK)
+            return n->rc;
+        json_t *items = net_jget(a.json, "items");
+        if (!json_is_array(items))
+            return net_fail(n, NET_BAD, "Pinterest answered boards without items");
+        size_t i;
+        json_t *b;
+        json_array_foreach(items, i, b)
+        {
+            if (!json_is_object(b))
+                return net_fail(n, NET_BAD, "Pinterest answered a board that is not an object");
+            if (json_array_size(out) >= max)
+                return net_fail(n, NET_BAD, "Pinterest answered more than %zu boards", max);
+            json_array_append(out, b);
+        }
+        const char *next = net_jstr(n, a.json, "bookmark");
+        if (!next || !*next)
+            return NET_OK;
+        if (bookmark && !strcmp(next, bookmark))
+            return net_fail(n, NET_BAD, "Pinterest repeated a page bookmark");
+        bookmark = next;
+    }
+    return net_fail(n, NET_BAD, "Pinterest kept paging past %d pages", BOARD_PAGES_MAX);
 }
 
 const struct platform platform_pinterest = {

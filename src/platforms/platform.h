@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "platforms/names.h"
 #include "util/arena.h"
 
@@ -141,6 +143,18 @@ enum net_rc instagram_publishing_limit(struct net *n, const struct tokens *t, co
 /* X's monthly post usage of the operator's project (n->conf->app_token):
  * usage, cap, and the day of month it resets. */
 enum net_rc twitter_project_usage(struct net *n, int64_t *usage, int64_t *cap, int *reset_day);
+
+/* ---- acting on an account (SPEC §3, §4) ---- */
+
+/* Every board of the Pinterest user (t), following the bookmark pages of
+ * 250 to the end; each board object is appended to out (a JSON array). At
+ * most max boards; NET_BAD on a bookmark that repeats. */
+enum net_rc pinterest_read_boards(struct net *n, const struct tokens *t, json_t *out, size_t max);
+/* PATCHes a Business Profile location ("locations/<id>") with the JSON
+ * body, mask naming its fields; *location is Google's answer (the arena's).
+ * A 4xx refusal is NET_BAD with Google's message in n->error. */
+enum net_rc gmb_patch_location(struct net *n, const struct tokens *t, const char *location,
+                               const char *mask, const char *body, json_t **location_out);
 
 /* The connector of a platform name ("gbp" is "gmb"), or NULL. */
 const struct platform *platform_get(const char *name);

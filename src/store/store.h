@@ -561,6 +561,27 @@ enum store_rc store_linked_details(struct store *st, const struct linked_account
 /* The profile's details were read from the networks at now_ms. */
 enum store_rc store_profile_details_done(struct store *st, int64_t profile_id, int64_t now_ms);
 
+/* ---- Google Business Profile edit limits (SPEC §4) ---- */
+
+struct gbp_limit {
+    int64_t window_ms;       /* the rolling window (24 h) */
+    int64_t limit;           /* edits per field in it (5) */
+    int64_t pending_ttl_ms;  /* a reservation older than this no longer counts */
+};
+
+/*
+ * Reserves one edit of each of fields (updateMask paths) of location at
+ * now_ms, atomically with counting them: STORE_OK with *batch set, or
+ * STORE_CONFLICT when a field has had lim->limit edits (done, or reserved
+ * and live) in the window — *blocked names it and *available_ms says when
+ * its oldest counted edit leaves the window. Nothing is reserved then.
+ */
+enum store_rc store_gbp_reserve(struct store *st, const char *location, const char *const *fields,
+                                size_t n, int64_t now_ms, const struct gbp_limit *lim,
+                                int64_t *batch, size_t *blocked, int64_t *available_ms);
+/* Ends a reservation: done (the edits count from now_ms) or dropped. */
+enum store_rc store_gbp_settle(struct store *st, int64_t batch, bool done, int64_t now_ms);
+
 /* The sealed tokens of the profile's account on platform. */
 enum store_rc store_linked_secret(struct store *st, struct arena *a, int64_t profile_id,
                                   const char *platform, struct linked_secret *out);

@@ -220,6 +220,52 @@ START_TEST(token_writes_guarded_by_version_and_relink_hides)
 }
 END_TEST
 
+START_TEST(gbp_edit_window)
+{
+    struct store *st = fresh();
+    const struct gbp_limit lim = {.window_ms = 1000, .limit = 2, .pending_ttl_ms = 100};
+    const char *title[] = {"title"}, *both[] = {"storeCode", "title"};
+    int64_t batch = 0, avail = 0;
+    size_t blocked = 9;
+    /* two edits fit in the window... */
+    ck_assert_int_eq(
+        store_gbp_reserve(st, "locations/1", title, 1, 10, &lim, &batch, &blocked, &avail),
+        STORE_OK);
+    ck_assert_int_eq(store_gbp_settle(st, batch, true, 20), STORE_OK);
+    ck_assert_int_eq(
+        store_gbp_reserve(st, "locations/1", title, 1, 30, &lim, &batch, &blocked, &avail),
+        STORE_OK);
+    /* ...a live reservation counts before it is settled */
+    ck_assert_int_eq(
+        store_gbp_reserve(st, "locations/1", both, 2, 40, &lim, &batch, &blocked, &avail),
+        STORE_CONFLICT);
+    ck_assert_uint_eq(blocked, 1);
+    ck_assert_int_eq(avail, 20 + 1000); /* the oldest counted edit leaves the window */
+    /* another location has its own count; a dropped reservation counts not */
+    ck_assert_int_eq(
+        store_gbp_reserve(st, "locations/2", title, 1, 40, &lim, &batch, &blocked, &avail),
+        STORE_OK);
+    ck_assert_int_eq(store_gbp_settle(st, batch, false, 50), STORE_OK);
+    ck_assert_int_eq(
+        store_gbp_reserve(st, "locations/2", both, 2, 50, &lim, &batch, &blocked, &avail),
+        STORE_OK);
+    /* a reservation older than its lease (the server died) stops counting */
+    ck_assert_int_eq(
+        store_gbp_reserve(st, "locations/1", title, 1, 131, &lim, &batch, &blocked, &avail),
+        STORE_OK);
+    ck_assert_int_eq(store_gbp_settle(st, batch, true, 140), STORE_OK);
+    ck_assert_int_eq(
+        store_gbp_reserve(st, "locations/1", title, 1, 150, &lim, &batch, &blocked, &avail),
+        STORE_CONFLICT);
+    ck_assert_int_eq(avail, 1020);
+    /* the rolling window: at 1020 the first edit has left it */
+    ck_assert_int_eq(
+        store_gbp_reserve(st, "locations/1", title, 1, 1020, &lim, &batch, &blocked, &avail),
+        STORE_OK);
+    cleanup(st);
+}
+END_TEST
+
 START_TEST(transactions_roll_back)
 {
     struct store *st = fresh();
@@ -254,6 +300,7 @@ Suite *store_suite(void)
     tcase_add_test(tc, linked_accounts_sorted_and_bump_version);
     tcase_add_test(tc, transactions_roll_back);
     tcase_add_test(tc, token_writes_guarded_by_version_and_relink_hides);
+    tcase_add_test(tc, gbp_edit_window);
     suite_add_tcase(s, tc);
     return s;
 }
