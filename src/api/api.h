@@ -56,6 +56,8 @@ enum store_rc delete_with_events(struct app *app, struct arena *a, const struct 
 enum status user_get(struct app *app, struct req *r);
 enum status details_get(struct app *app, struct req *r);
 enum status gbp_patch(struct app *app, struct req *r);
+enum status batch_get(struct app *app, struct req *r);
+enum status batch_file(struct app *app, struct req *r);
 enum status health_get(struct app *app, struct req *r);
 enum status profiles_create(struct app *app, struct req *r);
 enum status profiles_list(struct app *app, struct req *r);

@@ -17,6 +17,10 @@ const struct route api_routes[] = {
     /* Acting on a linked network (SPEC §3, §4). */
     {HM_GET, "/api/user/details/:platform", details_get, "user", AUTH_PROFILE, "details", 0},
     {HM_PATCH, "/api/user/:platform", gbp_patch, "user", AUTH_PROFILE, "details", 0},
+    /* Every user profile in one file (SPEC §5); the file is served to
+     * whoever holds its signed URL. */
+    {HM_GET, "/api/user/batch", batch_get, "user", AUTH_PROFILE, "batch", 0},
+    {HM_GET, "/files/batch/:ref/:file", batch_file, "request", LINK_FLAGS, NULL, 0},
 
     /* Profiles (SPEC §6): every alias a real client uses. */
     {HM_POST, "/api/profiles", profiles_create, "profiles", AUTH_ACCOUNT, "profiles", 0},

@@ -258,6 +258,8 @@ int cli_seed(const struct config *cfg, struct args *a)
     struct arena *ar = arena_new();
     struct account acct;
     store_account_find(st, ar, ref, &acct);
+    char account_ref[CRYPTO_REFID_LEN + 1];
+    snprintf(account_ref, sizeof(account_ref), "%s", ref); /* ref is reused below */
     if (store_begin(st) != STORE_OK || link_all(st, &rng, acct.primary_profile_id, 0, m, now)) {
         arena_free(ar);
         goto out;
@@ -292,6 +294,7 @@ int cli_seed(const struct config *cfg, struct args *a)
     jw_init(&w, &b);
     jw_obj(&w);
     jw_kstr(&w, "apiKey", api_key);
+    jw_kstr(&w, "refId", account_ref);
     jw_kint(&w, "profiles", n);
     jw_kint(&w, "linkedPerProfile", m);
     jw_kstr(&w, "email", email);

@@ -73,6 +73,12 @@ static const struct opt opts[] = {
     /* Threads that wait on the networks (linking, import, revocation). */
     {"network-workers", "SOCIALD_NETWORK_WORKERS", "network_workers", OT_I64, OFF(network_workers),
      "8", 1, 256},
+    /* Batch exports (SPEC §5): a new one at most every batch-interval
+     * seconds per account; their URLs (and files) live batch-url-ttl s. */
+    {"batch-interval", "SOCIALD_BATCH_INTERVAL", "batch_interval", OT_I64, OFF(batch_interval_s),
+     "10800", 1, 30 * 86400},
+    {"batch-url-ttl", "SOCIALD_BATCH_URL_TTL", "batch_url_ttl", OT_I64, OFF(batch_url_ttl_s),
+     "604800", 1, 365 * 86400},
     /* How long a network call may take (linking, live data, updates). */
     {"network-timeout-ms", "SOCIALD_NETWORK_TIMEOUT_MS", "network_timeout_ms", OT_I64,
      OFF(network_timeout_ms), "15000", 100, 120000},

@@ -70,6 +70,8 @@ struct config {
     int64_t network_workers;
     int64_t link_page_minutes;
     int64_t network_timeout_ms;
+    int64_t batch_interval_s;
+    int64_t batch_url_ttl_s;
 
     /* upkeep (SPEC §9) */
     int64_t upkeep_workers;

@@ -12,6 +12,7 @@
 #include "crypto/vault.h"
 #include "core/offload.h"
 #include "jobs/revoke.h"
+#include "jobs/batch.h"
 #include "jobs/upkeep.h"
 #include "api/live.h"
 #include "jobs/runner.h"
@@ -123,8 +124,12 @@ int serve_run(struct config *cfg)
         .poll_ms = cfg->jobs_poll_ms,
     };
     app.runner = runner_new(st, kinds, sizeof(kinds) / sizeof(kinds[0]), &rc_cfg);
-    struct runner_kind upkeep_kinds[] = {revoke_job_kind(&app), upkeep_refresh_kind(&app),
-                                         upkeep_remind_kind(&app), upkeep_details_kind(&app)};
+    struct runner_kind upkeep_kinds[] = {revoke_job_kind(&app),    upkeep_refresh_kind(&app),
+                                         upkeep_remind_kind(&app), upkeep_details_kind(&app),
+                                         batch_job_kind(&app),     sweep_job_kind(&app)};
+    /* The sweeper of expired batch files runs in one process at a time. */
+    if (store_job_ensure(st, "sweep", time_now_ms(), time_now_ms()) != STORE_OK)
+        log_warn("cannot queue the batch file sweeper");
     struct runner_config up_cfg = rc_cfg;
     up_cfg.lane = JOB_LANE_UPKEEP;
     app.upkeep_runner =

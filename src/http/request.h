@@ -67,6 +67,8 @@ struct req {
     json_t *err_extra;        /* more top-level members of the error body (owned) */
     struct kv hdrs[REQ_MAX_HEADERS];
     int nhdrs;
+    int file_fd; /* req_send_file: >= 0 answers with this file's bytes */
+    uint64_t file_off, file_len;
 
     struct http_conn *conn; /* private to the HTTP layer */
 };
@@ -88,6 +90,12 @@ enum status req_query_bool(struct req *r, const char *name, bool dflt, bool *out
  * the strings live in the arena.
  */
 size_t req_query_array(struct req *r, const char *name, const char **out, size_t max);
+/*
+ * Answers (with ST_OK) len bytes of the open file fd from offset, sent
+ * with sendfile; content_type and headers apply as usual, the body buffer
+ * is ignored. The HTTP layer owns fd from this call on and closes it.
+ */
+void req_send_file(struct req *r, int fd, uint64_t offset, uint64_t len);
 /* Adds a response header; both strings must live as long as the request. */
 void req_add_header(struct req *r, const char *name, const char *value);
 /* Sets the error details {field, reason} and returns s, for one-line fails. */

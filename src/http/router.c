@@ -69,7 +69,10 @@ static int match(const char *pat, const char *path, size_t n, size_t caps[][2], 
             i++;
         size_t slen = i - start;
         if (plen && pat[0] == ':') {
-            if (slen == 0 || nc >= REQ_MAX_PARAMS)
+            /* A dot segment ("." or "..") is never a parameter value. */
+            bool dots = (slen == 1 && path[start] == '.') ||
+                        (slen == 2 && path[start] == '.' && path[start + 1] == '.');
+            if (slen == 0 || dots || nc >= REQ_MAX_PARAMS)
                 return 0;
             caps[nc][0] = start;
             caps[nc][1] = slen;

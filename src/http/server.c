@@ -106,6 +106,23 @@ static void release_conn(void *p)
     pthread_mutex_destroy(&hc->mu);
 }
 
+/* A file handed over by req_send_file and never given to libmicrohttpd. */
+static void close_file(void *p)
+{
+    struct req *r = p;
+    if (r->file_fd >= 0)
+        close(r->file_fd);
+    r->file_fd = -1;
+}
+
+void req_send_file(struct req *r, int fd, uint64_t offset, uint64_t len)
+{
+    close_file(r);
+    r->file_fd = fd;
+    r->file_off = offset;
+    r->file_len = len;
+}
+
 static struct req *req_new(struct http_server *s, const char *uri, struct MHD_Connection *c)
 {
     struct arena *a = arena_new();
@@ -119,6 +136,8 @@ static struct req *req_new(struct http_server *s, const char *uri, struct MHD_Co
     arena_on_free(a, release_buf, &r->out);
     buf_init(&r->body_raw, s->cfg.body_max);
     arena_on_free(a, release_buf, &r->body_raw);
+    r->file_fd = -1;
+    arena_on_free(a, close_file, r);
     hc->srv = s;
     hc->c = c;
     hc->uri = arena_strdup(a, uri ? uri : "/");
@@ -438,7 +457,14 @@ static enum MHD_Result answer(struct req *r, enum status st)
     const char *body = r->out.data ? r->out.data : "";
     size_t len = r->out.len;
     bool gz = false;
-    if (len > GZIP_MIN && accepts_gzip(req_header(r, "Accept-Encoding"))) {
+    struct MHD_Response *resp = NULL;
+    if (st == ST_OK && r->file_fd >= 0) {
+        /* sendfile(2) from the file; libmicrohttpd closes it when done. */
+        resp = MHD_create_response_from_fd_at_offset64(r->file_len, r->file_fd, r->file_off);
+        if (!resp)
+            return MHD_NO;
+        r->file_fd = -1;
+    } else if (len > GZIP_MIN && accepts_gzip(req_header(r, "Accept-Encoding"))) {
         size_t zlen = 0;
         unsigned char *z = gzip_body(r->arena, body, len, &zlen);
         if (z) {
@@ -449,8 +475,9 @@ static enum MHD_Result answer(struct req *r, enum status st)
     }
     /* The body lives in the request's arena, which outlives the response:
      * on_completed runs only after the last byte is sent. */
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        resp =
+            MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type", ctype);

@@ -151,6 +151,22 @@ enum store_rc store_account_find(struct store *st, struct arena *a, const char *
     return rc;
 }
 
+enum store_rc store_account_get(struct store *st, struct arena *a, int64_t id, struct account *out)
+{
+    struct db_stmt *s = store_stmt(st, Q_ACCOUNT_GET, ACCOUNT_SELECT "WHERE a.id = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, id);
+    enum db_rc dr = D->step(s);
+    enum store_rc rc = dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
+    if (dr == DB_ROW) {
+        read_account(st, s, a, out);
+        out->ref_id = store_col_str(st, s, 5, a);
+    }
+    D->reset(s);
+    return rc;
+}
+
 enum store_rc store_account_list(struct store *st, struct arena *a, struct account **out, size_t *n)
 {
     struct db_stmt *s = store_stmt(st, Q_ACCOUNT_LIST, ACCOUNT_SELECT "ORDER BY a.id");

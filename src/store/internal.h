@@ -43,6 +43,7 @@ enum stmt_id {
     Q_PROFILE_INSERT_PRIMARY,
     Q_AUTH,
     Q_ACCOUNT_FIND,
+    Q_ACCOUNT_GET,
     Q_ACCOUNT_LIST,
     Q_ACCOUNT_SET_PLAN,
     Q_ACCOUNT_SET_KEY,
@@ -83,6 +84,19 @@ enum stmt_id {
     Q_DELIVERY_HOOK_FAIL,
     Q_DELIVERY_RESEND,
     Q_JOB_ADD,
+    Q_JOB_ENSURE,
+    Q_BATCH_NEWEST,
+    Q_BATCH_GET,
+    Q_BATCH_BY_FILE,
+    Q_BATCH_SUPERSEDE,
+    Q_BATCH_INSERT,
+    Q_BATCH_READY,
+    Q_BATCH_EXPIRED,
+    Q_BATCH_DELETED,
+    Q_BATCH_PROFILES,
+    Q_BATCH_NEXT_EXPIRY,
+    Q_BATCH_SWEEP_SOONER,
+    Q_BATCH_SCAN,
     Q_GBP_PRUNE,
     Q_GBP_COUNT,
     Q_GBP_NTH,
@@ -146,6 +160,17 @@ enum stmt_id {
     "p.details_updated_ms, p.suspended_ms, p.deleted_ms, p.deleted_by, p.bio_handle, " \
     "p.linked_mask"
 #define STORE_PROFILE_NCOLS 13
+
+/* The linked-account columns (table alias l), in store_read_linked's order. */
+#define STORE_LINKED_COLS                                                           \
+    "l.id, l.profile_id, l.platform, l.network_id, l.display_name, l.username, "    \
+    "l.profile_url, l.user_image, l.page_name, l.type, l.description, l.maps_url, " \
+    "l.place_id, l.review_url, l.linked_ms, l.status"
+#define STORE_LINKED_NCOLS 16
+
+/* Reads STORE_LINKED_COLS starting at column c into la (strings in a). */
+void store_read_linked(struct store *st, struct db_stmt *s, int c, struct arena *a,
+                       struct linked_account *la);
 
 /* Reads STORE_PROFILE_COLS starting at column c into p (strings in a). */
 void store_read_profile(struct store *st, struct db_stmt *s, int c, struct arena *a,

@@ -109,14 +109,34 @@ enum store_rc store_profile_create(struct store *st, int64_t account_id, const c
     return STORE_OK;
 }
 
+void store_read_linked(struct store *st, struct db_stmt *s, int c, struct arena *a,
+                       struct linked_account *la)
+{
+    la->id = D->col_i64(s, c + 0);
+    la->profile_id = D->col_i64(s, c + 1);
+    la->platform = store_col_str(st, s, c + 2, a);
+    la->network_id = store_col_str(st, s, c + 3, a);
+    la->display_name = store_col_str(st, s, c + 4, a);
+    la->username = store_col_str(st, s, c + 5, a);
+    la->profile_url = store_col_str(st, s, c + 6, a);
+    la->user_image = store_col_str(st, s, c + 7, a);
+    la->page_name = store_col_str(st, s, c + 8, a);
+    la->type = store_col_str(st, s, c + 9, a);
+    la->description = store_col_str(st, s, c + 10, a);
+    la->maps_url = store_col_str(st, s, c + 11, a);
+    la->place_id = store_col_str(st, s, c + 12, a);
+    la->review_url = store_col_str(st, s, c + 13, a);
+    la->linked_ms = D->col_i64(s, c + 14);
+    la->status = store_col_str(st, s, c + 15, a);
+}
+
 enum store_rc store_linked_list(struct store *st, struct arena *a, int64_t profile_id,
                                 struct linked_account **out, size_t *n)
 {
-    struct db_stmt *s = store_stmt(
-        st, Q_LINKED_LIST,
-        "SELECT id, profile_id, platform, network_id, display_name, username, profile_url, "
-        "user_image, page_name, type, description, maps_url, place_id, review_url, linked_ms, "
-        "status FROM linked_accounts WHERE profile_id = ? ORDER BY platform");
+    struct db_stmt *s =
+        store_stmt(st, Q_LINKED_LIST,
+                   "SELECT " STORE_LINKED_COLS " FROM linked_accounts l WHERE l.profile_id = ? "
+                   "ORDER BY l.platform");
     if (!s)
         return STORE_ERROR;
     D->bind_i64(s, 1, profile_id);
@@ -130,23 +150,7 @@ enum store_rc store_linked_list(struct store *st, struct arena *a, int64_t profi
             arr = bigger;
             cap *= 2;
         }
-        struct linked_account *la = &arr[cnt++];
-        la->id = D->col_i64(s, 0);
-        la->profile_id = D->col_i64(s, 1);
-        la->platform = store_col_str(st, s, 2, a);
-        la->network_id = store_col_str(st, s, 3, a);
-        la->display_name = store_col_str(st, s, 4, a);
-        la->username = store_col_str(st, s, 5, a);
-        la->profile_url = store_col_str(st, s, 6, a);
-        la->user_image = store_col_str(st, s, 7, a);
-        la->page_name = store_col_str(st, s, 8, a);
-        la->type = store_col_str(st, s, 9, a);
-        la->description = store_col_str(st, s, 10, a);
-        la->maps_url = store_col_str(st, s, 11, a);
-        la->place_id = store_col_str(st, s, 12, a);
-        la->review_url = store_col_str(st, s, 13, a);
-        la->linked_ms = D->col_i64(s, 14);
-        la->status = store_col_str(st, s, 15, a);
+        store_read_linked(st, s, 0, a, &arr[cnt++]);
     }
     D->reset(s);
     if (dr != DB_DONE)

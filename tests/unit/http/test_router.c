@@ -46,6 +46,12 @@ START_TEST(exact_and_params)
     ck_assert_ptr_eq(m("POST /api/hook/deliveries/a%20b/resend", a, params, &np, &allow),
                      &routes[5]);
     ck_assert_str_eq(params[0], "a b");
+    /* dot segments are never parameters */
+    allow = 0;
+    ck_assert_ptr_null(m("PATCH /api/user/..", a, params, &np, &allow));
+    ck_assert_uint_eq(allow, 0);
+    ck_assert_ptr_null(m("PATCH /api/user/.", a, params, &np, &allow));
+    ck_assert_ptr_eq(m("PATCH /api/user/...", a, params, &np, &allow), &routes[2]);
     arena_free(a);
 }
 END_TEST

@@ -1,0 +1,408 @@
+/*
+ * batch: the export job, the sweeper and signed URLs (see batch.h).
+ */
+#include "jobs/batch.h"
+#include "api/render.h"
+#include "core/log.h"
+#include "core/offload.h"
+#include "core/serve.h"
+#include "crypto/crypto.h"
+#include "jobs/events.h"
+#include "limits/usage.h"
+#include "util/mem.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WRITE_BUF   (256 * 1024)
+#define SWEEP_EVERY (3600 * 1000LL)
+#define SWEEP_MAX   256
+
+void batch_file_name(int64_t started_ms, char out[40])
+{
+    time_t s = (time_t)(started_ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(out, 40, "users-batch-%Y-%m-%d-%H-%M.json", &tm);
+}
+
+static const char *batch_dir(struct app *app, struct arena *a, const char *ref)
+{
+    return arena_printf(a, "%s/files/batch/%s", app->cfg->data, ref);
+}
+
+const char *batch_path(struct app *app, struct arena *a, const char *ref, const char *file)
+{
+    return arena_printf(a, "%s/%s", batch_dir(app, a, ref), file);
+}
+
+static void sign(struct app *app, const char *path, int64_t expires_s, char hex[65])
+{
+    char msg[512];
+    int n = snprintf(msg, sizeof(msg), "GET\n%s\n%lld", path, (long long)expires_s);
+    unsigned char mac[32];
+    crypto_hmac_sha256(app->signing_key, sizeof(app->signing_key), msg,
+                       n > 0 && (size_t)n < sizeof(msg) ? (size_t)n : 0, mac);
+    crypto_hex(mac, sizeof(mac), hex);
+}
+
+const char *batch_url(struct app *app, struct arena *a, const char *ref, const char *file,
+                      int64_t expires_ms)
+{
+    const char *path = arena_printf(a, "/files/batch/%s/%s", ref, file);
+    int64_t exp = expires_ms / 1000;
+    char hex[65];
+    sign(app, path, exp, hex);
+    return arena_printf(a, "%s%s?expires=%lld&signature=%s", app->cfg->public_url, path,
+                        (long long)exp, hex);
+}
+
+bool batch_signature_ok(struct app *app, const char *path, const char *expires,
+                        const char *signature, int64_t now_ms)
+{
+    int64_t exp;
+    unsigned char want[32], got[32];
+    if (!path || strlen(path) > 400 || !expires || !signature ||
+        !str_to_i64(expires, 0, INT64_MAX / 1000, &exp) ||
+        !crypto_unhex(signature, got, sizeof(got)))
+        return false;
+    char hex[65];
+    sign(app, path, exp, hex);
+    crypto_unhex(hex, want, sizeof(want));
+    bool ok = crypto_ct_eq(want, got, sizeof(got));
+    return ok && exp * 1000 > now_ms;
+}
+
+/* ---- the export ---- */
+
+struct writer {
+    struct app *app;
+    const struct account *acct;
+    int64_t quota;
+    int64_t now_ms;
+    int fd;
+    bool failed;
+    bool stopping;
+    int64_t count;
+    uint64_t bytes;
+    size_t n;
+    char *buf;
+    struct buf active, names, body;
+};
+
+static void flush_out(struct writer *w)
+{
+    size_t off = 0;
+    while (!w->failed && off < w->n) {
+        ssize_t k = write(w->fd, w->buf + off, w->n - off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            w->failed = true;
+        else
+            off += (size_t)k;
+    }
+    w->bytes += off;
+    w->n = 0;
+}
+
+static void put(struct writer *w, const char *p, size_t n)
+{
+    while (n && !w->failed) {
+        if (w->n == WRITE_BUF)
+            flush_out(w);
+        size_t k = WRITE_BUF - w->n < n ? WRITE_BUF - w->n : n;
+        memcpy(w->buf + w->n, p, k);
+        w->n += k;
+        p += k;
+        n -= k;
+    }
+}
+
+/* One profile: exactly its GET /api/user body. */
+static bool each(void *arg, const struct profile *p, const struct linked_account *la, size_t n,
+                 int64_t calls)
+{
+    struct writer *w = arg;
+    buf_reset(&w->active);
+    buf_reset(&w->names);
+    buf_reset(&w->body);
+    struct linked_json lj = {0};
+    size_t shown = 0;
+    if (!render_linked(la, n, NULL, w->now_ms, &w->active, &w->names, &lj.until_ms, &shown)) {
+        w->failed = true;
+        return false;
+    }
+    lj.active = w->active.data ? w->active.data : "";
+    lj.active_len = w->active.len;
+    lj.names = w->names.data;
+    lj.names_len = w->names.len;
+    lj.count = shown;
+    struct render_user u = {
+        .cfg = w->app->cfg,
+        .acct = w->acct,
+        .profile = p,
+        .linked = &lj,
+        .month_calls = calls,
+        .quota = w->quota,
+    };
+    struct jw j;
+    jw_init(&j, &w->body);
+    render_user(&j, &u);
+    if (jw_failed(&j)) {
+        w->failed = true;
+        return false;
+    }
+    put(w, w->count ? "," : "[", 1);
+    put(w, w->body.data, w->body.len);
+    w->count++;
+    /* Stop early when the server is stopping: the job runs again. */
+    return !w->failed && !w->stopping;
+}
+
+struct export_task {
+    struct app *app;
+    struct runner *runner;
+    int64_t job_id;
+    int64_t export_id;
+    bool done;     /* nothing (more) to do */
+    bool retry;    /* failed: run again later */
+    bool shutdown; /* not run */
+    int64_t count;
+    int64_t bytes;
+    int64_t ready_ms;
+    char etag[64];
+    char error[200];
+};
+
+/* The account's primary profile (its refId names the batch directory). */
+static enum store_rc primary_of(struct store *st, struct arena *a, int64_t account_id,
+                                struct profile *out)
+{
+    struct account acct;
+    enum store_rc rc = store_account_get(st, a, account_id, &acct);
+    return rc == STORE_OK ? store_profile_get(st, a, acct.primary_profile_id, out) : rc;
+}
+
+static bool fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return false;
+    bool ok = fsync(fd) == 0;
+    close(fd);
+    return ok;
+}
+
+static void export_record(void *arg)
+{
+    struct export_task *t = arg;
+    struct app *app = t->app;
+    struct store *st = app->store;
+    int64_t now = time_now_ms();
+    struct arena *a = arena_new();
+    enum store_rc rc = STORE_OK;
+    if (t->shutdown || t->retry) {
+        rc = store_job_reschedule(st, t->job_id, now + (t->shutdown ? 0 : 30000));
+        if (t->retry)
+            log_error("batch export %lld failed (%s); retrying in 30 s", (long long)t->export_id,
+                      t->error);
+    } else if (t->done) {
+        rc = store_job_delete(st, t->job_id);
+    } else {
+        struct batch_export e;
+        struct profile primary;
+        rc = store_batch_get(st, a, t->export_id, &e);
+        if (rc == STORE_OK)
+            rc = primary_of(st, a, e.account_id, &primary);
+        if (rc == STORE_OK)
+            rc = store_begin(st);
+        if (rc == STORE_OK)
+            rc = store_batch_ready(st, t->export_id, t->ready_ms, t->count, t->bytes, t->etag);
+        if (rc == STORE_OK) {
+            struct event ev;
+            char ts[32];
+            events_begin(&ev, "batch", &primary, now);
+            jw_kstr(&ev.w, "status", "success");
+            jw_kstr(&ev.w, "url", batch_url(app, a, primary.ref_id, e.file, e.expires_ms));
+            time_iso_ms(e.expires_ms, ts, sizeof(ts));
+            jw_kstr(&ev.w, "urlExpires", ts);
+            jw_kint(&ev.w, "count", t->count);
+            rc = events_emit(st, &ev);
+        }
+        if (rc == STORE_OK)
+            rc = store_job_delete(st, t->job_id);
+        rc = events_commit(app, rc);
+        if (rc == STORE_OK) {
+            struct logline l;
+            log_begin(&l, LOG_INFO, "batch export ready");
+            jw_kint(&l.w, "export", t->export_id);
+            jw_kint(&l.w, "profiles", t->count);
+            jw_kint(&l.w, "bytes", t->bytes);
+            jw_kint(&l.w, "ms", t->ready_ms - e.started_ms);
+            log_end(&l);
+        }
+    }
+    if (rc != STORE_OK)
+        log_error("cannot record batch export %lld; it will run again", (long long)t->export_id);
+    arena_free(a);
+    free(t);
+}
+
+static void export_run(void *arg)
+{
+    struct export_task *t = arg;
+    struct app *app = t->app;
+    struct arena *a = arena_new();
+    struct batch_export e;
+    struct profile primary;
+    struct account acct;
+    enum store_rc rc = store_batch_get(app->store, a, t->export_id, &e);
+    if (rc == STORE_NOTFOUND || (rc == STORE_OK && (e.ready_ms || e.deleted_ms))) {
+        t->done = true;
+        goto out;
+    }
+    if (rc != STORE_OK || store_account_get(app->store, a, e.account_id, &acct) != STORE_OK ||
+        store_profile_get(app->store, a, acct.primary_profile_id, &primary) != STORE_OK) {
+        t->retry = true;
+        snprintf(t->error, sizeof(t->error), "the store could not be read");
+        goto out;
+    }
+    const char *dir = batch_dir(app, a, primary.ref_id);
+    const char *final = batch_path(app, a, primary.ref_id, e.file);
+    const char *tmp = arena_printf(a, "%s/.%s.%lld.tmp", dir, e.file, (long long)e.id);
+    if (!serve_ensure_dir(dir)) {
+        t->retry = true;
+        snprintf(t->error, sizeof(t->error), "cannot create %s: %s", dir, strerror(errno));
+        goto out;
+    }
+    struct writer w = {.app = app, .acct = &acct, .now_ms = time_now_ms(), .quota = -1};
+    const struct plan *plan = config_plan(app->cfg, acct.plan);
+    w.quota = plan ? plan->monthly_quota : -1;
+    w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (w.fd < 0) {
+        t->retry = true;
+        snprintf(t->error, sizeof(t->error), "cannot write %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    w.buf = mem_malloc(WRITE_BUF);
+    buf_init(&w.active, (size_t)1 << 20);
+    buf_init(&w.names, (size_t)1 << 20);
+    buf_init(&w.body, (size_t)4 << 20);
+    usage_flush(app->usage); /* monthlyApiCalls as GET /api/user would show them */
+    char month[8];
+    time_month_key(w.now_ms, month, sizeof(month));
+    rc = store_batch_scan(app->store, e.account_id, month, each, &w);
+    put(&w, w.count ? "]" : "[]", w.count ? 1 : 2);
+    flush_out(&w);
+    bool ok = rc == STORE_OK && !w.failed && fsync(w.fd) == 0;
+    ok = close(w.fd) == 0 && ok;
+    free(w.buf);
+    buf_free(&w.active);
+    buf_free(&w.names);
+    buf_free(&w.body);
+    /* The file appears under its name only whole and on disk. */
+    ok = ok && rename(tmp, final) == 0 && fsync_dir(dir);
+    if (!ok) {
+        unlink(tmp);
+        t->retry = true;
+        snprintf(t->error, sizeof(t->error), "writing the file failed: %s",
+                 rc != STORE_OK ? "store error" : strerror(errno));
+        goto out;
+    }
+    t->count = w.count;
+    t->bytes = (int64_t)w.bytes;
+    t->ready_ms = time_now_ms();
+    snprintf(t->etag, sizeof(t->etag), "\"b%lld-%llu\"", (long long)e.id,
+             (unsigned long long)w.bytes);
+out:
+    arena_free(a);
+    runner_finish(t->runner, export_record, t);
+}
+
+static void export_start(void *ctx, struct runner *r, const struct job *job)
+{
+    struct app *app = ctx;
+    struct export_task *t = mem_calloc(1, sizeof(*t));
+    t->app = app;
+    t->runner = r;
+    t->job_id = job->id;
+    t->export_id = job->ref;
+    if (!offload_run(app->upkeep_offload, export_run, t)) {
+        t->shutdown = true;
+        runner_finish(r, export_record, t);
+    }
+}
+
+struct runner_kind batch_job_kind(struct app *app)
+{
+    return (struct runner_kind){.name = "batch", .start = export_start, .ctx = app};
+}
+
+/* ---- the sweeper: expired files go (no network: on the runner thread) ---- */
+
+struct sweep_task {
+    struct app *app;
+    int64_t job_id;
+};
+
+static void sweep_record(void *arg)
+{
+    struct sweep_task *t = arg;
+    struct app *app = t->app;
+    struct store *st = app->store;
+    struct arena *a = arena_new();
+    int64_t now = time_now_ms();
+    struct batch_export *ex = NULL;
+    size_t n = 0;
+    size_t removed = 0;
+    if (store_batch_expired(st, a, now, SWEEP_MAX, &ex, &n) == STORE_OK) {
+        for (size_t i = 0; i < n; i++) {
+            struct profile primary;
+            if (primary_of(st, a, ex[i].account_id, &primary) == STORE_OK) {
+                /* A newer export of the same name owns the file now. */
+                struct batch_export cur;
+                if (store_batch_by_file(st, a, ex[i].account_id, ex[i].file, &cur) != STORE_OK ||
+                    cur.id == ex[i].id)
+                    unlink(batch_path(app, a, primary.ref_id, ex[i].file));
+            }
+            if (store_batch_deleted(st, ex[i].id, now) == STORE_OK)
+                removed++;
+        }
+    }
+    if (removed) {
+        struct logline l;
+        log_begin(&l, LOG_INFO, "expired batch files deleted");
+        jw_kint(&l.w, "files", (int64_t)removed);
+        log_end(&l);
+    }
+    /* Sooner when more are waiting, or when the next one expires. */
+    int64_t next = n == SWEEP_MAX ? now : now + SWEEP_EVERY;
+    int64_t soon = next;
+    if (store_batch_next_expiry(st, &soon) == STORE_OK && soon < next)
+        next = soon > now ? soon : now + 1000;
+    store_job_reschedule(st, t->job_id, next);
+    arena_free(a);
+    free(t);
+}
+
+static void sweep_start(void *ctx, struct runner *r, const struct job *job)
+{
+    struct sweep_task *t = mem_calloc(1, sizeof(*t));
+    t->app = ctx;
+    t->job_id = job->id;
+    runner_finish(r, sweep_record, t);
+}
+
+struct runner_kind sweep_job_kind(struct app *app)
+{
+    return (struct runner_kind){.name = "sweep", .start = sweep_start, .ctx = app};
+}
