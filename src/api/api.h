@@ -59,6 +59,9 @@ enum status gbp_patch(struct app *app, struct req *r);
 enum status batch_get(struct app *app, struct req *r);
 enum status batch_file(struct app *app, struct req *r);
 enum status health_get(struct app *app, struct req *r);
+enum status metrics_get(struct app *app, struct req *r);
+/* The HTTP layer's completion hook: counts the request in core/metrics. */
+void api_on_complete(void *ctx, const struct req *r, unsigned http_status, int64_t dur_us);
 enum status profiles_create(struct app *app, struct req *r);
 enum status profiles_list(struct app *app, struct req *r);
 enum status profiles_update(struct app *app, struct req *r);

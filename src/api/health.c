@@ -1,12 +1,64 @@
 /*
- * health: GET /healthz (SPEC §11) — 200 when the database answers.
+ * health: GET /healthz (SPEC §11) — 200 when the database answers — and
+ * GET /metrics, the Prometheus text exposition of core/metrics.h plus the
+ * job queue and the caches.
  */
 #include "api/api.h"
+#include "api/directory.h"
+#include "core/metrics.h"
+#include "util/timeutil.h"
+
+#include <stdio.h>
 
 enum status health_get(struct app *app, struct req *r)
 {
     if (store_ping(app->store) != STORE_OK)
         return ST_UNAVAILABLE;
     buf_puts(&r->out, "{\"status\":\"ok\"}");
+    return ST_OK;
+}
+
+static const char *route_name(int i, void *arg)
+{
+    (void)arg;
+    /* The pattern names the route; paths can carry session ids. */
+    return api_routes[i].pattern;
+}
+
+void api_on_complete(void *ctx, const struct req *r, unsigned http_status, int64_t dur_us)
+{
+    (void)ctx;
+    metrics_request(r->route ? (int)(r->route - api_routes) : -1, http_status, dur_us);
+}
+
+enum status metrics_get(struct app *app, struct req *r)
+{
+    r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    metrics_write(&r->out, route_name, NULL, (int)api_nroutes);
+    struct job_kind_count *k = NULL;
+    size_t n = 0;
+    int64_t now = time_now_ms();
+    if (store_job_counts(app->store, r->arena, 32, &k, &n) == STORE_OK) {
+        buf_puts(&r->out, "# HELP sociald_jobs_queued Durable jobs waiting or running, by kind.\n"
+                          "# TYPE sociald_jobs_queued gauge\n");
+        for (size_t i = 0; i < n; i++)
+            buf_printf(&r->out, "sociald_jobs_queued{kind=\"%s\"} %lld\n", k[i].kind,
+                       (long long)k[i].queued);
+        buf_puts(&r->out, "# HELP sociald_jobs_overdue_seconds How long the most overdue job of "
+                          "each kind has been due.\n# TYPE sociald_jobs_overdue_seconds gauge\n");
+        for (size_t i = 0; i < n; i++) {
+            int64_t late = now - k[i].earliest_ms;
+            buf_printf(&r->out, "sociald_jobs_overdue_seconds{kind=\"%s\"} %.3f\n", k[i].kind,
+                       late > 0 ? (double)late / 1000.0 : 0.0);
+        }
+    }
+    size_t entries = 0, bytes = 0;
+    dir_stats(app->dir, &entries, &bytes);
+    buf_printf(&r->out,
+               "# HELP sociald_cache_entries Entries in the GET /api/user cache.\n"
+               "# TYPE sociald_cache_entries gauge\nsociald_cache_entries %zu\n"
+               "# HELP sociald_cache_bytes Bytes held by the GET /api/user cache.\n"
+               "# TYPE sociald_cache_bytes gauge\nsociald_cache_bytes %zu\n",
+               entries, bytes);
     return ST_OK;
 }

@@ -8,6 +8,7 @@
  */
 #include "api/api.h"
 #include "api/directory.h"
+#include "core/log.h"
 #include "crypto/crypto.h"
 #include "limits/ratelimit.h"
 #include "limits/usage.h"
@@ -134,6 +135,20 @@ static const char *num(struct req *r, int64_t v)
     return arena_strndup(r->arena, tmp, n);
 }
 
+/* SPEC §7: too many rate-limit errors in 24 h suspend the profile (612)
+ * until `sociald profile reactivate`. One write, once per suspension. */
+static void suspend_profile(struct app *app, const struct principal *p, int64_t now)
+{
+    struct logline l;
+    bool ok = store_profile_set_suspended(app->store, p->profile.id, now) == STORE_OK;
+    log_begin(&l, ok ? LOG_WARN : LOG_ERROR,
+              ok ? "profile suspended after too many rate-limit errors"
+                 : "cannot suspend a profile after too many rate-limit errors");
+    jw_kstr(&l.w, "refId", p->profile.ref_id);
+    jw_kint(&l.w, "errors", app->cfg->rate_suspend_after);
+    log_end(&l);
+}
+
 static void ratelimit_headers(struct req *r, const struct rl_result *rl)
 {
     req_add_header(r, "x-ratelimit-max", num(r, rl->max));
@@ -183,6 +198,8 @@ static enum status authenticate(struct app *app, struct req *r)
     ratelimit_hit(app->rl, p->profile.id, now, &rl);
     ratelimit_headers(r, &rl);
     if (rl.limited) {
+        if (rl.suspend)
+            suspend_profile(app, p, now);
         int64_t secs = (rl.reset_ms + 999) / 1000;
         req_add_header(r, "Retry-After", num(r, secs));
         req_detail_int(r, "retryAfter", secs);

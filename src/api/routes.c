@@ -68,6 +68,7 @@ const struct route api_routes[] = {
      "webhooks", 0},
 
     {HM_GET, "/healthz", health_get, "request", ROUTE_NO_COUNT, NULL, 0},
+    {HM_GET, "/metrics", metrics_get, "request", ROUTE_NO_COUNT, NULL, 0},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -50,6 +50,9 @@ static const struct opt opts[] = {
      100000000},
     {"rate-window", "SOCIALD_RATE_WINDOW", "rate_window", OT_I64, OFF(rate_window_s), "300", 1,
      86400},
+    /* SPEC §7: rate-limit errors in 24 h that suspend a profile (0: never). */
+    {"rate-suspend-after", "SOCIALD_RATE_SUSPEND_AFTER", "rate_suspend_after", OT_I64,
+     OFF(rate_suspend_after), "1000", 0, 100000000},
     {"shutdown-grace", "SOCIALD_SHUTDOWN_GRACE", "shutdown_grace", OT_I64, OFF(shutdown_grace_s),
      "10", 0, 3600},
     {"cache-mb", "SOCIALD_CACHE_MB", "cache_mb", OT_I64, OFF(cache_mb), "64", 1, 65536},

@@ -51,6 +51,7 @@ struct config {
     int64_t usage_flush_ms; /* how often monthly counters reach the store */
     int64_t rate_limit;     /* requests per window per profile */
     int64_t rate_window_s;
+    int64_t rate_suspend_after; /* rate-limit errors in 24 h that suspend a profile */
     int64_t shutdown_grace_s;
     int64_t cache_mb; /* directory cache budget */
 

@@ -108,7 +108,7 @@ int serve_run(struct config *cfg)
     }
     app.dir = dir_new(st, (size_t)cfg->cache_mb << 20);
     app.usage = usage_new(st, cfg->usage_flush_ms);
-    app.rl = ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000);
+    app.rl = ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000, cfg->rate_suspend_after);
     app.client = client_new((unsigned)cfg->jobs_concurrency);
     app.offload = offload_new((unsigned)cfg->network_workers);
     app.upkeep_offload = offload_new((unsigned)cfg->upkeep_workers);
@@ -149,6 +149,7 @@ int serve_run(struct config *cfg)
         .routes = api_routes,
         .nroutes = api_nroutes,
         .dispatch = api_dispatch,
+        .on_complete = api_on_complete,
         .ctx = &app,
     };
     srv = http_server_start(&hc, &ha, err, sizeof(err));

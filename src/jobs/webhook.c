@@ -22,6 +22,7 @@
  * events (default 10) all failed is disabled.
  */
 #include "jobs/webhook.h"
+#include "core/metrics.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "crypto/vault.h"
@@ -94,6 +95,7 @@ static void record(void *arg)
     struct store *st = app->store;
 
     if (at->cancel) {
+        metrics_delivery(MD_CANCELLED);
         store_job_delete(st, at->job_id);
         attempt_free(at);
         return;
@@ -131,6 +133,7 @@ static void record(void *arg)
             o.status = "failed";
         }
     }
+    metrics_delivery(ok ? MD_DELIVERED : !strcmp(o.status, "pending") ? MD_RETRY : MD_FAILED);
     bool disabled = false;
     enum store_rc rc = store_begin(st);
     if (rc == STORE_OK)

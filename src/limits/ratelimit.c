@@ -11,9 +11,13 @@
 
 #define SHARDS 32
 
+#define ERROR_DAY_MS (24 * 3600 * 1000LL)
+
 struct window {
     int64_t start_ms;
     int64_t count;
+    int64_t errors_since_ms; /* the 24 h of rate-limit errors counted in errors */
+    int64_t errors;
 };
 
 struct shard {
@@ -25,14 +29,16 @@ struct shard {
 struct ratelimit {
     int64_t max;
     int64_t window_ms;
+    int64_t suspend_after;
     struct shard shards[SHARDS];
 };
 
-struct ratelimit *ratelimit_new(int64_t max, int64_t window_ms)
+struct ratelimit *ratelimit_new(int64_t max, int64_t window_ms, int64_t suspend_after)
 {
     struct ratelimit *rl = mem_calloc(1, sizeof(*rl));
     rl->max = max;
     rl->window_ms = window_ms;
+    rl->suspend_after = suspend_after;
     for (int i = 0; i < SHARDS; i++) {
         pthread_mutex_init(&rl->shards[i].mu, NULL);
         i64map_init(&rl->shards[i].map, sizeof(struct window));
@@ -62,7 +68,8 @@ static bool live(uint64_t key, void *val, void *arg)
     const struct window *w = val;
     const struct sweep *s = arg;
     (void)key;
-    return s->now_ms - w->start_ms < s->window_ms;
+    return s->now_ms - w->start_ms < s->window_ms ||
+           (w->errors && s->now_ms - w->errors_since_ms < ERROR_DAY_MS);
 }
 
 void ratelimit_hit(struct ratelimit *rl, int64_t profile_id, int64_t now_ms, struct rl_result *out)
@@ -81,8 +88,19 @@ void ratelimit_hit(struct ratelimit *rl, int64_t profile_id, int64_t now_ms, str
         w->count = 0;
     }
     out->limited = w->count >= rl->max;
-    if (!out->limited)
+    out->suspend = false;
+    if (!out->limited) {
         w->count++;
+    } else {
+        /* Rate-limit errors in the 24 h since the first of them. */
+        if (!w->errors || now_ms - w->errors_since_ms >= ERROR_DAY_MS ||
+            now_ms < w->errors_since_ms) {
+            w->errors_since_ms = now_ms;
+            w->errors = 0;
+        }
+        w->errors++;
+        out->suspend = rl->suspend_after > 0 && w->errors == rl->suspend_after;
+    }
     out->max = rl->max;
     out->count = w->count;
     out->remaining = rl->max - w->count;

@@ -2,7 +2,8 @@
  * ratelimit: per-profile request windows (SPEC §7): at most `max` requests
  * per fixed window of `window_ms` starting at a profile's first request; the
  * account itself counts as one profile. In memory, per process; requests
- * refused for the limit do not count against the window.
+ * refused for the limit do not count against the window, but are counted
+ * towards SPEC §7's suspension (1,000 refusals in 24 h).
  */
 #ifndef SOCIALD_LIMITS_RATELIMIT_H
 #define SOCIALD_LIMITS_RATELIMIT_H
@@ -18,10 +19,13 @@ struct rl_result {
     int64_t remaining;
     int64_t reset_ms; /* until the window ends */
     bool limited;     /* this request is refused */
+    bool suspend;     /* ...and it is the profile's suspend_after-th in 24 h (once) */
 };
 
-/* Creates a limiter; ratelimit_free() releases it. */
-struct ratelimit *ratelimit_new(int64_t max, int64_t window_ms);
+/* Creates a limiter; a profile refused suspend_after times (0: never) within
+ * 24 h of its first refusal is reported once in rl_result.suspend.
+ * ratelimit_free() releases it. */
+struct ratelimit *ratelimit_new(int64_t max, int64_t window_ms, int64_t suspend_after);
 void ratelimit_free(struct ratelimit *rl);
 /* Counts one request of profile_id at now_ms and says whether it may pass. */
 void ratelimit_hit(struct ratelimit *rl, int64_t profile_id, int64_t now_ms, struct rl_result *out);

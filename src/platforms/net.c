@@ -2,6 +2,7 @@
  * net: blocking network calls for connectors (see net.h).
  */
 #include "platforms/net.h"
+#include "core/metrics.h"
 #include "crypto/crypto.h"
 #include "platforms/client.h"
 #include "util/base64.h"
@@ -125,6 +126,13 @@ enum net_rc net_send(struct net *n, const char *method, const char *url, const c
         rc = net_fail(n, NET_TRANSIENT, "%s: %s", n->platform,
                       w.error_text ? w.error_text : client_error_name(w.error));
     }
+    int pi = n->platform ? platform_index(n->platform) : -1;
+    metrics_net(pi, w.error == CLIENT_TIMEOUT ? MN_TIMEOUT
+                    : w.error != CLIENT_OK    ? MN_ERROR
+                    : w.status >= 500         ? MN_5XX
+                    : w.status >= 400         ? MN_4XX
+                    : w.status >= 300         ? MN_3XX
+                                              : MN_2XX);
     free(w.error_text);
     free(w.body);
     return rc;

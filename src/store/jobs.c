@@ -148,6 +148,31 @@ enum store_rc store_job_next(struct store *st, enum job_lane lane, int64_t *when
     return dr == DB_ROW ? STORE_OK : STORE_ERROR;
 }
 
+enum store_rc store_job_counts(struct store *st, struct arena *a, size_t max,
+                               struct job_kind_count **out, size_t *n)
+{
+    struct db_stmt *s = store_stmt(st, Q_JOB_COUNTS,
+                                   "SELECT kind, COUNT(*), MIN(run_at_ms) FROM jobs GROUP BY kind "
+                                   "ORDER BY kind");
+    if (!s)
+        return STORE_ERROR;
+    struct job_kind_count *arr = arena_alloc(a, (max ? max : 1) * sizeof(*arr));
+    size_t cnt = 0;
+    enum db_rc dr;
+    while ((dr = D->step(s)) == DB_ROW && cnt < max) {
+        arr[cnt].kind = store_col_str(st, s, 0, a);
+        arr[cnt].queued = D->col_i64(s, 1);
+        arr[cnt].earliest_ms = D->col_i64(s, 2);
+        cnt++;
+    }
+    D->reset(s);
+    if (dr != DB_DONE && dr != DB_ROW)
+        return STORE_ERROR;
+    *out = arr;
+    *n = cnt;
+    return STORE_OK;
+}
+
 enum store_rc store_job_count(struct store *st, int64_t *n)
 {
     struct db_stmt *s = store_stmt(st, Q_JOB_COUNT, "SELECT COUNT(*) FROM jobs");

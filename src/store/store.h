@@ -483,6 +483,15 @@ enum store_rc store_job_delete(struct store *st, int64_t id);
 enum store_rc store_job_next(struct store *st, enum job_lane lane, int64_t *when_ms);
 /* Jobs queued (due or not), for metrics. */
 enum store_rc store_job_count(struct store *st, int64_t *n);
+/* Per kind: jobs queued and the earliest due time (for metrics); at most
+ * max kinds, arena arrays. */
+struct job_kind_count {
+    const char *kind;
+    int64_t queued;
+    int64_t earliest_ms;
+};
+enum store_rc store_job_counts(struct store *st, struct arena *a, size_t max,
+                               struct job_kind_count **out, size_t *n);
 
 /* ---- secrets ---- */
 

@@ -167,3 +167,40 @@ test('/healthz answers without auth', async () => {
   assert.equal(r.status, 200);
   assert.deepEqual(r.json, { status: 'ok' });
 });
+
+// Parses the Prometheus text exposition into {"name{labels}": value}.
+export function parseMetrics(text) {
+  const out = {};
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out[line.slice(0, i)] = Number(line.slice(i + 1));
+  }
+  return out;
+}
+
+test('GET /metrics: requests by route and status, latency histograms, the job queue', async () => {
+  const before = parseMetrics(await (await fetch(srv.url + '/metrics')).text());
+  for (let i = 0; i < 5; i++) assert.equal((await srv.api('/api/user', { key: acct.apiKey })).status, 200);
+  assertError(await srv.api('/api/user', { key: 'not-a-key' }), 401, 102);
+  await srv.api('/api/nope', { key: acct.apiKey });
+  const res = await fetch(srv.url + '/metrics');
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  const m = parseMetrics(text);
+  const ok = 'sociald_http_requests_total{route="/api/user",status="200"}';
+  assert.equal(m[ok] - (before[ok] || 0), 5, text);
+  assert.ok(m['sociald_http_requests_total{route="/api/user",status="401"}'] >= 1);
+  assert.ok(m['sociald_http_requests_total{route="(none)",status="404"}'] >= 1);
+  // The histogram is cumulative and ends with +Inf = count.
+  const buckets = Object.entries(m).filter(([k]) => k.startsWith('sociald_http_request_duration_seconds_bucket{route="/api/user"'));
+  for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i][1] >= buckets[i - 1][1], 'cumulative');
+  assert.equal(m['sociald_http_request_duration_seconds_bucket{route="/api/user",le="+Inf"}'],
+    m['sociald_http_request_duration_seconds_count{route="/api/user"}']);
+  assert.ok(m['sociald_http_request_duration_seconds_sum{route="/api/user"}'] > 0);
+  assert.ok('sociald_jobs_queued{kind="sweep"}' in m, 'the job queue by kind');
+  assert.ok('sociald_webhook_deliveries_total{outcome="delivered"}' in m);
+  assert.ok('sociald_cache_entries' in m);
+  for (const line of text.split('\n')) assert.ok(!line || line.startsWith('#') || /^sociald_[a-z_]+(\{[^}]*\})? [0-9.e+-]+$/.test(line), line);
+});

@@ -63,6 +63,31 @@ test('621: per-profile windows, headers on every answer, Retry-After', async () 
   rmSync(data, { recursive: true });
 });
 
+test('612 after too many rate-limit errors in 24 h; `sociald profile reactivate` brings the profile back', async () => {
+  const srv = new Server({ args: ['--rate-limit', '2', '--rate-window', '2', '--rate-suspend-after', '5'] });
+  const seed = srv.cli(['seed', '--profiles', '2', '--accounts', '1', '--keys-out', join(srv.data, 'k.txt')]);
+  const [pkey, other] = readFileSync(join(srv.data, 'k.txt'), 'utf8').trim().split('\n');
+  secrets.add(pkey);
+  secrets.add(other);
+  await srv.start();
+  const call = (k) => srv.api('/api/user', { key: seed.json.apiKey, profileKey: k });
+  for (let i = 0; i < 2; i++) assert.equal((await call(pkey)).status, 200);
+  for (let i = 0; i < 4; i++) assertError(await call(pkey), 429, 621);
+  const fifth = await call(pkey);
+  assertError(fifth, 429, 621); // the fifth refusal itself is still a 429 ...
+  const suspended = await call(pkey);
+  assertError(suspended, 403, 612); // ... and from then on the profile is suspended
+  await new Promise((r) => setTimeout(r, 2100)); // a new window changes nothing
+  assertError(await call(pkey), 403, 612);
+  assert.equal((await call(other)).status, 200, 'other profiles are not affected');
+  assert.ok(srv.logs.some((l) => l.includes('profile suspended after too many rate-limit errors')));
+  const ref = sql(srv.data, "SELECT ref_id FROM profiles WHERE title = 'Customer 000001'");
+  const re = srv.cli(['profile', 'reactivate', '--ref-id', ref]);
+  assert.equal(re.status, 0, re.stderr);
+  assert.equal((await call(pkey)).status, 200);
+  await srv.stop();
+});
+
 test('610/611/612: deleted and suspended profiles; ayrlinkUrl from the bio handle', async () => {
   const srv = new Server({ args: ['--public-url', 'https://social.example.com/'] });
   const seed = srv.cli(['seed', '--profiles', '3', '--accounts', '2', '--keys-out', join(srv.data, 'k.txt')]);

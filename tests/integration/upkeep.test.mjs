@@ -329,3 +329,15 @@ describe('live data in GET /api/user', () => {
     assert.equal((await user(p.profileKey)).json.displayNames[0].twitterUsage, undefined);
   });
 });
+
+test('GET /metrics counts network calls by network and outcome, and webhook deliveries', async () => {
+  const text = await (await fetch(srv.url + '/metrics')).text();
+  const value = (k) => Number((text.split('\n').find((l) => l.startsWith(k + ' ')) || ' 0').split(' ').pop());
+  assert.ok(value('sociald_network_calls_total{network="twitter",outcome="2xx"}') > 3, text);
+  assert.ok(value('sociald_network_calls_total{network="reddit",outcome="5xx"}') >= 4, 'the 503 storm');
+  assert.ok(value('sociald_network_calls_total{network="pinterest",outcome="4xx"}') >= 1, 'the 429');
+  assert.ok(value('sociald_network_calls_total{network="instagram",outcome="timeout"}') +
+    value('sociald_network_calls_total{network="instagram",outcome="2xx"}') > 0);
+  assert.ok(value('sociald_webhook_deliveries_total{outcome="delivered"}') >= 3);
+  assert.ok(value('sociald_jobs_queued{kind="refresh"}') >= 1);
+});

@@ -1,0 +1,130 @@
+/*
+ * metrics: the counters behind GET /metrics (see metrics.h).
+ */
+#include "core/metrics.h"
+#include "platforms/names.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+
+/* The statuses sociald answers, each its own series; others count as 0. */
+static const unsigned statuses[] = {200, 206, 302, 303, 304, 400, 401, 403, 404, 405,
+                                    410, 413, 425, 429, 431, 500, 502, 503, 504};
+#define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1)
+
+/* Latency bucket upper bounds, microseconds (Prometheus "le" in seconds). */
+static const int64_t bounds_us[] = {500,    1000,   2500,   5000,    10000,   25000,   50000,
+                                    100000, 250000, 500000, 1000000, 2500000, 10000000};
+#define NBUCKET (sizeof(bounds_us) / sizeof(bounds_us[0]))
+
+/* Slot 0: no route matched; route i is slot i + 1. */
+#define NSLOT (METRICS_ROUTES + 1)
+
+static _Atomic uint64_t requests[NSLOT][NSTATUS];
+static _Atomic uint64_t buckets[NSLOT][NBUCKET]; /* not cumulative: summed when written */
+static _Atomic uint64_t dur_sum_us[NSLOT];
+static _Atomic uint64_t dur_count[NSLOT];
+static _Atomic uint64_t deliveries[MD_COUNT];
+static _Atomic uint64_t net_calls[PLATFORM_COUNT][MN_COUNT];
+
+static void inc(_Atomic uint64_t *c, uint64_t n)
+{
+    atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+static uint64_t get(_Atomic uint64_t *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+void metrics_request(int route, unsigned http_status, int64_t dur_us)
+{
+    size_t slot = route < 0 ? 0 : route >= METRICS_ROUTES ? METRICS_ROUTES : (size_t)route + 1;
+    size_t si = NSTATUS - 1;
+    for (size_t i = 0; i < NSTATUS - 1; i++)
+        if (statuses[i] == http_status)
+            si = i;
+    inc(&requests[slot][si], 1);
+    if (dur_us < 0)
+        dur_us = 0;
+    for (size_t b = 0; b < NBUCKET; b++) {
+        if (dur_us <= bounds_us[b]) {
+            inc(&buckets[slot][b], 1);
+            break;
+        }
+    }
+    inc(&dur_sum_us[slot], (uint64_t)dur_us);
+    inc(&dur_count[slot], 1);
+}
+
+void metrics_delivery(enum metrics_delivery outcome)
+{
+    if (outcome < MD_COUNT)
+        inc(&deliveries[outcome], 1);
+}
+
+void metrics_net(int platform, enum metrics_net outcome)
+{
+    if (platform >= 0 && platform < PLATFORM_COUNT && outcome < MN_COUNT)
+        inc(&net_calls[platform][outcome], 1);
+}
+
+static const char *slot_name(size_t slot, const char *(*route_name)(int i, void *arg), void *arg)
+{
+    return slot == 0 ? "(none)" : route_name((int)slot - 1, arg);
+}
+
+void metrics_write(struct buf *out, const char *(*route_name)(int i, void *arg), void *arg,
+                   int nroutes)
+{
+    size_t nslots = (size_t)(nroutes < METRICS_ROUTES ? nroutes : METRICS_ROUTES) + 1;
+    buf_puts(out, "# HELP sociald_http_requests_total HTTP requests answered, by route and "
+                  "status.\n# TYPE sociald_http_requests_total counter\n");
+    for (size_t s = 0; s < nslots; s++)
+        for (size_t i = 0; i < NSTATUS; i++) {
+            uint64_t n = get(&requests[s][i]);
+            if (n)
+                buf_printf(out, "sociald_http_requests_total{route=\"%s\",status=\"%u\"} %llu\n",
+                           slot_name(s, route_name, arg), i < NSTATUS - 1 ? statuses[i] : 0,
+                           (unsigned long long)n);
+        }
+    buf_puts(out, "# HELP sociald_http_request_duration_seconds Time from the request's first "
+                  "byte to its answer, by route.\n"
+                  "# TYPE sociald_http_request_duration_seconds histogram\n");
+    for (size_t s = 0; s < nslots; s++) {
+        uint64_t count = get(&dur_count[s]);
+        if (!count)
+            continue;
+        const char *name = slot_name(s, route_name, arg);
+        uint64_t cum = 0;
+        for (size_t b = 0; b < NBUCKET; b++) {
+            cum += get(&buckets[s][b]);
+            buf_printf(out,
+                       "sociald_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} "
+                       "%llu\n",
+                       name, (double)bounds_us[b] / 1e6, (unsigned long long)cum);
+        }
+        buf_printf(out,
+                   "sociald_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n"
+                   "sociald_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
+                   "sociald_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+                   name, (unsigned long long)count, name, (double)get(&dur_sum_us[s]) / 1e6, name,
+                   (unsigned long long)count);
+    }
+    static const char *const dnames[MD_COUNT] = {"delivered", "retry", "failed", "cancelled"};
+    buf_puts(out, "# HELP sociald_webhook_deliveries_total Webhook delivery attempts, by "
+                  "outcome.\n# TYPE sociald_webhook_deliveries_total counter\n");
+    for (int i = 0; i < MD_COUNT; i++)
+        buf_printf(out, "sociald_webhook_deliveries_total{outcome=\"%s\"} %llu\n", dnames[i],
+                   (unsigned long long)get(&deliveries[i]));
+    static const char *const nnames[MN_COUNT] = {"2xx", "3xx", "4xx", "5xx", "timeout", "error"};
+    buf_puts(out, "# HELP sociald_network_calls_total Calls to the social networks, by network "
+                  "and outcome.\n# TYPE sociald_network_calls_total counter\n");
+    for (int p = 0; p < PLATFORM_COUNT; p++)
+        for (int i = 0; i < MN_COUNT; i++) {
+            uint64_t n = get(&net_calls[p][i]);
+            if (n)
+                buf_printf(out, "sociald_network_calls_total{network=\"%s\",outcome=\"%s\"} %llu\n",
+                           platform_name(p), nnames[i], (unsigned long long)n);
+        }
+}

@@ -1,0 +1,33 @@
+/*
+ * metrics: process-wide counters for GET /metrics (SPEC §11), in the
+ * Prometheus text format — requests by route and status with latency
+ * histograms, webhook deliveries by outcome, network calls by network and
+ * outcome. Updates are relaxed atomic increments, cheap enough for every
+ * request; nothing is allocated.
+ */
+#ifndef SOCIALD_CORE_METRICS_H
+#define SOCIALD_CORE_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+#define METRICS_ROUTES 64 /* route table rows counted; more share the last slot */
+
+enum metrics_delivery { MD_DELIVERED, MD_RETRY, MD_FAILED, MD_CANCELLED, MD_COUNT };
+enum metrics_net { MN_2XX, MN_3XX, MN_4XX, MN_5XX, MN_TIMEOUT, MN_ERROR, MN_COUNT };
+
+/* One answered request: route (index in the route table, -1: none matched),
+ * its HTTP status and how long it took. */
+void metrics_request(int route, unsigned http_status, int64_t dur_us);
+/* One webhook delivery attempt's outcome. */
+void metrics_delivery(enum metrics_delivery outcome);
+/* One call to a network (platform index, platforms/names.h). */
+void metrics_net(int platform, enum metrics_net outcome);
+
+/* Writes every counter; route_name(i) names route i ("GET /api/user"). */
+void metrics_write(struct buf *out, const char *(*route_name)(int i, void *arg), void *arg,
+                   int nroutes);
+
+#endif
