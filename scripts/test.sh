@@ -5,7 +5,8 @@
 #   3. integration tests: the real binary over HTTP (node --test), and the
 #      browser test: headless Chromium through the linking page
 #   4. the same two again under AddressSanitizer + UndefinedBehaviorSanitizer
-# Set SOCIALD_SKIP_ASAN=1 to skip step 4 while iterating locally.
+#   5. every libFuzzer target for SOCIALD_FUZZ_SECONDS (10) seconds
+# Set SOCIALD_SKIP_ASAN=1 to skip steps 4 and 5 while iterating locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -36,5 +37,15 @@ if [[ "${SOCIALD_SKIP_ASAN:-0}" != 1 ]]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_suite build-asan
+  echo "== fuzzing: each target for ${SOCIALD_FUZZ_SECONDS:-10} s" >&2
+  # A crash leaves crash-* and fails the run; inputs found join the corpus
+  # of this checkout (commit them from a local run to keep them).
+  fuzz_out=$(bash scripts/fuzz.sh "${SOCIALD_FUZZ_SECONDS:-10}" 2>&1) || { echo "$fuzz_out" >&2; exit 1; }
+  grep -E '^== |number_of_executed_units' <<<"$fuzz_out" >&2
+  if ls crash-* oom-* timeout-* >/dev/null 2>&1; then
+    echo "$fuzz_out" >&2
+    echo "fuzzing found a failure: crash-*/oom-*/timeout-* files" >&2
+    exit 1
+  fi
 fi
 echo "== all tests passed" >&2

@@ -56,8 +56,21 @@ enum store_rc delete_with_events(struct app *app, struct arena *a, const struct 
 enum status user_get(struct app *app, struct req *r);
 enum status details_get(struct app *app, struct req *r);
 enum status gbp_patch(struct app *app, struct req *r);
+/* PATCH /api/user/gbp's body, validated (every problem at once, as 600):
+ * Google's Location JSON with the fields sent (owned by r's arena) and
+ * their updateMask paths. Pure: no store, no network (fuzzed). */
+#define GBP_FIELDS 8
+struct gbp_update {
+    json_t *body;
+    const char *mask[GBP_FIELDS];
+    const char *names[GBP_FIELDS]; /* the request's field names, for 633 */
+    size_t n;
+};
+enum status gbp_parse(struct req *r, struct gbp_update *u);
 enum status batch_get(struct app *app, struct req *r);
 enum status batch_file(struct app *app, struct req *r);
+/* A Range header's single byte range within size (false: send it all). */
+bool batch_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len);
 enum status health_get(struct app *app, struct req *r);
 enum status metrics_get(struct app *app, struct req *r);
 /* The HTTP layer's completion hook: counts the request in core/metrics. */

@@ -191,7 +191,11 @@ enum status details_get(struct app *app, struct req *r)
 
 /* ---- PATCH /api/user/gbp ---- */
 
-#define GBP_FIELDS 8
+static void release_json(void *j)
+{
+    json_decref(j);
+}
+
 
 struct gbp_task {
     struct app *app;
@@ -224,13 +228,6 @@ static bool http_url(const char *s)
     return (!strncmp(s, "https://", 8) && s[8] && s[8] != '/') ||
            (!strncmp(s, "http://", 7) && s[7] && s[7] != '/');
 }
-
-struct gbp_update {
-    json_t *body; /* Google's Location with the fields sent */
-    const char *mask[GBP_FIELDS];
-    const char *names[GBP_FIELDS]; /* the request's field names, for 633 */
-    size_t n;
-};
 
 static void add_field(struct gbp_update *u, const char *mask, const char *name)
 {
@@ -350,6 +347,21 @@ static void read_gbp(struct fields *f, struct gbp_update *u)
     }
 }
 
+enum status gbp_parse(struct req *r, struct gbp_update *u)
+{
+    memset(u, 0, sizeof(*u));
+    u->body = json_object();
+    arena_on_free(r->arena, release_json, u->body);
+    struct fields f;
+    fields_init(&f, r);
+    read_gbp(&f, u);
+    if (fields_ok(&f) && !u->n)
+        fields_fail(&f, "body",
+                    "send at least one of phoneNumbers, adPhone, storeCode, title, websiteUrl, "
+                    "labels, latlng, profile");
+    return fields_done(&f);
+}
+
 static void gbp_run(void *arg)
 {
     struct gbp_task *t = arg;
@@ -392,27 +404,14 @@ static void gbp_run(void *arg)
     req_resume(r, st);
 }
 
-static void release_json(void *j)
-{
-    json_decref(j);
-}
-
 enum status gbp_patch(struct app *app, struct req *r)
 {
     const char *platform = r->params[0];
     if (strcmp(platform, "gbp") != 0 && strcmp(platform, "gmb") != 0)
         return req_fail(r, ST_BAD_PARAM, "platform",
                         "only Google Business Profile can be updated (PATCH /api/user/gbp)");
-    struct gbp_update u = {.body = json_object()};
-    arena_on_free(r->arena, release_json, u.body);
-    struct fields f;
-    fields_init(&f, r);
-    read_gbp(&f, &u);
-    if (fields_ok(&f) && !u.n)
-        fields_fail(&f, "body",
-                    "send at least one of phoneNumbers, adPhone, storeCode, title, websiteUrl, "
-                    "labels, latlng, profile");
-    enum status st = fields_done(&f);
+    struct gbp_update u;
+    enum status st = gbp_parse(r, &u);
     if (st != ST_OK)
         return st;
     struct gbp_task *t = arena_alloc(r->arena, sizeof(*t));

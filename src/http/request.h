@@ -73,6 +73,10 @@ struct req {
     struct http_conn *conn; /* private to the HTTP layer */
 };
 
+/* Splits a query string or urlencoded form q into decoded key/value pairs
+ * (arena); 600 naming `what` when malformed or over 256 pairs. */
+enum status req_parse_pairs(struct req *r, const char *q, const char *what, struct kv **out,
+                            size_t *nout);
 /* The value of request header name (case-insensitive), or NULL. */
 const char *req_header(struct req *r, const char *name);
 /* The first value of query argument name, or NULL. */

@@ -238,9 +238,8 @@ static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char
     return MHD_YES;
 }
 
-/* Splits a query string or urlencoded form into decoded key/value pairs. */
-static enum status parse_pairs(struct req *r, const char *q, const char *what, struct kv **out,
-                               size_t *nout)
+enum status req_parse_pairs(struct req *r, const char *q, const char *what, struct kv **out,
+                            size_t *nout)
 {
     size_t cap = 8, n = 0;
     struct kv *items = arena_alloc(r->arena, cap * sizeof(*items));
@@ -312,7 +311,7 @@ static void begin(struct http_server *s, struct req *r, const char *method)
         const char *q = qmark + 1;
         const char *qh = strchr(q, '#');
         char *qcopy = qh ? arena_strndup(r->arena, q, (size_t)(qh - q)) : (char *)q;
-        enum status st = parse_pairs(r, qcopy, "query", &r->query, &r->nquery);
+        enum status st = req_parse_pairs(r, qcopy, "query", &r->query, &r->nquery);
         if (st != ST_OK) {
             hc->early = st;
             return;
@@ -507,7 +506,7 @@ static enum status parse_body(struct req *r)
         char *text = arena_strndup(r->arena, r->body_raw.data, r->body_raw.len);
         if (strlen(text) != r->body_raw.len)
             return req_fail(r, ST_BAD_PARAM, "form", "contains a NUL byte");
-        return parse_pairs(r, text, "form", &r->form, &r->nform);
+        return req_parse_pairs(r, text, "form", &r->form, &r->nform);
     }
     if (!r->route || !(r->route->flags & ROUTE_BODY_JSON) || r->body_raw.len == 0)
         return ST_OK;
