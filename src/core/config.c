@@ -219,7 +219,7 @@ static void plan_set(struct plan *p, const char *name, int64_t quota, const char
     memset(p, 0, sizeof(*p));
     str_copy(p->name, sizeof(p->name), name);
     p->monthly_quota = quota;
-    for (size_t i = 0; fams[i] && i < PLAN_FAMILIES_MAX; i++)
+    for (size_t i = 0; i < PLAN_FAMILIES_MAX && fams[i]; i++)
         p->families[p->nfamilies++] = fams[i];
 }
 

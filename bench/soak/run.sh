@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# bench/soak: a mixed load (reads, profile writes, webhook events) against
+# one server for a while; prints every interval's requests, errors, p50/p99
+# and the server's RSS, then a summary: RSS should stay flat and errors at
+# zero. Timings are for reading, never asserted.
+#
+#   bench/soak/run.sh [--minutes M (10)] [--interval S (30)] [--profiles N (5000)]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+MINUTES=10 INTERVAL=30 PROFILES=5000
+while (($#)); do
+  case "$1" in
+    --minutes) MINUTES=$2; shift 2 ;;
+    --interval) INTERVAL=$2; shift 2 ;;
+    --profiles) PROFILES=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+bash scripts/setup.sh
+bash scripts/build.sh release
+BIN=$PWD/build/sociald
+WORK=$(mktemp -d /tmp/sociald-bench-soak.XXXXXX)
+PORT=$((20000 + RANDOM % 20000)) RXPORT=$((PORT + 1))
+SPID=""
+cleanup() {
+  [[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+"$BIN" seed --data "$WORK/data" --profiles "$PROFILES" --accounts 10 --keys-out "$WORK/keys.txt" \
+  > "$WORK/seed.json" 2>/dev/null
+KEY=$(sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p' "$WORK/seed.json")
+"$BIN" serve --data "$WORK/data" --listen "127.0.0.1:$PORT" --access-log false --log-level warn \
+  --rate-limit 100000000 --webhook-allow-private --webhook-allow-http 2>"$WORK/server.log" &
+SPID=$!
+for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.05; done
+curl -sf -X POST "http://127.0.0.1:$PORT/api/hook/webhook" -H "Authorization: Bearer $KEY" \
+  -d "{\"action\":\"social\",\"url\":\"http://127.0.0.1:$RXPORT/hook\"}" >/dev/null
+echo "soak: $MINUTES min, $PROFILES profiles x 10 linked, $(nproc) cores" >&2
+node bench/soak/load.mjs "$PORT" "$KEY" "$WORK/keys.txt" "$SPID" "$((MINUTES * 60))" "$INTERVAL" "$RXPORT"
+if grep -q '"level":"error"' "$WORK/server.log"; then
+  echo "the server logged errors:" >&2
+  grep '"level":"error"' "$WORK/server.log" | head -n 5 >&2
+fi
