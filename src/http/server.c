@@ -47,6 +47,7 @@ struct http_conn {
     unsigned allow;    /* methods for a 405's Allow header */
     bool discarding;   /* body over the limit: drop the rest */
     bool answer_now;   /* answer before reading the body (see begin) */
+    bool close;        /* the framing is doubtful: close after answering */
     size_t discarded;  /* bytes dropped so far */
     const char *uri;   /* raw request target */
     size_t body_max;
@@ -229,12 +230,32 @@ const char *req_client_ip(struct req *r)
     return arena_strdup(r->arena, tmp);
 }
 
-static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                  const char *value)
+/* What begin() learns from the header fields in one pass. */
+struct head_scan {
+    size_t total;           /* bytes, for the header limit */
+    int content_lengths;    /* Content-Length fields */
+    const char *first_cl;   /* the first one's value */
+    bool cl_differ;         /* two Content-Length fields disagree */
+    bool chunked;           /* Transfer-Encoding given */
+    bool nul;               /* a name or value holds a NUL byte (or a name is empty) */
+};
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
 {
-    size_t *total = cls;
+    struct head_scan *h = cls;
     (void)kind;
-    *total += strlen(key) + (value ? strlen(value) : 0) + 4;
+    h->total += key_size + value_size + 4;
+    if (!key || !key_size || strlen(key) != key_size || (value && strlen(value) != value_size))
+        h->nul = true;
+    if (key && !strcasecmp(key, "Content-Length")) {
+        if (h->content_lengths++ && (!h->first_cl || !value || strcmp(h->first_cl, value)))
+            h->cl_differ = true;
+        else
+            h->first_cl = value;
+    }
+    if (key && !strcasecmp(key, "Transfer-Encoding"))
+        h->chunked = true;
     return MHD_YES;
 }
 
@@ -281,10 +302,26 @@ static void begin(struct http_server *s, struct req *r, const char *method)
     struct http_conn *hc = r->conn;
     r->method = router_method(method);
 
-    size_t hdr_total = 0;
-    MHD_get_connection_values(hc->c, MHD_HEADER_KIND, sum_header, &hdr_total);
-    if (hdr_total > s->cfg.header_max) {
+    struct head_scan h = {0};
+    MHD_get_connection_values_n(hc->c, MHD_HEADER_KIND, scan_header, &h);
+    if (h.total > s->cfg.header_max) {
         hc->early = ST_HEADERS_TOO_LARGE;
+        return;
+    }
+    /* Ambiguous framing (RFC 9112 §6.1, §6.3): where this request ends is
+     * unclear, so nothing after it on the connection can be trusted. */
+    if (h.cl_differ || (h.content_lengths && h.chunked)) {
+        hc->close = true;
+        hc->early = req_fail(r, ST_BAD_PARAM, "Content-Length",
+                             h.cl_differ ? "sent twice with different values"
+                                         : "sent together with Transfer-Encoding");
+        return;
+    }
+    /* A NUL would cut a key or a profile key short: refuse, never guess. */
+    if (h.nul) {
+        hc->close = true;
+        hc->early = req_fail(r, ST_BAD_PARAM, "headers",
+                             "a header name is empty or a header holds a NUL byte");
         return;
     }
 
@@ -323,7 +360,14 @@ static void begin(struct http_server *s, struct req *r, const char *method)
     }
     const char *cl = MHD_lookup_connection_value(hc->c, MHD_HEADER_KIND, "Content-Length");
     int64_t declared;
-    if (cl && str_to_i64(cl, 0, INT64_MAX, &declared) && (uint64_t)declared > hc->body_max) {
+    bool huge = false;
+    if (cl && !str_to_i64(cl, 0, INT64_MAX, &declared)) {
+        /* All digits but beyond 2^63 - 1: too large, not malformed. */
+        huge = *cl && strspn(cl, "0123456789") == strlen(cl);
+        declared = INT64_MAX;
+    }
+    if (cl && (huge || (uint64_t)declared > hc->body_max) &&
+        (huge || str_to_i64(cl, 0, INT64_MAX, &declared))) {
         hc->early = ST_BODY_TOO_LARGE;
         /* A client that waits for 100-continue, or announces a huge body,
          * gets the answer now (MHD then closes). Otherwise the body is read
@@ -492,6 +536,8 @@ static enum MHD_Result answer(struct req *r, enum status st)
     }
     for (int i = 0; i < r->nhdrs; i++)
         MHD_add_response_header(resp, r->hdrs[i].key, r->hdrs[i].val);
+    if (hc->close)
+        MHD_add_response_header(resp, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(hc->c, http, resp);
     MHD_destroy_response(resp);
     hc->sent_http = http;

@@ -13,10 +13,11 @@ struct slice str_trim(const char *s)
     struct slice r = {s, 0};
     if (!s)
         return r;
-    while (*s == ' ' || *s == '\t')
+    /* Every ASCII white space: a title of only "\n" is as blank as " ". */
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
         s++;
     size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+    while (n && (s[n - 1] == ' ' || (s[n - 1] >= '\t' && s[n - 1] <= '\r')))
         n--;
     r.p = s;
     r.n = n;

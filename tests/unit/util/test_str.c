@@ -7,6 +7,8 @@ START_TEST(trim)
     ck_assert(str_eq(s, "key value"));
     ck_assert(str_eq(str_trim(""), ""));
     ck_assert(str_eq(str_trim("   "), ""));
+    ck_assert(str_eq(str_trim(" \n\r\t\v\f "), ""));
+    ck_assert(str_eq(str_trim("\nx\r\n"), "x"));
     ck_assert(str_ieq(str_trim(" ABC "), "abc"));
 }
 END_TEST
