@@ -196,7 +196,6 @@ static void release_json(void *j)
     json_decref(j);
 }
 
-
 struct gbp_task {
     struct app *app;
     struct req *r;

@@ -232,12 +232,12 @@ const char *req_client_ip(struct req *r)
 
 /* What begin() learns from the header fields in one pass. */
 struct head_scan {
-    size_t total;           /* bytes, for the header limit */
-    int content_lengths;    /* Content-Length fields */
-    const char *first_cl;   /* the first one's value */
-    bool cl_differ;         /* two Content-Length fields disagree */
-    bool chunked;           /* Transfer-Encoding given */
-    bool nul;               /* a name or value holds a NUL byte (or a name is empty) */
+    size_t total;         /* bytes, for the header limit */
+    int content_lengths;  /* Content-Length fields */
+    const char *first_cl; /* the first one's value */
+    bool cl_differ;       /* two Content-Length fields disagree */
+    bool chunked;         /* Transfer-Encoding given */
+    bool nul;             /* a name or value holds a NUL byte (or a name is empty) */
 };
 
 static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
