@@ -15,6 +15,8 @@ PKGS=(
   chromium
   # formatting, sanitizers, fuzzing, benchmarks
   clang-format clang libclang-rt-14-dev wrk nginx-light
+  # static analysis, memory checking
+  cppcheck valgrind
 )
 
 missing=()

@@ -13,6 +13,7 @@
 #include "util/str.h"
 #include "util/timeutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -84,6 +85,10 @@ bool batch_signature_ok(struct app *app, const char *path, const char *expires,
 /* ---- the export ---- */
 
 struct writer {
+    struct runner *runner; /* the lease is renewed while writing */
+    int64_t job_id;
+    int64_t kept_ms;
+    bool lost; /* the lease went to another worker: stop */
     struct app *app;
     const struct account *acct;
     int64_t quota;
@@ -164,6 +169,18 @@ static bool each(void *arg, const struct profile *p, const struct linked_account
     put(w, w->count ? "," : "[", 1);
     put(w, w->body.data, w->body.len);
     w->count++;
+    /* A big export outlasts a lease: renew it, well before it runs out, so
+     * no other worker (in this process or another) starts it again. */
+    if ((w->count & 255) == 0) {
+        int64_t now = time_mono_ms();
+        if (now - w->kept_ms >= runner_lease_ms(w->runner) / 3) {
+            w->kept_ms = now;
+            if (!runner_keep(w->runner, w->job_id)) {
+                w->lost = true;
+                return false;
+            }
+        }
+    }
     /* Stop early when the server is stopping: the job runs again. */
     return !w->failed && !w->stopping;
 }
@@ -173,6 +190,8 @@ struct export_task {
     struct runner *runner;
     int64_t job_id;
     int64_t export_id;
+    int64_t attempt;
+    bool lost;     /* another worker holds the job now: leave it alone */
     bool done;     /* nothing (more) to do */
     bool retry;    /* failed: run again later */
     bool shutdown; /* not run */
@@ -190,6 +209,22 @@ static enum store_rc primary_of(struct store *st, struct arena *a, int64_t accou
     struct account acct;
     enum store_rc rc = store_account_get(st, a, account_id, &acct);
     return rc == STORE_OK ? store_profile_get(st, a, acct.primary_profile_id, out) : rc;
+}
+
+/* Deletes the temporary files of earlier attempts at one export. */
+static void remove_attempts(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    size_t pn = strlen(prefix);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name);
+        if (n > pn + 4 && !strncmp(de->d_name, prefix, pn) && !strcmp(de->d_name + n - 4, ".tmp"))
+            unlinkat(dirfd(d), de->d_name, 0);
+    }
+    closedir(d);
 }
 
 static bool fsync_dir(const char *dir)
@@ -210,7 +245,10 @@ static void export_record(void *arg)
     int64_t now = time_now_ms();
     struct arena *a = arena_new();
     enum store_rc rc = STORE_OK;
-    if (t->shutdown || t->retry) {
+    if (t->lost) {
+        log_warn("batch export %lld: lease lost to another worker; this attempt stops",
+                 (long long)t->export_id);
+    } else if (t->shutdown || t->retry) {
         rc = store_job_reschedule(st, t->job_id, now + (t->shutdown ? 0 : 30000));
         if (t->retry)
             log_error("batch export %lld failed (%s); retrying in 30 s", (long long)t->export_id,
@@ -221,6 +259,11 @@ static void export_record(void *arg)
         struct batch_export e;
         struct profile primary;
         rc = store_batch_get(st, a, t->export_id, &e);
+        if (rc == STORE_OK && e.ready_ms) {
+            /* Another attempt finished first and announced it. */
+            rc = store_job_delete(st, t->job_id);
+            goto done;
+        }
         if (rc == STORE_OK)
             rc = primary_of(st, a, e.account_id, &primary);
         if (rc == STORE_OK)
@@ -251,6 +294,7 @@ static void export_record(void *arg)
             log_end(&l);
         }
     }
+done:
     if (rc != STORE_OK)
         log_error("cannot record batch export %lld; it will run again", (long long)t->export_id);
     arena_free(a);
@@ -278,13 +322,23 @@ static void export_run(void *arg)
     }
     const char *dir = batch_dir(app, a, primary.ref_id);
     const char *final = batch_path(app, a, primary.ref_id, e.file);
-    const char *tmp = arena_printf(a, "%s/.%s.%lld.tmp", dir, e.file, (long long)e.id);
+    /* One temporary name per attempt: an attempt that lost its lease can
+     * never write into the file of the one that holds it. */
+    const char *prefix = arena_printf(a, ".%s.%lld.", e.file, (long long)e.id);
+    const char *tmp = arena_printf(a, "%s/%s%lld.tmp", dir, prefix, (long long)t->attempt);
     if (!serve_ensure_dir(dir)) {
         t->retry = true;
         snprintf(t->error, sizeof(t->error), "cannot create %s: %s", dir, strerror(errno));
         goto out;
     }
-    struct writer w = {.app = app, .acct = &acct, .now_ms = time_now_ms(), .quota = -1};
+    remove_attempts(dir, prefix); /* of crashed or timed-out attempts */
+    struct writer w = {.app = app,
+                       .acct = &acct,
+                       .now_ms = time_now_ms(),
+                       .quota = -1,
+                       .runner = t->runner,
+                       .job_id = t->job_id,
+                       .kept_ms = time_mono_ms()};
     const struct plan *plan = config_plan(app->cfg, acct.plan);
     w.quota = plan ? plan->monthly_quota : -1;
     w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -309,6 +363,11 @@ static void export_run(void *arg)
     buf_free(&w.active);
     buf_free(&w.names);
     buf_free(&w.body);
+    if (w.lost) {
+        unlink(tmp);
+        t->lost = true;
+        goto out;
+    }
     /* The file appears under its name only whole and on disk. */
     ok = ok && rename(tmp, final) == 0 && fsync_dir(dir);
     if (!ok) {
@@ -336,6 +395,7 @@ static void export_start(void *ctx, struct runner *r, const struct job *job)
     t->runner = r;
     t->job_id = job->id;
     t->export_id = job->ref;
+    t->attempt = job->attempts;
     if (!offload_run(app->upkeep_offload, export_run, t)) {
         t->shutdown = true;
         runner_finish(r, export_record, t);

@@ -196,6 +196,18 @@ void runner_finish(struct runner *r, void (*record)(void *arg), void *arg)
     pthread_mutex_unlock(&r->mu);
 }
 
+bool runner_keep(struct runner *r, int64_t job_id)
+{
+    /* Any thread: a store connection of its own. */
+    return store_job_extend(r->st, job_id, r->owner, time_now_ms() + r->cfg.lease_ms) !=
+           STORE_NOTFOUND;
+}
+
+int64_t runner_lease_ms(const struct runner *r)
+{
+    return r->cfg.lease_ms;
+}
+
 size_t runner_inflight(struct runner *r)
 {
     pthread_mutex_lock(&r->mu);

@@ -21,6 +21,7 @@
 #ifndef SOCIALD_JOBS_RUNNER_H
 #define SOCIALD_JOBS_RUNNER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +56,15 @@ void runner_wake(struct runner *r);
 /* Ends a job: record(arg) runs on the runner thread (where store writes
  * belong), then the job no longer counts as in flight. */
 void runner_finish(struct runner *r, void (*record)(void *arg), void *arg);
+/*
+ * For jobs that may outlast a lease (a batch export): renews the lease of
+ * job id for another lease period. False when this runner no longer holds
+ * it — the lease expired and another worker took the job: stop, and end
+ * the job with runner_finish() without touching it.
+ */
+bool runner_keep(struct runner *r, int64_t job_id);
+/* The lease period (runner_keep well within it). */
+int64_t runner_lease_ms(const struct runner *r);
 /* Jobs leased and not yet finished. */
 size_t runner_inflight(struct runner *r);
 /* Stops leasing and waits up to grace_ms for jobs in flight to finish

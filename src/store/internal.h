@@ -84,6 +84,7 @@ enum stmt_id {
     Q_DELIVERY_HOOK_FAIL,
     Q_DELIVERY_RESEND,
     Q_JOB_ADD,
+    Q_JOB_EXTEND,
     Q_JOB_COUNTS,
     Q_JOB_ENSURE,
     Q_BATCH_NEWEST,

@@ -112,6 +112,22 @@ enum store_rc store_job_lease(struct store *st, struct arena *a, enum job_lane l
     return STORE_OK;
 }
 
+enum store_rc store_job_extend(struct store *st, int64_t id, const char *owner, int64_t until_ms)
+{
+    struct db_stmt *s = store_stmt(st, Q_JOB_EXTEND,
+                                   "UPDATE jobs SET lease_until_ms = ? WHERE id = ? AND "
+                                   "lease_owner = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, until_ms);
+    D->bind_i64(s, 2, id);
+    D->bind_text(s, 3, owner);
+    enum db_rc dr = store_run(st, s);
+    if (dr != DB_DONE)
+        return store_rc_of(dr);
+    return D->changes(store_db(st)) ? STORE_OK : STORE_NOTFOUND;
+}
+
 enum store_rc store_job_reschedule(struct store *st, int64_t id, int64_t run_at_ms)
 {
     struct db_stmt *s = store_stmt(st, Q_JOB_RESCHEDULE,

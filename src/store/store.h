@@ -476,6 +476,9 @@ enum store_rc store_job_drop(struct store *st, const char *kind, int64_t ref);
 enum store_rc store_job_lease(struct store *st, struct arena *a, enum job_lane lane,
                               const char *owner, int64_t now_ms, int64_t lease_ms, size_t max,
                               struct job **out, size_t *n);
+/* Extends owner's lease of job id to until_ms; STORE_NOTFOUND when owner no
+ * longer holds it (it expired and another worker took the job). */
+enum store_rc store_job_extend(struct store *st, int64_t id, const char *owner, int64_t until_ms);
 /* Releases a leased job to run again at run_at_ms. */
 enum store_rc store_job_reschedule(struct store *st, int64_t id, int64_t run_at_ms);
 enum store_rc store_job_delete(struct store *st, int64_t id);
