@@ -381,9 +381,14 @@ enum store_rc store_delivery_record(struct store *st, int64_t id, const struct d
     bool final = strcmp(o->status, "pending") != 0;
     struct db_stmt *s = store_stmt(
         st, Q_DELIVERY_RECORD,
-        "UPDATE deliveries SET status = ?, attempts = ?, last_status = ?, last_error = ?, "
-        "last_url = ?, last_attempt_ms = ?, next_attempt_ms = ?, completed_ms = ? "
-        "WHERE id = ? RETURNING webhook_id");
+        /* A delivery cancelled while its attempt was in flight (its
+         * webhook unregistered) stays cancelled; the attempt is still
+         * recorded. */
+        "UPDATE deliveries SET status = CASE WHEN status = 'cancelled' THEN status ELSE ?1 END, "
+        "attempts = ?2, last_status = ?3, last_error = ?4, last_url = ?5, last_attempt_ms = ?6, "
+        "next_attempt_ms = CASE WHEN status = 'cancelled' THEN NULL ELSE ?7 END, "
+        "completed_ms = CASE WHEN status = 'cancelled' THEN completed_ms ELSE ?8 END "
+        "WHERE id = ?9 RETURNING webhook_id");
     if (!s)
         return STORE_ERROR;
     D->bind_text(s, 1, o->status);

@@ -319,6 +319,26 @@ describe('delivery', () => {
     assert.equal(rx.requests.length, n1, 'no retry after unregistering');
     rx.plan.length = 0;
   });
+
+  test('unregistering while an attempt is in flight: the delivery stays cancelled', async () => {
+    const { key, keys } = seed(srv, 1, 1);
+    await register(srv, key, { action: 'social', url: rx.url });
+    rx.respond({ status: 503, delayMs: 1500 });
+    const n0 = rx.requests.length;
+    await unlink(srv, key, keys[0], 'facebook');
+    await rx.waitFor((rs) => rs.length >= n0 + 1); // received; the answer comes in 1.5 s
+    await srv.api('/api/hook/webhook', { method: 'DELETE', key, body: { action: 'social' } });
+    await new Promise((r) => setTimeout(r, 2500)); // the 503 arrives and is recorded
+    const list = await srv.api('/api/hook/deliveries', { key });
+    assert.equal(list.json.count, 1);
+    const [d] = list.json.deliveries;
+    assert.equal(d.status, 'cancelled', JSON.stringify(d));
+    assert.equal(d.attempts, 1);
+    const n1 = rx.requests.length;
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(rx.requests.length, n1, 'no retry after unregistering');
+    rx.plan.length = 0;
+  });
 });
 
 describe('secret rotation', () => {
