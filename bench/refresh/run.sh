@@ -68,15 +68,15 @@ load() { # -> RESULT line
     2>/dev/null | grep '^RESULT'
 }
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
-writes() { sqlite3 "$DB" "SELECT COALESCE(SUM(token_version), 0) FROM linked_accounts"; }
-refreshed() { sqlite3 "$DB" "SELECT COUNT(*) FROM linked_accounts WHERE last_refresh_ms IS NOT NULL"; }
+writes() { sqlite3 -cmd ".timeout 10000" "$DB" "SELECT COALESCE(SUM(token_version), 0) FROM linked_accounts"; }
+refreshed() { sqlite3 -cmd ".timeout 10000" "$DB" "SELECT COUNT(*) FROM linked_accounts WHERE last_refresh_ms IS NOT NULL"; }
 
 QUIET=$(load)
 
 # Churn: short tokens from now on, and every account due at once.
 fault "{\"tokenTtl\":{\"network\":\"twitter\",\"access\":$TTL}}"
 # (as if linked two hours ago with tokens that expired a moment ago)
-sqlite3 "$DB" "UPDATE linked_accounts SET linked_ms = linked_ms - 7200000,
+sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE linked_accounts SET linked_ms = linked_ms - 7200000,
                  access_expires_ms = access_expires_ms - 3600000;
                UPDATE jobs SET run_at_ms = 0 WHERE kind = 'refresh';"
 sleep 3
@@ -86,7 +86,7 @@ a=$(writes); s0=$(date +%s.%N)
 BUSY=$(load)
 b=$(writes); s1=$(date +%s.%N)
 BUSY_RATE=$(echo "($b - $a) / ($s1 - $s0)" | bc -l)
-FAILING=$(sqlite3 "$DB" "SELECT COUNT(*) FROM linked_accounts WHERE status <> 'ok'")
+FAILING=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT COUNT(*) FROM linked_accounts WHERE status <> 'ok'")
 EVER=$(refreshed)
 RSS=$(awk '/VmRSS/ {print $2}' /proc/$SPID/status)
 

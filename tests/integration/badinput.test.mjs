@@ -45,7 +45,7 @@ after(async () => { await srv.stop(); });
 // ---- helpers -------------------------------------------------------------------
 
 function sql(statement) {
-  return execFileSync('sqlite3', [join(srv.data, 'sociald.db'), statement], { encoding: 'utf8' }).trim();
+  return execFileSync('sqlite3', ['-cmd', '.timeout 10000', join(srv.data, 'sociald.db'), statement], { encoding: 'utf8' }).trim();
 }
 
 // What a client can read back, minus the fields that move with every call.

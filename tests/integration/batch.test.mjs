@@ -141,7 +141,7 @@ describe('the export', () => {
     const all = await Promise.all(Array.from({ length: 12 }, () => batch(srv, acct.apiKey)));
     for (const r of all) assert.equal(r.status, 200, r.text);
     assert.equal(new Set(all.map((r) => r.json.url)).size, 1);
-    const rows = spawnSync('sqlite3', [join(srv.data, 'sociald.db'),
+    const rows = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(srv.data, 'sociald.db'),
       `SELECT COUNT(*) FROM batch_exports WHERE account_id = (SELECT account_id FROM profiles WHERE ref_id = '${acct.refId}')`], { encoding: 'utf8' });
     assert.equal(rows.stdout.trim(), '1');
   });

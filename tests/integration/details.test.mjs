@@ -30,7 +30,7 @@ const boards = (p) => srv.api('/api/user/details/pinterest', { key: acct.apiKey,
 const patch = (p, body, platform = 'gbp') => srv.api(`/api/user/${platform}`, { method: 'PATCH', key: acct.apiKey, profileKey: p.profileKey, body });
 
 function sqlite(sql) {
-  const r = spawnSync('sqlite3', [join(srv.data, 'sociald.db'), sql], { encoding: 'utf8' });
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(srv.data, 'sociald.db'), sql], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 }

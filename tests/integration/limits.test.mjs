@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Server, assertError, writeConfig, tempDir, secrets } from './lib/harness.mjs';
 
 function sql(data, statement) {
-  return execFileSync('sqlite3', [join(data, 'sociald.db'), statement], { encoding: 'utf8' }).trim();
+  return execFileSync('sqlite3', ['-cmd', '.timeout 10000', join(data, 'sociald.db'), statement], { encoding: 'utf8' }).trim();
 }
 
 test('620: a plan without the endpoint family names the plans that have it', async () => {

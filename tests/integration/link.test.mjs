@@ -50,7 +50,7 @@ async function openPage(agent, url) {
 const user = (profileKey) => srv.api('/api/user', { key: acct.apiKey, profileKey });
 
 function sqlite(sql) {
-  const r = spawnSync('sqlite3', [join(srv.data, 'sociald.db'), sql], { encoding: 'utf8' });
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(srv.data, 'sociald.db'), sql], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 }

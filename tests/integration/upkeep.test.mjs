@@ -54,7 +54,7 @@ async function refreshes(network) {
 const socialEvents = (pred) => rx.requests.filter((q) => q.body && q.body.action === 'social' && pred(q.body));
 
 function sqlite(sql) {
-  const r = spawnSync('sqlite3', [join(srv.data, 'sociald.db'), sql], { encoding: 'utf8' });
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(srv.data, 'sociald.db'), sql], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 }
