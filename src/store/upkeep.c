@@ -77,16 +77,20 @@ enum store_rc store_linked_states(struct store *st, struct arena *a, int64_t pro
     return STORE_OK;
 }
 
-/* The profile of linked account id changed in what GET /api/user shows. */
-static void touch_owner(struct store *st, int64_t id)
+/* Runs a guarded token-row UPDATE ... RETURNING profile_id: STORE_CONFLICT
+ * when the version guard matched no row; otherwise the owning profile's
+ * stamp moves (its status, shown by GET /api/user, may have changed). */
+static enum store_rc guarded_update(struct store *st, struct db_stmt *s)
 {
-    struct db_stmt *s = store_stmt(st, Q_LINKED_STATE, "SELECT " STATE_COLS "WHERE l.id = ?");
-    if (!s)
-        return;
-    D->bind_i64(s, 1, id);
-    if (D->step(s) == DB_ROW)
-        store_touch(st, STORE_KIND_PROFILE, D->col_i64(s, 1));
+    enum db_rc dr = D->step(s);
+    int64_t profile_id = dr == DB_ROW ? D->col_i64(s, 0) : 0;
     D->reset(s);
+    if (dr == DB_DONE)
+        return STORE_CONFLICT;
+    if (dr != DB_ROW)
+        return store_rc_of(dr);
+    store_touch(st, STORE_KIND_PROFILE, profile_id);
+    return STORE_OK;
 }
 
 enum store_rc store_linked_refreshed(struct store *st, int64_t id, int64_t version,
@@ -97,7 +101,8 @@ enum store_rc store_linked_refreshed(struct store *st, int64_t id, int64_t versi
         "UPDATE linked_accounts SET access_token = ?, refresh_token = ?, token_key_id = ?, "
         "access_expires_ms = ?, refresh_expires_ms = ?, scopes = COALESCE(?, scopes), "
         "last_refresh_ms = ?, status = 'ok', last_error = NULL, refresh_failures = 0, "
-        "token_version = token_version + 1 WHERE id = ? AND token_version = ?");
+        "token_version = token_version + 1 WHERE id = ? AND token_version = ? "
+        "RETURNING profile_id");
     if (!s)
         return STORE_ERROR;
     store_bind_opt_blob(st, s, 1, sec->access, sec->access_len);
@@ -109,13 +114,7 @@ enum store_rc store_linked_refreshed(struct store *st, int64_t id, int64_t versi
     D->bind_i64(s, 7, now_ms);
     D->bind_i64(s, 8, id);
     D->bind_i64(s, 9, version);
-    enum db_rc dr = store_run(st, s);
-    if (dr != DB_DONE)
-        return store_rc_of(dr);
-    if (!D->changes(store_db(st)))
-        return STORE_CONFLICT;
-    touch_owner(st, id); /* the status may have left refresh_failing */
-    return STORE_OK;
+    return guarded_update(st, s);
 }
 
 enum store_rc store_linked_failed(struct store *st, int64_t id, int64_t version, const char *status,
@@ -123,7 +122,8 @@ enum store_rc store_linked_failed(struct store *st, int64_t id, int64_t version,
 {
     struct db_stmt *s = store_stmt(st, Q_LINKED_FAILED,
                                    "UPDATE linked_accounts SET status = ?, last_error = ?, "
-                                   "refresh_failures = ? WHERE id = ? AND token_version = ?");
+                                   "refresh_failures = ? WHERE id = ? AND token_version = ? "
+                                   "RETURNING profile_id");
     if (!s)
         return STORE_ERROR;
     D->bind_text(s, 1, status);
@@ -131,13 +131,7 @@ enum store_rc store_linked_failed(struct store *st, int64_t id, int64_t version,
     D->bind_i64(s, 3, failures);
     D->bind_i64(s, 4, id);
     D->bind_i64(s, 5, version);
-    enum db_rc dr = store_run(st, s);
-    if (dr != DB_DONE)
-        return store_rc_of(dr);
-    if (!D->changes(store_db(st)))
-        return STORE_CONFLICT;
-    touch_owner(st, id);
-    return STORE_OK;
+    return guarded_update(st, s);
 }
 
 enum store_rc store_linked_details(struct store *st, const struct linked_account *la, bool *changed)
