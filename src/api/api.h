@@ -11,6 +11,7 @@
 
 #include "core/app.h"
 #include "http/router.h"
+#include "platforms/platform.h"
 #include "store/store.h"
 
 /* Who is calling and on which profile, set by the middleware. */
@@ -55,6 +56,12 @@ enum store_rc delete_with_events(struct app *app, struct arena *a, const struct 
 /* handlers */
 enum status user_get(struct app *app, struct req *r);
 enum status details_get(struct app *app, struct req *r);
+
+/* The status for a network call's failure: 632 the token was refused, 631
+ * no answer in time, 630 anything else (api/netfail.c). */
+enum status api_net_rc_status(enum net_rc rc);
+/* The same, with details {platform, status, error} of n's last failure. */
+enum status api_net_status(struct req *r, const struct net *n, enum net_rc rc);
 enum status gbp_patch(struct app *app, struct req *r);
 /* PATCH /api/user/gbp's body, validated (every problem at once, as 600):
  * Google's Location JSON with the fields sent (owned by r's arena) and

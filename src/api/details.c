@@ -53,18 +53,6 @@ static bool boards_copy(void *entry, void *arg)
     return true;
 }
 
-/* 630 / 631 / 632 with the network's details. */
-static enum status net_failure(struct req *r, const struct net *n, enum net_rc rc)
-{
-    req_detail_str(r, "platform", n->platform);
-    if (n->http_status)
-        req_detail_int(r, "status", n->http_status);
-    req_detail_str(r, "error", n->error ? n->error : net_rc_name(rc));
-    if (rc == NET_AUTH)
-        return ST_NETWORK_AUTH;
-    return rc == NET_TIMEOUT ? ST_NETWORK_TIMEOUT : ST_NETWORK_ERROR;
-}
-
 /* The profile's live account on platform, with its tokens opened. */
 static enum status linked_tokens(struct app *app, struct req *r, const char *platform,
                                  struct linked_secret *sec, struct tokens *tok)
@@ -136,7 +124,7 @@ static void boards_run(void *arg)
     enum net_rc rc = pinterest_read_boards(&n, &t->tok, boards, BOARDS_MAX);
     if (rc != NET_OK) {
         json_decref(boards);
-        st = net_failure(r, &n, rc);
+        st = api_net_status(r, &n, rc);
         goto out;
     }
     struct jw w;
@@ -383,7 +371,7 @@ static void gbp_run(void *arg)
             req_detail_str(r, "error", n.error ? n.error : "refused");
             st = ST_NETWORK_REJECTED;
         } else if (rc != NET_OK) {
-            st = net_failure(r, &n, rc);
+            st = api_net_status(r, &n, rc);
         }
     }
     /* Only a change Google took counts against its limit. */

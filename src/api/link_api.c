@@ -277,26 +277,16 @@ struct import {
     const char *account_id;
 };
 
+/* api_net_status, with messages that speak of an imported token. */
 static enum status net_status(struct req *r, const struct net *n, enum net_rc rc)
 {
-    req_detail_str(r, "platform", n->platform);
-    if (n->http_status)
-        req_detail_int(r, "status", n->http_status);
-    req_detail_str(r, "error", n->error ? n->error : net_rc_name(rc));
-    switch (rc) {
-    case NET_AUTH:
+    if (rc == NET_AUTH)
         r->err_message = "The network refused this token. Send a valid, unexpired token.";
-        return ST_NETWORK_AUTH;
-    case NET_TIMEOUT:
-        return ST_NETWORK_TIMEOUT;
-    case NET_DENIED:
+    else if (rc == NET_DENIED)
         r->err_message = "The network accepted the token but it cannot link an account (a "
                          "permission or scope is missing, or there is nothing to link). See "
                          "details.";
-        return ST_NETWORK_ERROR;
-    default:
-        return ST_NETWORK_ERROR;
-    }
+    return api_net_status(r, n, rc);
 }
 
 static bool identity_is(const struct identity *id, const char *want)

@@ -2,6 +2,7 @@
  * live: Instagram's quota and X's usage for GET /api/user (see live.h).
  */
 #include "api/live.h"
+#include "api/api.h"
 #include "core/log.h"
 #include "platforms/linked.h"
 #include "platforms/netconf.h"
@@ -71,7 +72,7 @@ bool live_ig_cached(struct live *l, int64_t profile_id, int64_t now_ms, struct l
 /* The entry's error from a connector failure (no token in n->error). */
 static void set_error(int *code, char *msg, size_t cap, const struct net *n, enum net_rc rc)
 {
-    *code = rc == NET_TIMEOUT ? 631 : rc == NET_AUTH ? 632 : 630;
+    *code = status_code(api_net_rc_status(rc));
     snprintf(msg, cap, "%s", n->error ? n->error : net_rc_name(rc));
 }
 
