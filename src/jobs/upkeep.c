@@ -113,8 +113,13 @@ static bool pace(struct upkeep *u, int idx, int64_t now, int64_t *wait_ms)
     return ok;
 }
 
-static void pause_network(struct upkeep *u, int idx, int64_t until)
+/* A 429 from network idx (n's last answer) pauses its upkeep calls for
+ * the network's Retry-After, or a minute without one. */
+static void pause_on_429(struct upkeep *u, int idx, const struct net *n, int64_t now)
 {
+    if (n->http_status != 429)
+        return;
+    int64_t until = now + (n->retry_after_ms > 0 ? n->retry_after_ms : PAUSE_DEFAULT_MS);
     pthread_mutex_lock(&u->mu);
     if (until > u->paused_until[idx])
         u->paused_until[idx] = until;
@@ -390,9 +395,7 @@ static void refresh_run(void *arg)
         t->outcome = O_FAILING;
         snprintf(t->error, sizeof(t->error), "%s", n.error ? n.error : net_rc_name(rc));
         t->retry_after_ms = n.retry_after_ms;
-        if (n.http_status == 429)
-            pause_network(app->upkeep, idx,
-                          now + (n.retry_after_ms > 0 ? n.retry_after_ms : PAUSE_DEFAULT_MS));
+        pause_on_429(app->upkeep, idx, &n, now);
     }
 out:
     runner_finish(t->runner, refresh_record, t);
@@ -608,10 +611,7 @@ static void details_run(void *arg)
             continue;
         }
         if (rc != NET_OK) {
-            if (net.http_status == 429)
-                pause_network(app->upkeep, idx,
-                              now +
-                                  (net.retry_after_ms > 0 ? net.retry_after_ms : PAUSE_DEFAULT_MS));
+            pause_on_429(app->upkeep, idx, &net, now);
             struct logline l;
             log_begin(&l, LOG_WARN, "cannot read linked account details");
             jw_kstr(&l.w, "platform", s->platform);
@@ -624,21 +624,10 @@ static void details_run(void *arg)
         const struct identity *id = match(s, ids, nid);
         if (!id)
             continue;
-        t->found[i] = (struct linked_account){
-            .id = s->id,
-            .profile_id = s->profile_id,
-            .platform = s->platform,
-            .display_name = id->display_name,
-            .username = id->username,
-            .profile_url = id->profile_url,
-            .user_image = id->user_image,
-            .page_name = id->page_name,
-            .type = id->type,
-            .description = id->description,
-            .maps_url = id->maps_url,
-            .place_id = id->place_id,
-            .review_url = id->review_url,
-        };
+        linked_from_identity(&t->found[i], id);
+        t->found[i].id = s->id;
+        t->found[i].profile_id = s->profile_id;
+        t->found[i].platform = s->platform;
     }
 out:
     runner_finish(t->runner, details_record, t);

@@ -130,14 +130,9 @@ bool linked_unseal(struct app *app, struct arena *a, int64_t profile_id, const c
     return ok;
 }
 
-enum store_rc linked_store(struct app *app, struct arena *a, const struct profile *p, int idx,
-                           const struct identity *id, const struct tokens *t)
+void linked_from_identity(struct linked_account *la, const struct identity *id)
 {
-    const char *name = platform_name(idx);
-    int64_t now = time_now_ms();
-    struct linked_account la = {
-        .profile_id = p->id,
-        .platform = name,
+    *la = (struct linked_account){
         .network_id = id->network_id,
         .display_name = id->display_name,
         .username = id->username,
@@ -149,8 +144,19 @@ enum store_rc linked_store(struct app *app, struct arena *a, const struct profil
         .maps_url = id->maps_url,
         .place_id = id->place_id,
         .review_url = id->review_url,
-        .linked_ms = now,
     };
+}
+
+enum store_rc linked_store(struct app *app, struct arena *a, const struct profile *p, int idx,
+                           const struct identity *id, const struct tokens *t)
+{
+    const char *name = platform_name(idx);
+    int64_t now = time_now_ms();
+    struct linked_account la;
+    linked_from_identity(&la, id);
+    la.profile_id = p->id;
+    la.platform = name;
+    la.linked_ms = now;
     /* A page's (or chat's) own token is what later calls use; the user's
      * token stays as the refresh token where the connector keeps one. */
     const char *access = id->access ? id->access : t->access;

@@ -40,6 +40,10 @@ bool linked_unseal(struct app *app, struct arena *a, int64_t profile_id, const c
                    const void *access, size_t access_len, const void *refresh, size_t refresh_len,
                    struct tokens *out);
 
+/* The display fields (and network id) of identity id as a linked account's;
+ * the rest of *la is zeroed. Strings stay id's. */
+void linked_from_identity(struct linked_account *la, const struct identity *id);
+
 /*
  * Links identity id (with tokens t) to profile p on network idx, replacing
  * what was linked there, and writes the social webhook (type link, source

@@ -132,15 +132,10 @@ enum store_rc store_auth(struct store *st, struct arena *a,
     return rc;
 }
 
-enum store_rc store_account_find(struct store *st, struct arena *a, const char *email_or_ref,
+/* Steps an ACCOUNT_SELECT statement that finds at most one account. */
+static enum store_rc one_account(struct store *st, struct db_stmt *s, struct arena *a,
                                  struct account *out)
 {
-    struct db_stmt *s =
-        store_stmt(st, Q_ACCOUNT_FIND, ACCOUNT_SELECT "WHERE a.email = ? OR p.ref_id = ?");
-    if (!s)
-        return STORE_ERROR;
-    D->bind_text(s, 1, email_or_ref);
-    D->bind_text(s, 2, email_or_ref);
     enum db_rc dr = D->step(s);
     enum store_rc rc = dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
     if (dr == DB_ROW) {
@@ -151,20 +146,25 @@ enum store_rc store_account_find(struct store *st, struct arena *a, const char *
     return rc;
 }
 
+enum store_rc store_account_find(struct store *st, struct arena *a, const char *email_or_ref,
+                                 struct account *out)
+{
+    struct db_stmt *s =
+        store_stmt(st, Q_ACCOUNT_FIND, ACCOUNT_SELECT "WHERE a.email = ? OR p.ref_id = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_text(s, 1, email_or_ref);
+    D->bind_text(s, 2, email_or_ref);
+    return one_account(st, s, a, out);
+}
+
 enum store_rc store_account_get(struct store *st, struct arena *a, int64_t id, struct account *out)
 {
     struct db_stmt *s = store_stmt(st, Q_ACCOUNT_GET, ACCOUNT_SELECT "WHERE a.id = ?");
     if (!s)
         return STORE_ERROR;
     D->bind_i64(s, 1, id);
-    enum db_rc dr = D->step(s);
-    enum store_rc rc = dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
-    if (dr == DB_ROW) {
-        read_account(st, s, a, out);
-        out->ref_id = store_col_str(st, s, 5, a);
-    }
-    D->reset(s);
-    return rc;
+    return one_account(st, s, a, out);
 }
 
 enum store_rc store_account_list(struct store *st, struct arena *a, struct account **out, size_t *n)

@@ -18,6 +18,17 @@ enum job_lane store_job_lane(const char *kind)
     return strcmp(kind, "webhook") ? JOB_LANE_UPKEEP : JOB_LANE_DELIVERY;
 }
 
+/* Binds an "INSERT INTO jobs (kind, ref, run_at_ms, created_ms, lane)"'s values. */
+static void bind_job(struct store *st, struct db_stmt *s, const char *kind, int64_t ref,
+                     int64_t run_at_ms, int64_t now_ms)
+{
+    D->bind_text(s, 1, kind);
+    D->bind_i64(s, 2, ref);
+    D->bind_i64(s, 3, run_at_ms);
+    D->bind_i64(s, 4, now_ms);
+    D->bind_i64(s, 5, store_job_lane(kind));
+}
+
 enum store_rc store_job_add(struct store *st, const char *kind, int64_t ref, int64_t run_at_ms,
                             int64_t now_ms)
 {
@@ -26,11 +37,7 @@ enum store_rc store_job_add(struct store *st, const char *kind, int64_t ref, int
                                    "VALUES (?, ?, ?, ?, ?)");
     if (!s)
         return STORE_ERROR;
-    D->bind_text(s, 1, kind);
-    D->bind_i64(s, 2, ref);
-    D->bind_i64(s, 3, run_at_ms);
-    D->bind_i64(s, 4, now_ms);
-    D->bind_i64(s, 5, store_job_lane(kind));
+    bind_job(st, s, kind, ref, run_at_ms, now_ms);
     return store_rc_of(store_run(st, s));
 }
 
@@ -50,11 +57,7 @@ enum store_rc store_job_put(struct store *st, const char *kind, int64_t ref, int
                           "WHERE kind IN ('refresh', 'remind', 'details') DO NOTHING");
     if (!s)
         return STORE_ERROR;
-    D->bind_text(s, 1, kind);
-    D->bind_i64(s, 2, ref);
-    D->bind_i64(s, 3, run_at_ms);
-    D->bind_i64(s, 4, now_ms);
-    D->bind_i64(s, 5, store_job_lane(kind));
+    bind_job(st, s, kind, ref, run_at_ms, now_ms);
     return store_rc_of(store_run(st, s));
 }
 
