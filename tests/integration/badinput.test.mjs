@@ -350,7 +350,7 @@ const ENDPOINTS = [
   },
   {
     method: 'DELETE', path: '/api/profiles/social', action: 'profiles', pk: true, base: {},
-    fields: { platform: [...NOT_STRING, 'null', '""', '"myspace"', '"bluesky"', '"../../facebook"'] },
+    fields: { platform: [...NOT_STRING, 'null', '""', '"myspace"', '"Bluesky"', '"../../facebook"', long(33)] },
   },
   {
     // Deleting by title without a Profile-Key: never a real title here.
