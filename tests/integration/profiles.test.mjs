@@ -288,6 +288,18 @@ test('delete by header, body profileKey or title; tombstone for validate; twice 
   assert.equal((await srv.api('/api/user', { key: acct.apiKey })).status, 200);
 });
 
+test('the Profile-Key header wins over a body profileKey (SPEC §1): header A + body B deletes A, B intact', async () => {
+  const a = (await create(acct.apiKey, { title: uniq('HeaderA') })).json;
+  const b = (await create(acct.apiKey, { title: uniq('BodyB') })).json;
+  const r = await srv.api('/api/profiles', { method: 'DELETE', key: acct.apiKey, profileKey: a.profileKey, body: { profileKey: b.profileKey, title: b.title } });
+  assert.deepEqual(r.json, { status: 'success', refId: a.refId });
+  assertError(await srv.api('/api/user?validate=true', { key: acct.apiKey, profileKey: a.profileKey }), 404, 611, 'user');
+  const alive = await srv.api('/api/user', { key: acct.apiKey, profileKey: b.profileKey });
+  assert.equal(alive.status, 200, alive.text);
+  assert.equal(alive.json.refId, b.refId);
+  assert.equal((await list(acct.apiKey, `?refId=${b.refId}`)).json.count, 1);
+});
+
 test('unlink: removes the network from GET /api/user at once; 200 when not linked', async () => {
   const seed = srv.cli(['seed', '--profiles', '1', '--accounts', '4', '--keys-out', join(srv.data, 'u.txt')]);
   const key = seed.json.apiKey;
