@@ -304,6 +304,7 @@ struct webhook {
 
 /* A profile's signing secrets, as sealed by the vault. */
 struct webhook_secret {
+    int64_t profile_id; /* whose they are (the vault binds them to it); 0: none */
     const void *secret; /* NULL: none set */
     size_t secret_len;
     const void *prev; /* NULL: none */
@@ -324,6 +325,12 @@ enum store_rc store_webhook_list(struct store *st, struct arena *a, int64_t prof
 /* Sets the profile's secret; the one it replaces signs for 24 h more. */
 enum store_rc store_webhook_secret_set(struct store *st, int64_t profile_id, const void *sealed,
                                        size_t n, uint32_t key_id, int64_t now_ms);
+/*
+ * The secrets that sign profile_id's webhooks: its own, else its account's
+ * (the primary profile's), as Ayrshare does (SPEC §8). out->profile_id says
+ * whose; everything zero/NULL when neither has one (deliveries go unsigned).
+ * Copies live in a.
+ */
 enum store_rc store_webhook_secret_get(struct store *st, struct arena *a, int64_t profile_id,
                                        struct webhook_secret *out);
 

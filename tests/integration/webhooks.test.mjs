@@ -183,6 +183,36 @@ describe('delivery', () => {
     await own.stop();
   });
 
+  test('a profile webhook without a secret of its own is signed with the account\'s; unsigned only when neither has one', async () => {
+    const ACCT = 'account-secret-0123456789abcdef', OWN = 'profile-secret-0123456789abcdef';
+    secrets.add(ACCT); secrets.add(OWN);
+    const { key, keys } = seed(srv, 2, 1);
+    const s = await srv.api('/api/hook/webhook/secret', { method: 'POST', key, body: { secret: ACCT } });
+    assert.equal(s.status, 200, s.text);
+    await register(srv, key, { action: 'social', url: rx.url }, keys[0]);
+    await register(srv, key, { action: 'social', url: rx.url, secret: OWN }, keys[1]);
+    const ref = async (pk) => (await srv.api('/api/user', { key, profileKey: pk })).json.refId;
+    const [r0, r1] = [await ref(keys[0]), await ref(keys[1])];
+    await unlink(srv, key, keys[0], 'facebook');
+    await unlink(srv, key, keys[1], 'facebook');
+    await rx.waitFor((rs) => rs.some((r) => r.body?.refId === r0) && rs.some((r) => r.body?.refId === r1));
+    const got0 = rx.requests.find((r) => r.body?.refId === r0);
+    const v0 = verify(got0, ACCT);
+    assert.equal(v0.ayrshare && v0.sociald, true, 'the account\'s secret signs the profile\'s webhook');
+    const got1 = rx.requests.find((r) => r.body?.refId === r1);
+    assert.equal(verify(got1, OWN).sociald, true, 'a profile\'s own secret comes first');
+    assert.equal(verify(got1, ACCT).sociald, false);
+    // neither the profile nor the account has a secret: unsigned
+    const bare = seed(srv, 1, 1);
+    await register(srv, bare.key, { action: 'social', url: rx.url }, bare.keys[0]);
+    const refBare = (await srv.api('/api/user', { key: bare.key, profileKey: bare.keys[0] })).json.refId;
+    await unlink(srv, bare.key, bare.keys[0], 'facebook');
+    await rx.waitFor((rs) => rs.some((r) => r.body?.refId === refBare));
+    const gotBare = rx.requests.find((r) => r.body?.refId === refBare);
+    assert.equal(gotBare.headers['x-authorization-content-sha256'], undefined);
+    assert.equal(gotBare.headers['x-sociald-signature'], undefined);
+  });
+
   test('deleting a profile sends an unlink for each linked network', async () => {
     const { key, keys } = seed(srv, 1, 3);
     await register(srv, key, { action: 'social', url: rx.url });
