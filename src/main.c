@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char usage[] =
     "usage: sociald <command> [options]\n"
@@ -66,6 +67,11 @@ static bool check_options(struct args *a, const char *cmd)
 
 int main(int argc, char **argv)
 {
+    /* Everything sociald creates — the database and its -wal/-shm, the
+     * stamps file, master.key, batch files, logs, keys-out files — holds
+     * secrets or what they guard: owner only (files 0600, directories
+     * 0700), whatever umask the shell or the service manager passed. */
+    umask(077);
     client_global_init(); /* before any thread starts */
     struct args a;
     struct config cfg;
