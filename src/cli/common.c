@@ -23,8 +23,8 @@ void cli_print(const char *s)
 struct store *cli_open_store(const struct config *cfg)
 {
     char err[512];
-    if (!strchr(cfg->db, ':') && !serve_ensure_dir(cfg->data)) {
-        log_error("cannot create data directory %s", cfg->data);
+    if (!strchr(cfg->db, ':') && !serve_open_data_dir(cfg->data, err, sizeof(err))) {
+        log_error("%s", err);
         return NULL;
     }
     struct store *st = store_open(cfg->db, err, sizeof(err));
@@ -44,8 +44,8 @@ struct store *cli_open_store(const struct config *cfg)
 int cli_migrate(const struct config *cfg)
 {
     char err[512];
-    if (!strchr(cfg->db, ':') && !serve_ensure_dir(cfg->data)) {
-        log_error("cannot create data directory %s", cfg->data);
+    if (!strchr(cfg->db, ':') && !serve_open_data_dir(cfg->data, err, sizeof(err))) {
+        log_error("%s", err);
         return 1;
     }
     struct store *st = store_open(cfg->db, err, sizeof(err));

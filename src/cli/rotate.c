@@ -99,14 +99,15 @@ static bool reseal_tokens(struct store *st, struct vault *v, struct arena *a, in
 int cli_rotate_master_key(const struct config *cfg)
 {
     char err[512];
+    /* The store first: it checks the data directory before master.key in
+     * it is read or created. */
+    struct store *st = cli_open_store(cfg);
+    if (!st)
+        return 1;
     struct vault *v = vault_open(cfg->data, getenv("SOCIALD_MASTER_KEY"), err, sizeof(err));
     if (!v) {
         log_error("%s", err);
-        return 1;
-    }
-    struct store *st = cli_open_store(cfg);
-    if (!st) {
-        vault_free(v);
+        store_close(st);
         return 1;
     }
     int rc = 1;

@@ -54,6 +54,15 @@ bool serve_ensure_dir(const char *dir)
     return mkdir(path, 0700) == 0 || errno == EEXIST;
 }
 
+bool serve_open_data_dir(const char *dir, char *err, size_t errlen)
+{
+    if (!serve_ensure_dir(dir)) {
+        snprintf(err, errlen, "cannot create data directory %s: %s", dir, strerror(errno));
+        return false;
+    }
+    return vault_path_private(dir, "data directory", err, errlen);
+}
+
 /* Every connection needs a descriptor: lift the soft limit to the hard one. */
 static void raise_nofile(void)
 {
@@ -81,8 +90,8 @@ int serve_run(struct config *cfg)
     struct app app = {.cfg = cfg};
     char err[512];
 
-    if (!serve_ensure_dir(cfg->data)) {
-        log_error("cannot create data directory %s: %s", cfg->data, strerror(errno));
+    if (!serve_open_data_dir(cfg->data, err, sizeof(err))) {
+        log_error("%s", err);
         goto out;
     }
     st = store_open(cfg->db, err, sizeof(err));

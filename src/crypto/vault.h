@@ -25,6 +25,11 @@
 
 struct vault;
 
+/* True when path (a file or a directory) exists and neither its group nor
+ * others may read, write or enter it; else false with err naming what
+ * (e.g. "data directory"), path, and the chmod that fixes it. master.key
+ * and the data directory that holds it and the database are held to this. */
+bool vault_path_private(const char *path, const char *what, char *err, size_t errlen);
 /* Loads (creating the key file if needed) the master keys. env is the
  * value of SOCIALD_MASTER_KEY or NULL. NULL with err on failure. */
 struct vault *vault_open(const char *data_dir, const char *env, char *err, size_t errlen);

@@ -135,3 +135,31 @@ test('every file the server and the commands create is 0600, every directory 070
   assert.equal(mode(srv.data), 0o700);
   await srv.stop();
 });
+
+test('a data directory open to group or others is refused by serve and by the commands', async () => {
+  for (const m of [0o755, 0o750, 0o770, 0o705]) {
+    const data = tempDir();
+    chmodSync(data, m);
+    const srv = new Server({ data });
+    await assert.rejects(srv.start(), (e) => {
+      assert.ok(e.message.includes(`data directory ${data}`), e.message);
+      assert.ok(e.message.includes(`chmod 700 ${data}`), e.message);
+      return true;
+    });
+    const { code } = await srv.exited;
+    assert.notEqual(code, 0);
+    for (const args of [['migrate'], ['account', 'create', '--email', 'x@example.com'], ['rotate-master-key'],
+      ['seed', '--profiles', '1', '--accounts', '1'], ['profile', 'suspend', '--ref-id', 'x']]) {
+      const r = cli(args, { data });
+      assert.notEqual(r.status, 0, args.join(' '));
+      assert.ok(r.stderr.includes(`chmod 700 ${data}`), `${args.join(' ')}: ${r.stderr}`);
+    }
+    assert.deepEqual(readdirSync(data), [], 'nothing was written into it');
+    // the chmod the message names is the fix
+    chmodSync(data, 0o700);
+    const ok = new Server({ data });
+    await ok.start();
+    await ok.stop();
+    rmSync(data, { recursive: true, force: true });
+  }
+});
