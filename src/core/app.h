@@ -26,7 +26,7 @@ struct app {
     struct directory *dir; /* the hot path's cached view of the store */
     struct usage *usage;
     struct ratelimit *rl;
-    struct vault *vault;            /* seals tokens and webhook secrets */
+    struct vault *vault;            /* seals every secret at rest */
     struct client *client;          /* outbound HTTP (webhooks, networks) */
     struct runner *runner;          /* durable jobs: webhook deliveries */
     struct runner *upkeep_runner;   /* durable jobs: refresh, remind, details, revoke */

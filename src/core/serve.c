@@ -11,6 +11,7 @@
 #include "api/directory.h"
 #include "crypto/vault.h"
 #include "core/offload.h"
+#include "core/secrets.h"
 #include "jobs/revoke.h"
 #include "jobs/batch.h"
 #include "jobs/upkeep.h"
@@ -110,11 +111,9 @@ int serve_run(struct config *cfg)
         log_error("%s", err);
         goto out;
     }
-    if (store_secret(st, "signing", app.signing_key) != STORE_OK ||
-        store_secret(st, "jwt", app.jwt_key) != STORE_OK) {
-        log_error("cannot read or create the signing secret");
-        goto out;
-    }
+    if (!secrets_load(st, app.vault, "signing", app.signing_key) ||
+        !secrets_load(st, app.vault, "jwt", app.jwt_key))
+        goto out; /* logged */
     app.dir = dir_new(st, (size_t)cfg->cache_mb << 20);
     app.usage = usage_new(st, cfg->usage_flush_ms);
     app.rl = ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000, cfg->rate_suspend_after);

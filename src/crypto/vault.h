@@ -1,6 +1,6 @@
 /*
- * vault: AES-256-GCM encryption of secrets at rest — network tokens and
- * webhook signing secrets (SPEC §9).
+ * vault: AES-256-GCM encryption of secrets at rest — network tokens,
+ * webhook signing secrets, the server's own signing and JWT keys (SPEC §9).
  *
  * Master keys come from SOCIALD_MASTER_KEY ("<64 hex>", or "id:hex,id:hex"
  * with the last one current) or from <data>/master.key, created mode 0600

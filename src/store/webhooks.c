@@ -540,7 +540,8 @@ enum store_rc store_key_ids_in_use(struct store *st, struct arena *a, uint32_t *
         "SELECT key_id FROM webhook_secrets UNION SELECT prev_key_id FROM webhook_secrets "
         "WHERE prev_key_id IS NOT NULL UNION SELECT token_key_id FROM linked_accounts "
         "WHERE token_key_id IS NOT NULL UNION SELECT key_id FROM account_oauth_apps "
-        "UNION SELECT token_key_id FROM revocations WHERE token_key_id IS NOT NULL");
+        "UNION SELECT token_key_id FROM revocations WHERE token_key_id IS NOT NULL "
+        "UNION SELECT key_id FROM secrets WHERE key_id IS NOT NULL");
     if (!s)
         return STORE_ERROR;
     size_t cap = 16, cnt = 0;

@@ -163,3 +163,113 @@ test('a data directory open to group or others is refused by serve and by the co
     rmSync(data, { recursive: true, force: true });
   }
 });
+
+test('the signing and JWT keys are sealed; the server signs with them after restarts and rotate-master-key', async (t) => {
+  const rx = await new Receiver().start();
+  t.after(() => rx.stop());
+  const data = tempDir();
+  const args = ['--webhook-allow-private', '--webhook-allow-http'];
+  let srv = new Server({ data, args });
+  await srv.start();
+  const { key, keys } = seed(srv, 3, 3);
+  await srv.api('/api/hook/webhook', { method: 'POST', key, body: { action: 'social', url: rx.url, secret: SECRET } });
+  const first = openSecrets(data);
+  assert.equal(first.jwtKeyId, 1);
+  assert.equal(first.signing.length, 32);
+  assert.notDeepEqual(first.jwt, first.signing);
+  assertNotStored(data, first.jwt);
+  assertNotStored(data, first.signing);
+  const t0 = await linkToken(srv, key, keys[0]);
+  assert.ok(signedWith(t0, first.jwt), 'link tokens are signed with the sealed key');
+  const page = await srv.api('/api/profiles?limit=1', { key });
+  const cursor = page.json.pagination.nextCursor;
+  assert.ok(cursor);
+
+  // Each phase: the keys in use are the same, tokens and cursors from
+  // before still verify, and webhooks are still signed.
+  let n = 0;
+  const platforms = ['facebook', 'gmb', 'instagram'];
+  async function stillSigns(label) {
+    const now = openSecrets(data);
+    assert.deepEqual(now.jwt, first.jwt, label);
+    assert.deepEqual(now.signing, first.signing, label);
+    assert.equal((await srv.api(`/api/profiles?limit=1&cursor=${encodeURIComponent(cursor)}`, { key })).status, 200, label);
+    assert.ok(signedWith(await linkToken(srv, key, keys[0]), first.jwt), label);
+    assert.equal((await srv.api('/link?jwt=' + await linkToken(srv, key, keys[1]))).status, 302, label);
+    const platform = platforms[n++];
+    await srv.api('/api/profiles/social', { method: 'DELETE', key, profileKey: keys[2], body: { platform } });
+    await rx.waitFor((rs) => rs.some((r) => r.body?.platform === platform));
+    const v = verify(rx.requests.find((r) => r.body?.platform === platform), SECRET);
+    assert.equal(v.ayrshare && v.sociald, true, label);
+    return now;
+  }
+
+  await srv.stop();
+  srv = new Server({ data, args });
+  await srv.start();
+  await stillSigns('after a restart');
+
+  const r = srv.cli(['rotate-master-key']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.json.keyId, 2);
+  assert.equal(r.json.serverSecrets, 2);
+  assert.equal(r.json.retired, 1);
+  assert.deepEqual([...masterKeys(data).keys()], [2]);
+  const rotated = await stillSigns('after rotate-master-key, same process');
+  assert.equal(rotated.jwtKeyId, 2);
+  assert.equal(rotated.signingKeyId, 2);
+
+  await srv.stop();
+  srv = new Server({ data, args });
+  await srv.start();
+  await stillSigns('after rotate-master-key and a restart');
+  await srv.stop();
+  rmSync(data, { recursive: true, force: true });
+});
+
+test('plain keys of an older database are sealed at the next start (or by rotate-master-key) and kept', async () => {
+  const data = tempDir();
+  let srv = new Server({ data });
+  await srv.start();
+  const acct = srv.account('business');
+  const p = await srv.api('/api/profiles', { method: 'POST', key: acct.apiKey, body: { title: 'Plain' } });
+  secrets.add(p.json.profileKey);
+  await srv.stop();
+
+  // What a database from before sealing holds: the 32 bytes themselves.
+  const plant = () => {
+    const jwt = crypto.randomBytes(32), signing = crypto.randomBytes(32);
+    sqlite(data, `UPDATE secrets SET value = X'${jwt.toString('hex')}', key_id = NULL WHERE name = 'jwt';` +
+      `UPDATE secrets SET value = X'${signing.toString('hex')}', key_id = NULL WHERE name = 'signing';`);
+    return { jwt, signing };
+  };
+  const old = plant();
+  srv = new Server({ data });
+  await srv.start();
+  const sealed = openSecrets(data);
+  assert.deepEqual(sealed.jwt, old.jwt, 'the plain value is kept, now sealed');
+  assert.deepEqual(sealed.signing, old.signing);
+  assert.ok(signedWith(await linkToken(srv, acct.apiKey, p.json.profileKey), old.jwt));
+  await srv.stop();
+  // not even in the space the plain rows left behind
+  sqlite(data, 'PRAGMA wal_checkpoint(TRUNCATE);');
+  assertNotStored(data, old.jwt);
+  assertNotStored(data, old.signing);
+
+  // rotate-master-key seals plain rows too (a database it finds before any start)
+  const older = plant();
+  const r = cli(['rotate-master-key'], { data });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.json.serverSecrets, 2);
+  const resealed = openSecrets(data);
+  assert.equal(resealed.jwtKeyId, 2);
+  assert.deepEqual(resealed.jwt, older.jwt);
+  assert.deepEqual(resealed.signing, older.signing);
+  assertNotStored(data, older.jwt);
+  assertNotStored(data, older.signing);
+  srv = new Server({ data });
+  await srv.start();
+  assert.ok(signedWith(await linkToken(srv, acct.apiKey, p.json.profileKey), older.jwt));
+  await srv.stop();
+  rmSync(data, { recursive: true, force: true });
+});
