@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Sandbox, NETWORKS, AUTHORIZE, pkceChallenge, masked, redirectParams } from './lib/sandbox.mjs';
+import { waitUntil, pass } from './lib/harness.mjs';
 
 let sbx;
 before(async () => { sbx = await new Sandbox().start(); });
@@ -521,7 +522,7 @@ test('refresh: tiktok, twitter and pinterest rotate; linkedin, reddit and google
   assert.deepEqual(spent.json, { error: 'invalid_request', error_description: 'Value passed for the token was invalid.' });
 
   const li = await sbx.link('linkedin', { login: 'tess' });
-  await new Promise((res) => setTimeout(res, 1100));
+  await pass(1100); // a second of the refresh token's life has gone
   const l1 = await sbx.refresh('linkedin', li.refresh_token);
   assert.equal(l1.status, 200, l1.text);
   assert.equal(l1.json.refresh_token, li.refresh_token);
@@ -862,23 +863,23 @@ test('fault status: count, path, network, envelopes and Retry-After', async () =
 
 test('fault delayMs delays its request without blocking others', async () => {
   await sbx.clearFaults();
+  await sbx.clearCalls();
   const tw = await sbx.link('twitter', { login: 'zed' });
-  // More delayed requests than the sandbox has HTTP threads (2).
-  await sbx.fault({ network: 'twitter', path: '/users/me', delayMs: 1500, count: 3 });
-  const t0 = Date.now();
-  const slow = [0, 1, 2].map(() => get('/twitter/2/users/me', tw.access_token).then((r) => ({ r, ms: Date.now() - t0 })));
-  await new Promise((res) => setTimeout(res, 100));
-  const t1 = Date.now();
+  // More held requests than the sandbox has HTTP threads (2), held until
+  // clearFaults lets them go.
+  await sbx.fault({ network: 'twitter', path: '/users/me', delayMs: 120000, count: 3 });
+  let answered = 0;
+  const slow = [0, 1, 2].map(() => get('/twitter/2/users/me', tw.access_token).then((r) => { answered++; return r; }));
+  await sbx.waitForCalls('three held requests', (calls) => calls.filter((c) => c.path.endsWith('/users/me')).length === 3, { network: 'twitter' });
   const quick = await get('/twitter/2/users/me', tw.access_token);
   const health = await get('/_sandbox/health');
-  const quickMs = Date.now() - t1;
   assert.equal(quick.status, 200);
   assert.equal(health.status, 200);
-  assert.ok(quickMs < 1000, `other requests waited ${quickMs} ms`);
-  for (const { r, ms } of await Promise.all(slow)) {
+  assert.equal(answered, 0, 'others were answered while the three waited');
+  await sbx.clearFaults();
+  for (const r of await Promise.all(slow)) {
     assert.equal(r.status, 200, 'answered normally after the delay');
     assert.equal(r.json.data.username, 'zed');
-    assert.ok(ms >= 1400, `delayed only ${ms} ms`);
   }
   // delay + status: waits, then fails
   await sbx.fault({ network: 'reddit', delayMs: 300, status: 502 });
@@ -921,20 +922,26 @@ test('fault revoke and tokenTtl change state at once', async () => {
   assert.equal((await sbx.refresh('twitter', a.refresh_token)).status, 400);
   assert.equal((await get('/twitter/2/users/me', b.access_token)).status, 200);
 
-  await sbx.fault({ tokenTtl: { network: 'linkedin', access: 1, refresh: 2 } });
+  await sbx.fault({ tokenTtl: { network: 'linkedin', access: 1, refresh: 4 } });
   const li = await sbx.link('linkedin', { login: 'carl' });
   assert.equal(li.expires_in, 1);
-  assert.equal(li.refresh_token_expires_in, 2);
+  assert.equal(li.refresh_token_expires_in, 4);
   assert.equal((await get('/linkedin/api/v2/me', li.access_token)).status, 200);
-  await new Promise((res) => setTimeout(res, 1200));
-  const expired = await get('/linkedin/api/v2/me', li.access_token);
+  const expired = await waitUntil('the access token expired', async () => {
+    const e = await get('/linkedin/api/v2/me', li.access_token);
+    return e.status !== 200 && e;
+  });
   assert.equal(expired.status, 401);
   assert.equal(expired.json.code, 'EXPIRED_ACCESS_TOKEN');
   assert.equal(expired.json.serviceErrorCode, 65602);
   const fresh = await sbx.refresh('linkedin', li.refresh_token);
   assert.equal(fresh.status, 200, fresh.text);
-  await new Promise((res) => setTimeout(res, 1000));
-  assert.equal((await sbx.refresh('linkedin', li.refresh_token)).status, 400, 'the refresh token expired');
+  // LinkedIn's refresh tokens are reusable: it keeps working until it expires.
+  const gone = await waitUntil('the refresh token expired', async () => {
+    const f = await sbx.refresh('linkedin', li.refresh_token);
+    return f.status !== 200 && f;
+  });
+  assert.equal(gone.status, 400, 'the refresh token expired');
   // Other networks keep their lifetimes; DELETE restores the defaults.
   assert.equal((await sbx.link('tiktok', { login: 'carl' })).expires_in, 7200);
   await sbx.clearFaults();
@@ -1143,7 +1150,7 @@ test('SIGTERM answers requests still waiting on a delay and exits cleanly', asyn
   const t0 = Date.now();
   const waiting = [0, 1, 2].map(() => own.request('/twitter/2/users/me', { token: 'x' }).catch((e) => e));
   // Stop only once all three arrived (the call log records them on arrival).
-  for (let i = 0; i < 100 && (await own.calls('twitter')).length < 3; i++) await new Promise((res) => setTimeout(res, 50));
+  await own.waitForCalls('three waiting requests', (calls) => calls.length === 3, { network: 'twitter' });
   const exit = await own.stop();
   assert.deepEqual(exit, { code: 0, signal: null });
   for (const r of await Promise.all(waiting)) assert.equal(r.status, 401, 'answered, not dropped');
