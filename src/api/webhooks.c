@@ -5,11 +5,13 @@
  * own webhook go there).
  *
  * A URL must be https:// (plain http:// only for a loopback host, when the
- * operator allows it) and must not point at a loopback, private,
- * link-local or metadata address unless the operator allows that. A host
- * name is resolved off the HTTP thread (the request is suspended); a name
- * that does not resolve yet is accepted. Deliveries check the address they
- * connect to again (platforms/client.c), against DNS rebinding.
+ * operator allows it) and must not point at an address the table of
+ * util/netaddr.c refuses (loopback, private, link-local, metadata, ...)
+ * unless the operator allows that; localhost names (RFC 6761) count as
+ * loopback, and IPv6 zone ids are refused. A host name is resolved off the
+ * HTTP thread (the request is suspended); a name that does not resolve yet
+ * is accepted. Deliveries check the address they connect to again
+ * (platforms/client.c), against DNS rebinding.
  */
 #include "api/api.h"
 #include "api/cursor.h"
@@ -115,7 +117,8 @@ static enum status save(struct registration *g)
 static enum status refuse_address(struct req *r)
 {
     return req_fail(r, ST_BAD_PARAM, "url",
-                    "resolves to a loopback, private, link-local or metadata address");
+                    "resolves to a loopback, private, link-local, metadata or other "
+                    "non-public address");
 }
 
 /* On a resolver thread: resolve, check every address, save, resume. */
@@ -172,9 +175,17 @@ enum status webhooks_register(struct app *app, struct req *r)
     g->url = url;
     g->host = u.host;
 
+    /* A zone id names an interface of this machine: never a receiver's. */
+    if (u.ipv6 && strchr(u.host, '%'))
+        return req_fail(r, ST_BAD_PARAM, "url", "must not carry an IPv6 zone id (%25...)");
+    /* A resolver may read "127.0.0.1." (the root's trailing dot) as the
+     * literal 127.0.0.1: judge it as one. */
+    size_t hl = strlen(u.host);
+    const char *bare =
+        hl > 1 && u.host[hl - 1] == '.' ? arena_strndup(r->arena, u.host, hl - 1) : u.host;
     struct sockaddr_storage ss;
-    bool literal = netaddr_parse(u.host, &ss);
-    bool loopback = !strcmp(u.host, "localhost") ||
+    bool literal = netaddr_parse(bare, &ss);
+    bool loopback = netaddr_host_is_localhost(u.host) ||
                     (literal && netaddr_is_loopback((const struct sockaddr *)&ss));
     if (!strcmp(u.scheme, "http") && !(loopback && app->cfg->webhook_allow_http))
         return req_fail(r, ST_BAD_PARAM, "url",

@@ -189,7 +189,7 @@ test('GET /metrics: requests by route and status, latency histograms, the job qu
   await srv.api('/api/nope', { key: acct.apiKey });
   // A request is counted once its last byte is sent, which can be a moment
   // after the client has read it: wait for the count.
-  const ok = 'sociald_http_requests_total{route="/api/user",status="200"}';
+  const ok = 'sociald_http_requests_total{route="/api/user",method="GET",status="200"}';
   let text;
   const m = await waitUntil('the five requests counted', async () => {
     const res = await fetch(srv.url + '/metrics');
@@ -197,18 +197,18 @@ test('GET /metrics: requests by route and status, latency histograms, the job qu
     assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
     text = await res.text();
     const parsed = parseMetrics(text);
-    return parsed[ok] - (before[ok] || 0) >= 5 && parsed['sociald_http_requests_total{route="/api/user",status="401"}'] >= 1 &&
-      parsed['sociald_http_requests_total{route="(none)",status="404"}'] >= 1 && parsed;
+    return parsed[ok] - (before[ok] || 0) >= 5 && parsed['sociald_http_requests_total{route="/api/user",method="GET",status="401"}'] >= 1 &&
+      parsed['sociald_http_requests_total{route="(none)",method="GET",status="404"}'] >= 1 && parsed;
   });
   assert.equal(m[ok] - (before[ok] || 0), 5, text);
-  assert.ok(m['sociald_http_requests_total{route="/api/user",status="401"}'] >= 1);
-  assert.ok(m['sociald_http_requests_total{route="(none)",status="404"}'] >= 1);
+  assert.ok(m['sociald_http_requests_total{route="/api/user",method="GET",status="401"}'] >= 1);
+  assert.ok(m['sociald_http_requests_total{route="(none)",method="GET",status="404"}'] >= 1);
   // The histogram is cumulative and ends with +Inf = count.
-  const buckets = Object.entries(m).filter(([k]) => k.startsWith('sociald_http_request_duration_seconds_bucket{route="/api/user"'));
+  const buckets = Object.entries(m).filter(([k]) => k.startsWith('sociald_http_request_duration_seconds_bucket{route="/api/user",method="GET"'));
   for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i][1] >= buckets[i - 1][1], 'cumulative');
-  assert.equal(m['sociald_http_request_duration_seconds_bucket{route="/api/user",le="+Inf"}'],
-    m['sociald_http_request_duration_seconds_count{route="/api/user"}']);
-  assert.ok(m['sociald_http_request_duration_seconds_sum{route="/api/user"}'] > 0);
+  assert.equal(m['sociald_http_request_duration_seconds_bucket{route="/api/user",method="GET",le="+Inf"}'],
+    m['sociald_http_request_duration_seconds_count{route="/api/user",method="GET"}']);
+  assert.ok(m['sociald_http_request_duration_seconds_sum{route="/api/user",method="GET"}'] > 0);
   assert.ok('sociald_jobs_queued{kind="sweep"}' in m, 'the job queue by kind');
   assert.ok('sociald_webhook_deliveries_total{outcome="delivered"}' in m);
   assert.ok('sociald_cache_entries' in m);

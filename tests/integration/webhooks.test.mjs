@@ -81,6 +81,35 @@ describe('registration and URL rules (operator defaults: https, public addresses
     assert.equal(later.status, 200, later.text);
   });
 
+  test('localhost names, zone ids and the special-purpose registries are refused (issue 12)', async () => {
+    for (const url of [
+      // RFC 6761: every name under localhost is loopback, with or without the root dot
+      'https://localhost./hook', 'https://localhost.:8443/hook', 'https://LocalHost./hook',
+      'https://api.localhost/hook', 'https://api.localhost./hook', 'https://127.0.0.1./hook',
+      // the resolver's numeric forms of 127.0.0.1
+      'https://2130706433/hook', 'https://0x7f.1/hook',
+      // a zone id only means something on this machine
+      'https://[fe80::1%25lo]/hook', 'https://[fe80::1%25eth0]:8443/hook', 'https://[2001:4860::8888%25eth0]/hook',
+      // IPv6 ranges that are not global unicast, and forms that carry a private IPv4
+      'https://[fec0::1]/hook', 'https://[fe80::1]/hook', 'https://[ff02::1]/hook', 'https://[100::1]/hook',
+      'https://[2001:db8::1]/hook', 'https://[2001::1]/hook', 'https://[64:ff9b:1::a00:1]/hook',
+      'https://[2002:7f00:1::1]/hook', 'https://[2002:a00:1::1]/hook', 'https://[2002:a9fe:a9fe::1]/hook',
+      'https://[::ffff:0:7f00:1]/hook', 'https://[64:ff9b::a9fe:a9fe]/hook', 'https://[::a00:1]/hook',
+      // IPv4 special-purpose rows
+      'https://192.0.2.1/hook', 'https://198.51.100.7/hook', 'https://203.0.113.9/hook',
+      'https://192.88.99.1/hook', 'https://240.0.0.1/hook', 'https://255.255.255.255/hook',
+    ]) {
+      const r = await register(srv, acct.apiKey, { action: 'social', url });
+      assertError(r, 400, 600, 'webhook');
+      assert.equal(r.json.details.field, 'url', url);
+    }
+    // the same families' public members still register
+    for (const url of ['https://[2002:808:808::1]/hook', 'https://[64:ff9b::808:808]/hook', 'https://[2606:4700::1111]/hook']) {
+      const r = await register(srv, acct.apiKey, { action: 'social', url });
+      assert.equal(r.status, 200, `${url}: ${r.text}`);
+    }
+  });
+
   test('the secret is stored sealed, never in the clear', async () => {
     const r = await srv.api('/api/hook/webhook/secret', { method: 'POST', key: acct.apiKey, body: { secret: SECRET } });
     assert.deepEqual(r.json, { status: 'success', action: 'webhook', refId: acct.refId });
@@ -99,6 +128,16 @@ describe('delivery', () => {
     await srv.start();
   });
   after(async () => { await srv.stop(); await rx.stop(); });
+
+  test('allow-private and allow-http still take loopback receivers, localhost names included', async () => {
+    const { key } = seed(srv, 0, 0);
+    const port = new URL(rx.url).port;
+    for (const url of [rx.url, `http://localhost.:${port}/x`, `http://hooks.localhost:${port}/x`, `http://[::1]:${port}/x`]) {
+      const r = await register(srv, key, { action: 'feed', url });
+      assert.equal(r.status, 200, `${url}: ${r.text}`);
+    }
+    assertError(await register(srv, key, { action: 'feed', url: 'https://[fe80::1%25lo]/x' }), 400, 600, 'webhook');
+  });
 
   test('an unlink is delivered signed, with the SPEC fields, verified receiver-side', async () => {
     const { key, keys } = seed(srv, 1, 3);
