@@ -26,12 +26,14 @@
 bool link_session_hash(const char *secret, char out[LINK_HASH_LEN + 1]);
 /*
  * Creates a linking session for profile p of account_id; fills secret
- * (LINK_SECRET_LEN + 1 bytes). Also drops sessions, OAuth states and
- * pending choices that ended more than a day ago.
+ * (LINK_SECRET_LEN + 1 bytes). public_key (PEM, or NULL) is the key its
+ * RS256 token verifies with instead of the account's. Also drops sessions,
+ * OAuth states and pending choices that ended more than a day ago.
  */
 enum store_rc link_session_create(struct app *app, int64_t account_id, int64_t profile_id,
                                   unsigned allowed_mask, const char *redirect, const char *via,
-                                  int64_t expires_ms, char secret[LINK_SECRET_LEN + 1]);
+                                  const char *public_key, int64_t expires_ms,
+                                  char secret[LINK_SECRET_LEN + 1]);
 
 /* handlers: the API */
 enum status link_generate_jwt(struct app *app, struct req *r);

@@ -668,7 +668,8 @@ struct link_session {
     int64_t created_ms;
     int64_t expires_ms;
     int64_t revoked_ms;
-    int64_t opened_ms; /* 0: never opened */
+    int64_t opened_ms;      /* 0: never opened */
+    const char *public_key; /* PEM an RS256 token verifies with; NULL: the account's */
 };
 
 /* Records a linking session. */
