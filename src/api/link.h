@@ -9,7 +9,10 @@
  * /link?jwt= verifies the token and sends the browser on to
  * /link/s/<secret>. A page opened in time stays usable for
  * link_page_minutes (default 30) from the first opening, so a user who
- * opens a 5-minute URL can still finish a network's consent screens.
+ * opens a 5-minute URL can still finish a network's consent screens. That
+ * end (the later of the token's exp and first opening + link_page_minutes)
+ * is hard: reopening the URL or using the page never moves it, so a leaked
+ * URL dies with it.
  */
 #ifndef SOCIALD_API_LINK_H
 #define SOCIALD_API_LINK_H

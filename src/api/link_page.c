@@ -260,7 +260,8 @@ enum status link_jwt_open(struct app *app, struct req *r)
         if (pub)
             vr = linktoken_verify_rs256(token, pub, now / 1000, &c);
     }
-    /* A token this server did not sign (or altered) names no session. */
+    /* A token this server did not sign (or altered, or dated in the future)
+     * names no session. */
     if (vr == LINKTOKEN_BAD || strcmp(c.aud, app->cfg->public_url) != 0)
         return page_fail(r, ST_SESSION_NOT_FOUND);
     struct live lv;
@@ -271,8 +272,10 @@ enum status link_jwt_open(struct app *app, struct req *r)
         st = ST_SESSION_EXPIRED;
     if (st != ST_OK)
         return page_fail(r, st);
-    /* Opened in time: the page stays usable for a while. */
-    if (store_link_session_open(app->store, lv.hash, now,
+    /* Opened in time for the first time: the page stays usable for a while
+     * (link.h). Later openings move nothing. */
+    if (!lv.s.opened_ms &&
+        store_link_session_open(app->store, lv.hash, now,
                                 now + app->cfg->link_page_minutes * 60000) != STORE_OK)
         return page_fail(r, ST_INTERNAL);
     return redirect(r, 302, page_url(r, c.jti, NULL, NULL, NULL));

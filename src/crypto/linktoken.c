@@ -112,6 +112,13 @@ static enum linktoken_rc read_claims(json_t *payload, int64_t now_s, struct link
         return LINKTOKEN_BAD;
     out->iat = json_integer_value(iat);
     out->exp = json_integer_value(exp);
+    /* Issued, or valid only from, later than now (beyond the clocks' skew):
+     * such a token was not made for now; it would otherwise outlive the
+     * lifetime its maker chose. */
+    json_t *nbf = json_object_get(payload, "nbf");
+    if ((nbf && !json_is_integer(nbf)) || out->iat > now_s + LINKTOKEN_SKEW_S ||
+        (nbf && json_integer_value(nbf) > now_s + LINKTOKEN_SKEW_S))
+        return LINKTOKEN_BAD;
     return out->exp <= now_s ? LINKTOKEN_EXPIRED : LINKTOKEN_OK;
 }
 

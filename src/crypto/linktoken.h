@@ -27,6 +27,9 @@
 #include <stdint.h>
 
 #define LINKTOKEN_MAX 4096 /* longer tokens are refused unread */
+/* Seconds a token's iat or nbf may lie ahead of the server's clock (the
+ * signer's clock may run a little fast); further ahead is LINKTOKEN_BAD. */
+#define LINKTOKEN_SKEW_S 60
 
 struct link_claims {
     char sub[48];
@@ -41,7 +44,8 @@ enum linktoken_alg { LINKTOKEN_NONE, LINKTOKEN_HS256, LINKTOKEN_RS256 };
 
 enum linktoken_rc {
     LINKTOKEN_OK,
-    LINKTOKEN_BAD,     /* malformed, wrong signature, wrong algorithm, missing claims */
+    LINKTOKEN_BAD,     /* malformed, wrong signature, wrong algorithm, missing claims,
+                          iat or nbf ahead of now by more than LINKTOKEN_SKEW_S */
     LINKTOKEN_EXPIRED, /* valid, but exp has passed */
 };
 

@@ -210,3 +210,103 @@ describe('generateJWT with a privateKey and no registered public key', () => {
     assert.ok(kept, 'the derived public key is kept with the session');
   });
 });
+
+describe('the lifetime of a linking URL', () => {
+  let acct, probe;
+  before(async () => {
+    acct = srv.account('business');
+    probe = await profile(acct);
+  });
+
+  // The server's clock, read from a link-sessions answer (expiresAt is its
+  // now plus one minute).
+  async function serverNow() {
+    const r = await srv.api('/api/profiles/link-sessions', { method: 'POST', key: acct.apiKey, profileKey: probe.profileKey, body: { expiresIn: 1 } });
+    assert.equal(r.status, 200, r.text);
+    secrets.add(r.json.sessionId);
+    return Date.parse(r.json.expiresAt) - 60000;
+  }
+
+  // Moves the server's clock to real time + ms and waits until it shows.
+  async function setClock(ms) {
+    writeFileSync(clock, String(ms));
+    offset = ms;
+    const deadline = Date.now() + 10000;
+    for (;;) {
+      const before = Date.now();
+      const skew = (await serverNow()) - before;
+      if (Math.abs(skew - ms) < 5000) return;
+      assert.ok(Date.now() < deadline, `the server did not take the clock offset ${ms} (skew ${skew})`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  const MIN = 60000;
+  const reopen = (token) => srv.api('/link?jwt=' + token);
+
+  test('opened in time, a page ends link_page_minutes after its first opening; reopening moves nothing', async () => {
+    const p = await profile(acct);
+    await setClock(0);
+    const r = await generate(acct, p, { expiresIn: 5 });
+    assert.equal(r.status, 200, r.text);
+    const { location } = await open(r.json.token); // hard end: now + 30 min
+    // Reopened past the token's exp and used, again and again, up to the end.
+    for (const m of [4, 10, 20, 28]) {
+      await setClock(m * MIN);
+      assert.equal((await reopen(r.json.token)).status, 302, `reopened at ${m} min`);
+      assert.equal((await srv.api(location)).status, 200, `page at ${m} min`);
+      const un = await srv.api(location + '/unlink', { method: 'POST', body: 'platform=twitter', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+      assert.equal(un.status, 303, `page action at ${m} min: ${un.text}`);
+    }
+    await setClock(30 * MIN + 5000);
+    assertError(await srv.api(location), 410, 503, 'link');
+    assertError(await reopen(r.json.token), 410, 503, 'link');
+    await setClock(0);
+  });
+
+  test('a token that lives longer than link_page_minutes ends at its exp, however often it is reopened', async () => {
+    const p = await profile(acct);
+    await setClock(0);
+    const r = await generate(acct, p, { expiresIn: 60 });
+    const { location } = await open(r.json.token); // hard end: exp, 60 min
+    for (const m of [35, 50, 58]) {
+      await setClock(m * MIN);
+      assert.equal((await reopen(r.json.token)).status, 302, `reopened at ${m} min`);
+    }
+    await setClock(60 * MIN + 5000);
+    assertError(await srv.api(location), 410, 503, 'link');
+    assertError(await reopen(r.json.token), 410, 503, 'link');
+    await setClock(0);
+  });
+
+  test('a token issued (iat) or valid from (nbf) more than 60 s ahead is refused: 502', async () => {
+    const own = srv.account('business');
+    const p = await profile(own);
+    const k = keyPair(2048);
+    const file = join(data, `pub-${own.refId}.pem`);
+    writeFileSync(file, k.publicKey.export({ type: 'spki', format: 'pem' }));
+    assert.equal(srv.cli(['account', 'set-public-key', '--ref-id', own.refId, '--key-file', file]).status, 0);
+    await setClock(0);
+    const r = await generate(own, p, { privateKey: k.pkcs8, expiresIn: 120 });
+    assert.equal(r.status, 200, r.text);
+    const c = claimsOf(r.json.token);
+    const now = Math.floor((Date.now() + offset) / 1000);
+    const hour = 3600;
+    for (const bad of [
+      { iat: now + hour, exp: now + hour + 300 },
+      { nbf: now + hour },
+      { iat: now + hour, nbf: now + hour, exp: now + 2 * hour },
+      { nbf: 'soon' },
+    ]) {
+      const t = sign({ ...c, ...bad }, k.privateKey);
+      secrets.add(t);
+      const got = await reopen(t);
+      assert.equal(got.status, 404, JSON.stringify(bad));
+      assertError(got, 404, 502, 'link');
+    }
+    // Clocks differ a little: up to 60 s ahead is accepted.
+    const t = sign({ ...c, iat: now + 20, nbf: now + 20 }, k.privateKey);
+    secrets.add(t);
+    assert.equal((await reopen(t)).status, 302);
+  });
+});

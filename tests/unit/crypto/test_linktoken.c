@@ -1,4 +1,5 @@
 #include "suites.h"
+#include "crypto/crypto.h"
 #include "crypto/linktoken.h"
 #include "util/base64.h"
 
@@ -138,6 +139,62 @@ START_TEST(rs256_with_registered_key_only)
 }
 END_TEST
 
+/* An HS256 token over a payload given as JSON text, into out. */
+static void hs256_raw(const char *payload, char *out, size_t cap)
+{
+    static const char head[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    char h[128], p[1024], sig[64];
+    base64url_encode((const unsigned char *)head, strlen(head), h);
+    base64url_encode((const unsigned char *)payload, strlen(payload), p);
+    char signing[1200];
+    snprintf(signing, sizeof(signing), "%s.%s", h, p);
+    unsigned char mac[CRYPTO_SHA256_LEN];
+    crypto_hmac_sha256(key, 32, signing, strlen(signing), mac);
+    base64url_encode(mac, sizeof(mac), sig);
+    snprintf(out, cap, "%s.%s", signing, sig);
+}
+
+START_TEST(iat_and_nbf_in_the_future_beyond_the_skew_are_refused)
+{
+    struct link_claims out;
+    /* now = 1500; up to LINKTOKEN_SKEW_S (60 s) ahead is accepted. */
+    struct link_claims c = claims(1560, 3000);
+    char *t = linktoken_sign_hs256(key, &c);
+    ck_assert_int_eq(linktoken_verify_hs256(t, key, 1500, &out), LINKTOKEN_OK);
+    free(t);
+    c = claims(1561, 3000);
+    t = linktoken_sign_hs256(key, &c);
+    ck_assert_int_eq(linktoken_verify_hs256(t, key, 1500, &out), LINKTOKEN_BAD);
+    free(t);
+    c = claims(1000 + 3600, 1000 + 7200);
+    t = linktoken_sign_hs256(key, &c);
+    ck_assert_int_eq(linktoken_verify_hs256(t, key, 1000, &out), LINKTOKEN_BAD);
+    free(t);
+
+    static const char base[] = "\"sub\":\"s\",\"iss\":\"acme\",\"aud\":\"https://a\","
+                               "\"jti\":\"j\",\"iat\":1000,\"exp\":3000";
+    struct {
+        const char *nbf;
+        enum linktoken_rc want;
+    } cases[] = {
+        {"", LINKTOKEN_OK},
+        {",\"nbf\":1000", LINKTOKEN_OK},
+        {",\"nbf\":1560", LINKTOKEN_OK},
+        {",\"nbf\":1561", LINKTOKEN_BAD},
+        {",\"nbf\":5100", LINKTOKEN_BAD},
+        {",\"nbf\":\"soon\"", LINKTOKEN_BAD},
+        {",\"nbf\":null", LINKTOKEN_BAD},
+        {",\"nbf\":1500.5", LINKTOKEN_BAD},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char payload[512], tok[2048];
+        snprintf(payload, sizeof(payload), "{%s%s}", base, cases[i].nbf);
+        hs256_raw(payload, tok, sizeof(tok));
+        ck_assert_msg(linktoken_verify_hs256(tok, key, 1500, &out) == cases[i].want, "%s", payload);
+    }
+}
+END_TEST
+
 /* PEM text of key in the given form (malloc'd). */
 static char *private_text(EVP_PKEY *k, bool pkcs1, bool encrypted)
 {
@@ -214,6 +271,7 @@ Suite *linktoken_suite(void)
     tcase_add_test(tc, malformed_tokens);
     tcase_add_test(tc, rs256_with_registered_key_only);
     tcase_add_test(tc, rs256_public_half_derived_from_the_private_key);
+    tcase_add_test(tc, iat_and_nbf_in_the_future_beyond_the_skew_are_refused);
     suite_add_tcase(s, tc);
     return s;
 }
