@@ -9,7 +9,10 @@
  * /link?jwt= verifies the token and sends the browser on to
  * /link/s/<secret>. A page opened in time stays usable for
  * link_page_minutes (default 30) from the first opening, so a user who
- * opens a 5-minute URL can still finish a network's consent screens.
+ * opens a 5-minute URL can still finish a network's consent screens. That
+ * end (the later of the token's exp and first opening + link_page_minutes)
+ * is hard: reopening the URL or using the page never moves it, so a leaked
+ * URL dies with it.
  */
 #ifndef SOCIALD_API_LINK_H
 #define SOCIALD_API_LINK_H
@@ -26,12 +29,14 @@
 bool link_session_hash(const char *secret, char out[LINK_HASH_LEN + 1]);
 /*
  * Creates a linking session for profile p of account_id; fills secret
- * (LINK_SECRET_LEN + 1 bytes). Also drops sessions, OAuth states and
- * pending choices that ended more than a day ago.
+ * (LINK_SECRET_LEN + 1 bytes). public_key (PEM, or NULL) is the key its
+ * RS256 token verifies with instead of the account's. Also drops sessions,
+ * OAuth states and pending choices that ended more than a day ago.
  */
 enum store_rc link_session_create(struct app *app, int64_t account_id, int64_t profile_id,
                                   unsigned allowed_mask, const char *redirect, const char *via,
-                                  int64_t expires_ms, char secret[LINK_SECRET_LEN + 1]);
+                                  const char *public_key, int64_t expires_ms,
+                                  char secret[LINK_SECRET_LEN + 1]);
 
 /* handlers: the API */
 enum status link_generate_jwt(struct app *app, struct req *r);

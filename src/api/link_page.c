@@ -220,26 +220,48 @@ static enum status session_load(struct app *app, struct req *r, const char *secr
 
 /* ---- GET /link?jwt= -------------------------------------------------------- */
 
+/*
+ * The public key an RS256 token must verify with, chosen from its unverified
+ * claims: the one its session keeps (derived by generateJWT from the
+ * caller's privateKey when the account had none registered), else the one
+ * the account of its sub registered. NULL when there is none. Trusting the
+ * unverified jti here gives nothing away: the session's key was stored by
+ * the server, and knowing the jti already opens /link/s/<jti>.
+ */
+static const char *rs256_key(struct app *app, struct req *r, const struct link_claims *peek)
+{
+    char hash[LINK_HASH_LEN + 1];
+    struct link_session s;
+    if (link_session_hash(peek->jti, hash) &&
+        store_link_session_get(app->store, r->arena, hash, &s) == STORE_OK && s.public_key)
+        return s.public_key;
+    struct profile p;
+    const char *pub = NULL;
+    if (store_profile_by_ref(app->store, r->arena, peek->sub, &p) == STORE_OK &&
+        store_account_public_key(app->store, r->arena, p.account_id, &pub) == STORE_OK)
+        return pub;
+    return NULL;
+}
+
 enum status link_jwt_open(struct app *app, struct req *r)
 {
     const char *token = req_query(r, "jwt");
     if (!token || !*token)
         return page_fail(r, req_fail(r, ST_BAD_PARAM, "jwt", "is required"));
-    char sub[48];
-    enum linktoken_alg alg = linktoken_peek(token, sub, sizeof(sub));
+    struct link_claims peek;
+    enum linktoken_alg alg = linktoken_peek(token, &peek);
     int64_t now = time_now_ms();
-    struct link_claims c;
+    struct link_claims c = {0};
     enum linktoken_rc vr = LINKTOKEN_BAD;
     if (alg == LINKTOKEN_HS256) {
         vr = linktoken_verify_hs256(token, app->jwt_key, now / 1000, &c);
     } else if (alg == LINKTOKEN_RS256) {
-        struct profile p;
-        const char *pub = NULL;
-        if (store_profile_by_ref(app->store, r->arena, sub, &p) == STORE_OK &&
-            store_account_public_key(app->store, r->arena, p.account_id, &pub) == STORE_OK && pub)
+        const char *pub = rs256_key(app, r, &peek);
+        if (pub)
             vr = linktoken_verify_rs256(token, pub, now / 1000, &c);
     }
-    /* A token this server did not sign (or altered) names no session. */
+    /* A token this server did not sign (or altered, or dated in the future)
+     * names no session. */
     if (vr == LINKTOKEN_BAD || strcmp(c.aud, app->cfg->public_url) != 0)
         return page_fail(r, ST_SESSION_NOT_FOUND);
     struct live lv;
@@ -250,8 +272,10 @@ enum status link_jwt_open(struct app *app, struct req *r)
         st = ST_SESSION_EXPIRED;
     if (st != ST_OK)
         return page_fail(r, st);
-    /* Opened in time: the page stays usable for a while. */
-    if (store_link_session_open(app->store, lv.hash, now,
+    /* Opened in time for the first time: the page stays usable for a while
+     * (link.h). Later openings move nothing. */
+    if (!lv.s.opened_ms &&
+        store_link_session_open(app->store, lv.hash, now,
                                 now + app->cfg->link_page_minutes * 60000) != STORE_OK)
         return page_fail(r, ST_INTERNAL);
     return redirect(r, 302, page_url(r, c.jti, NULL, NULL, NULL));

@@ -220,7 +220,7 @@ static int set_public_key(struct store *st, struct arena *ar, struct args *a)
     if (!clear) {
         pem = read_small(ar, file, 16384);
         if (!pem || !linktoken_public_ok(pem)) {
-            log_error("%s is not an RSA public key in PEM (BEGIN PUBLIC KEY) of at least 1024 "
+            log_error("%s is not an RSA public key in PEM (BEGIN PUBLIC KEY) of 1024 to 4096 "
                       "bits",
                       file);
             return 1;

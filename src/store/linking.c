@@ -97,8 +97,8 @@ enum store_rc store_link_session_add(struct store *st, const struct link_session
 {
     struct db_stmt *s = store_stmt(st, Q_LINK_SESSION_ADD,
                                    "INSERT INTO link_sessions (id, account_id, profile_id, "
-                                   "allowed_mask, redirect, via, created_ms, expires_ms) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                                   "allowed_mask, redirect, via, created_ms, expires_ms, "
+                                   "public_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s)
         return STORE_ERROR;
     D->bind_text(s, 1, ls->id);
@@ -109,6 +109,7 @@ enum store_rc store_link_session_add(struct store *st, const struct link_session
     D->bind_text(s, 6, ls->via);
     D->bind_i64(s, 7, ls->created_ms);
     D->bind_i64(s, 8, ls->expires_ms);
+    D->bind_text(s, 9, ls->public_key);
     return store_rc_of(store_run(st, s));
 }
 
@@ -119,8 +120,8 @@ enum store_rc store_link_session_get(struct store *st, struct arena *a, const ch
     struct db_stmt *s =
         store_stmt(st, Q_LINK_SESSION_GET,
                    "SELECT id, account_id, profile_id, allowed_mask, redirect, via, "
-                   "created_ms, expires_ms, revoked_ms, opened_ms FROM link_sessions "
-                   "WHERE id = ?");
+                   "created_ms, expires_ms, revoked_ms, opened_ms, public_key "
+                   "FROM link_sessions WHERE id = ?");
     if (!s)
         return STORE_ERROR;
     D->bind_text(s, 1, id);
@@ -137,6 +138,7 @@ enum store_rc store_link_session_get(struct store *st, struct arena *a, const ch
         out->expires_ms = D->col_i64(s, 7);
         out->revoked_ms = store_col_opt_i64(st, s, 8);
         out->opened_ms = store_col_opt_i64(st, s, 9);
+        out->public_key = store_col_str(st, s, 10, a);
     }
     D->reset(s);
     return dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
@@ -145,9 +147,13 @@ enum store_rc store_link_session_get(struct store *st, struct arena *a, const ch
 enum store_rc store_link_session_open(struct store *st, const char *id, int64_t now_ms,
                                       int64_t min_expires_ms)
 {
+    /* Only the first opening: the end it sets is never moved again, so a
+     * leaked URL reopened now and then does not live for ever. One
+     * statement, so two first openings at once cannot both move it. */
     struct db_stmt *s = store_stmt(st, Q_LINK_SESSION_OPEN,
-                                   "UPDATE link_sessions SET opened_ms = COALESCE(opened_ms, ?1), "
-                                   "expires_ms = MAX(expires_ms, ?2) WHERE id = ?3");
+                                   "UPDATE link_sessions SET opened_ms = ?1, "
+                                   "expires_ms = MAX(expires_ms, ?2) WHERE id = ?3 AND "
+                                   "opened_ms IS NULL");
     if (!s)
         return STORE_ERROR;
     D->bind_i64(s, 1, now_ms);

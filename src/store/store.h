@@ -668,7 +668,8 @@ struct link_session {
     int64_t created_ms;
     int64_t expires_ms;
     int64_t revoked_ms;
-    int64_t opened_ms; /* 0: never opened */
+    int64_t opened_ms;      /* 0: never opened */
+    const char *public_key; /* PEM an RS256 token verifies with; NULL: the account's */
 };
 
 /* Records a linking session. */
@@ -676,8 +677,8 @@ enum store_rc store_link_session_add(struct store *st, const struct link_session
 /* The session with this id (revoked and expired ones too). */
 enum store_rc store_link_session_get(struct store *st, struct arena *a, const char *id,
                                      struct link_session *out);
-/* Marks a session opened (the first time) and makes it live at least
- * until min_expires_ms. */
+/* The first opening of a session: marks it opened and makes it live at
+ * least until min_expires_ms. A session already opened is left as it is. */
 enum store_rc store_link_session_open(struct store *st, const char *id, int64_t now_ms,
                                       int64_t min_expires_ms);
 /* Drops sessions, states and pending choices that ended before cutoff_ms. */
