@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Server, assertError, secrets, tempDir } from './lib/harness.mjs';
+import { Server, assertError, secrets, tempDir, waitUntil } from './lib/harness.mjs';
 
 let srv, data, clock, offset = 0;
 
@@ -189,11 +189,7 @@ describe('generateJWT with a privateKey and no registered public key', () => {
     // The log: awaited until the pages' access lines (written after the
     // answers) arrived, so everything these requests logged is there.
     const logged = () => srv.logs.join('\n');
-    const deadline = Date.now() + 10000;
-    while (pages() < before + 2) {
-      assert.ok(Date.now() < deadline, 'the access log lines of the pages');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitUntil('the access log lines of the pages', () => pages() >= before + 2);
     for (const n of needles) assert.ok(!logged().includes(n), `a line of the private key was logged: ${n.slice(0, 12)}…`);
     let kept = false;
     const pubLine = k.publicKey.export({ type: 'spki', format: 'pem' }).split('\n')[2];
@@ -231,14 +227,10 @@ describe('the lifetime of a linking URL', () => {
   async function setClock(ms) {
     writeFileSync(clock, String(ms));
     offset = ms;
-    const deadline = Date.now() + 10000;
-    for (;;) {
+    await waitUntil(`the server to take the clock offset ${ms}`, async () => {
       const before = Date.now();
-      const skew = (await serverNow()) - before;
-      if (Math.abs(skew - ms) < 5000) return;
-      assert.ok(Date.now() < deadline, `the server did not take the clock offset ${ms} (skew ${skew})`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+      return Math.abs((await serverNow()) - before - ms) < 5000;
+    });
   }
 
   const MIN = 60000;
