@@ -408,6 +408,13 @@ enum status link_import(struct app *app, struct req *r)
         fields_fail(&f, "platform",
                     "must be one of facebook, gmb, instagram, linkedin, pinterest, reddit, "
                     "telegram, tiktok, twitter, youtube");
+    /* A chat's name or id is no credential: whoever knows it could link any
+     * chat the bot administers. Only the linking page, with its code posted
+     * in the chat, links one (api/link_telegram.c). */
+    else if (idx >= 0 && !strcmp(platform_name(idx), "telegram"))
+        fields_fail(&f, "platform",
+                    "cannot be imported: link a Telegram chat on the linking page, which has an "
+                    "administrator post a one-time code in it");
     enum status st = fields_done(&f);
     if (st != ST_OK)
         return st;

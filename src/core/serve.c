@@ -202,7 +202,8 @@ out:
      * Outbound calls still running are cut (CLIENT_SHUTDOWN: a delivery is
      * rescheduled, a link ends with "try again"). Then the network workers
      * drain: every request they hold is resumed
-     * (answered) while the HTTP server still runs — libmicrohttpd aborts
+     * (answered; one waiting on a DNS lookup gets 651 at once, see
+     * offload_stopping) while the HTTP server still runs — libmicrohttpd aborts
      * when stopped with a suspended connection. Then HTTP stops, and the
      * runner records the last results. */
     runner_stop(app.runner, cfg->shutdown_grace_s * 1000);

@@ -31,5 +31,6 @@ Suite *linktoken_suite(void);
 Suite *oauth_suite(void);
 Suite *html_suite(void);
 Suite *upkeep_suite(void);
+Suite *link_tg_suite(void);
 
 #endif
