@@ -4,9 +4,9 @@
  */
 #include "cli/cli.h"
 #include "core/log.h"
-#include "core/serve.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/fsutil.h"
 #include "util/jsonw.h"
 #include "version.h"
 
@@ -23,7 +23,7 @@ void cli_print(const char *s)
 struct store *cli_open_store(const struct config *cfg)
 {
     char err[512];
-    if (!strchr(cfg->db, ':') && !serve_ensure_dir(cfg->data)) {
+    if (!strchr(cfg->db, ':') && !fs_mkdir_p(cfg->data)) {
         log_error("cannot create data directory %s", cfg->data);
         return NULL;
     }
@@ -44,7 +44,7 @@ struct store *cli_open_store(const struct config *cfg)
 int cli_migrate(const struct config *cfg)
 {
     char err[512];
-    if (!strchr(cfg->db, ':') && !serve_ensure_dir(cfg->data)) {
+    if (!strchr(cfg->db, ':') && !fs_mkdir_p(cfg->data)) {
         log_error("cannot create data directory %s", cfg->data);
         return 1;
     }

@@ -25,6 +25,7 @@
 #include "limits/ratelimit.h"
 #include "limits/usage.h"
 #include "store/store.h"
+#include "util/fsutil.h"
 #include "util/timeutil.h"
 #include "version.h"
 
@@ -37,22 +38,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-bool serve_ensure_dir(const char *dir)
-{
-    char path[4096];
-    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
-        return false;
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return false;
-        *p = '/';
-    }
-    return mkdir(path, 0700) == 0 || errno == EEXIST;
-}
 
 /* Every connection needs a descriptor: lift the soft limit to the hard one. */
 static void raise_nofile(void)
@@ -81,7 +66,7 @@ int serve_run(struct config *cfg)
     struct app app = {.cfg = cfg};
     char err[512];
 
-    if (!serve_ensure_dir(cfg->data)) {
+    if (!fs_mkdir_p(cfg->data)) {
         log_error("cannot create data directory %s: %s", cfg->data, strerror(errno));
         goto out;
     }

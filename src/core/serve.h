@@ -9,7 +9,5 @@
 /* Runs the server until SIGTERM/SIGINT; returns the process exit code. When
  * the public URL was not configured it becomes http://<host>:<bound port>. */
 int serve_run(struct config *cfg);
-/* Creates dir (and parents) with mode 0700 if missing; false on failure. */
-bool serve_ensure_dir(const char *dir);
 
 #endif
