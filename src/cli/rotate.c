@@ -11,6 +11,7 @@
  * (id:hex at the end); this command then re-seals under it.
  */
 #include "cli/cli.h"
+#include "app/app.h"
 #include "core/log.h"
 #include "crypto/vault.h"
 #include "store/store.h"
@@ -98,17 +99,12 @@ static bool reseal_tokens(struct store *st, struct vault *v, struct arena *a, in
 
 int cli_rotate_master_key(const struct config *cfg)
 {
-    char err[512];
-    struct vault *v = vault_open(cfg->data, getenv("SOCIALD_MASTER_KEY"), err, sizeof(err));
-    if (!v) {
-        log_error("%s", err);
+    struct app app;
+    if (!cli_app_open(&app, cfg, APP_CLI | APP_VAULT))
         return 1;
-    }
-    struct store *st = cli_open_store(cfg);
-    if (!st) {
-        vault_free(v);
-        return 1;
-    }
+    struct store *st = app.store;
+    struct vault *v = app.vault;
+    char err[512] = "";
     int rc = 1;
     struct arena *a = arena_new();
     uint32_t id = 0;
@@ -151,7 +147,6 @@ int cli_rotate_master_key(const struct config *cfg)
     rc = 0;
 out:
     arena_free(a);
-    store_close(st);
-    vault_free(v);
+    app_close(&app);
     return rc;
 }
