@@ -3,7 +3,8 @@
 #   1. set up packages, check formatting, build
 #   2. unit tests (Check)
 #   3. integration tests: the real binary over HTTP (node --test), and the
-#      browser test: headless Chromium through the linking page
+#      browser test: headless Chromium through the linking page; then every
+#      bench under bench/ on a tiny input (scripts/bench-smoke.sh)
 #   4. the same two again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   5. every libFuzzer target for SOCIALD_FUZZ_SECONDS (10) seconds
 # Set SOCIALD_SKIP_ASAN=1 to skip steps 4 and 5 while iterating locally.
@@ -33,6 +34,8 @@ echo "== docs/openapi.yaml against the route table" >&2
 
 bash scripts/build.sh release
 run_suite build
+echo "== every bench on a tiny input (--smoke)" >&2
+bash scripts/bench-smoke.sh
 
 if [[ "${SOCIALD_SKIP_ASAN:-0}" != 1 ]]; then
   bash scripts/build.sh asan

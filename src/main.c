@@ -1,10 +1,10 @@
 /*
  * main: command-line dispatch only (SPEC §11).
  */
+#include "app/serve.h"
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "core/serve.h"
 #include "platforms/client.h"
 #include "sandbox/sandbox.h"
 #include "util/arena.h"
@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 
     int rc;
     if (!strcmp(cmd, "serve"))
-        rc = serve_run(&cfg);
+        rc = app_serve(&cfg);
     else if (!strcmp(cmd, "migrate"))
         rc = cli_migrate(&cfg);
     else if (!strcmp(cmd, "account"))

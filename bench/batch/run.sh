@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/batch: the export behind GET /api/user/batch (SPEC §5).
 #
-#   bench/batch/run.sh [--profiles N] [--accounts M]
+#   bench/batch/run.sh [--profiles N] [--accounts M] [--smoke]
 #
 # Seeds N (100,000) user profiles x M (10) linked accounts, starts the server,
 # asks for an export and waits for the file. Prints the export time (from
@@ -10,13 +10,18 @@
 # same data in the same run — the time `sqlite3 -json` takes to dump the
 # same profile and linked-account rows. Targets: <= 10 s, peak RSS <= 32 MiB.
 # Never asserted: machines are noisy.
+# --smoke: a tiny input that runs in seconds; the figures it prints mean
+# nothing. The suite runs every bench this way (scripts/bench-smoke.sh) so
+# that a bench that hangs or breaks fails CI, not the next person measuring.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/lib.sh
 PROFILES=100000 ACCOUNTS=10
 while (($#)); do
   case "$1" in
     --profiles) PROFILES=$2; shift 2 ;;
     --accounts) ACCOUNTS=$2; shift 2 ;;
+    --smoke) PROFILES=200 ACCOUNTS=3; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -42,10 +47,11 @@ DB=$WORK/data/sociald.db
 "$BIN" serve --data "$WORK/data" --listen "127.0.0.1:$PORT" --access-log false --log-level info \
   --jobs-poll-ms 100 2>"$WORK/server.log" &
 SPID=$!
-for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.05; done
+wait_ready "http://127.0.0.1:$PORT/healthz" "the server" || { cat "$WORK/server.log" >&2; exit 1; }
 HWM0=$(awk '/VmHWM/ {print $2}' /proc/$SPID/status)
 URL=$(curl -sf "http://127.0.0.1:$PORT/api/user/batch" -H "Authorization: Bearer $KEY" \
   | sed -n 's/.*"url":"\([^"]*\)".*/\1/p')
+[[ -n "$URL" ]] || { echo "GET /api/user/batch gave no URL" >&2; exit 1; }
 # Sample the resident set while the export runs: anonymous (heap, stacks)
 # and file-backed (SQLite's memory-mapped database pages) separately.
 ANON=0 FILEB=0
@@ -57,7 +63,8 @@ for _ in $(seq 1 2400); do
   sleep 0.02
 done
 HWM1=$(awk '/VmHWM/ {print $2}' /proc/$SPID/status)
-LINE=$(grep '"batch export ready"' "$WORK/server.log" | tail -n 1)
+LINE=$(grep '"batch export ready"' "$WORK/server.log" | tail -n 1) || true
+[[ -n "$LINE" ]] || { echo "the export did not finish in 48 s" >&2; tail -n 5 "$WORK/server.log" >&2; exit 1; }
 MS=$(sed -n 's/.*"ms":\([0-9]*\).*/\1/p' <<<"$LINE")
 BYTES=$(sed -n 's/.*"bytes":\([0-9]*\).*/\1/p' <<<"$LINE")
 COUNT=$(sed -n 's/.*"profiles":\([0-9]*\).*/\1/p' <<<"$LINE")

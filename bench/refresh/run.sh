@@ -2,7 +2,7 @@
 # bench/refresh: how many linked accounts the refresher keeps alive on this
 # machine against the sandbox, and what GET /api/user costs while it works.
 #
-#   bench/refresh/run.sh [--accounts N] [--seconds S] [--ttl T]
+#   bench/refresh/run.sh [--accounts N] [--seconds S] [--ttl T] [--smoke]
 #
 # N (2,000) profiles each link an X account (tokens imported from the
 # sandbox). Then:
@@ -17,14 +17,19 @@
 # The figures are read from the database (token_version counts every token
 # write) and printed with the demand (N / 0.8 T per second): when the rate
 # matches the demand, the capacity is at least that. Never asserted.
+# --smoke: a tiny input that runs in seconds; the figures it prints mean
+# nothing. The suite runs every bench this way (scripts/bench-smoke.sh) so
+# that a bench that hangs or breaks fails CI, not the next person measuring.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/lib.sh
 ACCOUNTS=2000 SECS=10 TTL=3
 while (($#)); do
   case "$1" in
     --accounts) ACCOUNTS=$2; shift 2 ;;
     --seconds) SECS=$2; shift 2 ;;
     --ttl) TTL=$2; shift 2 ;;
+    --smoke) ACCOUNTS=20 SECS=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -47,10 +52,8 @@ XPID=$!
   --log-level warn --rate-limit 100000000 --refresh-rate 100000 --details-ttl 86400 \
   --jobs-poll-ms 100 2>>"$WORK/server.log" &
 SPID=$!
-for _ in $(seq 1 200); do
-  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && curl -sf "$SANDBOX/_sandbox/health" >/dev/null && break
-  sleep 0.05
-done
+wait_ready "$SANDBOX/_sandbox/health" "the sandbox" || { cat "$WORK/sandbox.log" >&2; exit 1; }
+wait_ready "http://127.0.0.1:$PORT/healthz" "the server" || { cat "$WORK/server.log" >&2; exit 1; }
 DB=$WORK/data/sociald.db
 KEY=$("$BIN" account create --data "$WORK/data" --email bench@example.com --plan enterprise \
   | sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p')

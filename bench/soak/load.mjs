@@ -100,3 +100,7 @@ console.log(`RESULT requests=${total} errors=${totalErrors} events=${events} del
   `p99_max_ms=${Math.max(...rows.map((r) => r.p99)).toFixed(2)}`);
 agent.destroy();
 rx.close();
+if (!total || totalErrors) {
+  console.error(`soak: ${totalErrors} of ${total} requests failed`);
+  process.exitCode = 1;
+}

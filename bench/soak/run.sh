@@ -4,15 +4,22 @@
 # and the server's RSS, then a summary: RSS should stay flat and errors at
 # zero. Timings are for reading, never asserted.
 #
-#   bench/soak/run.sh [--minutes M (10)] [--interval S (30)] [--profiles N (5000)]
+#   bench/soak/run.sh [--minutes M (10)] [--interval S (30)] [--profiles N (5000)] [--smoke]
+#
+# The run fails when a request failed or the server logged an error.
+# --smoke: a tiny input that runs in seconds; the figures it prints mean
+# nothing. The suite runs every bench this way (scripts/bench-smoke.sh) so
+# that a bench that hangs or breaks fails CI, not the next person measuring.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-MINUTES=10 INTERVAL=30 PROFILES=5000
+source bench/lib.sh
+MINUTES=10 INTERVAL=30 PROFILES=5000 SECS=
 while (($#)); do
   case "$1" in
     --minutes) MINUTES=$2; shift 2 ;;
     --interval) INTERVAL=$2; shift 2 ;;
     --profiles) PROFILES=$2; shift 2 ;;
+    --smoke) SECS=6 INTERVAL=2 PROFILES=200; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -33,12 +40,16 @@ KEY=$(sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p' "$WORK/seed.json")
 "$BIN" serve --data "$WORK/data" --listen "127.0.0.1:$PORT" --access-log false --log-level warn \
   --rate-limit 100000000 --webhook-allow-private --webhook-allow-http 2>"$WORK/server.log" &
 SPID=$!
-for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.05; done
+wait_ready "http://127.0.0.1:$PORT/healthz" "the server" || { cat "$WORK/server.log" >&2; exit 1; }
 curl -sf -X POST "http://127.0.0.1:$PORT/api/hook/webhook" -H "Authorization: Bearer $KEY" \
   -d "{\"action\":\"social\",\"url\":\"http://127.0.0.1:$RXPORT/hook\"}" >/dev/null
-echo "soak: $MINUTES min, $PROFILES profiles x 10 linked, $(nproc) cores" >&2
-node bench/soak/load.mjs "$PORT" "$KEY" "$WORK/keys.txt" "$SPID" "$((MINUTES * 60))" "$INTERVAL" "$RXPORT"
+SECS=${SECS:-$((MINUTES * 60))}
+echo "soak: $SECS s, $PROFILES profiles x 10 linked, $(nproc) cores" >&2
+status=0
+node bench/soak/load.mjs "$PORT" "$KEY" "$WORK/keys.txt" "$SPID" "$SECS" "$INTERVAL" "$RXPORT" || status=1
 if grep -q '"level":"error"' "$WORK/server.log"; then
   echo "the server logged errors:" >&2
   grep '"level":"error"' "$WORK/server.log" | head -n 5 >&2
+  status=1
 fi
+exit "$status"

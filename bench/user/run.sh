@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/user: GET /api/user under load, against nginx serving the same bytes.
 #
-#   bench/user/run.sh [--profiles N] [--seconds S] [--connections C]
+#   bench/user/run.sh [--profiles N] [--seconds S] [--connections C] [--smoke]
 #
 # Seeds N (10,000) user profiles x 10 linked accounts, loads GET /api/user
 # with wrk (keep-alive, C=50 connections, a different profile key on every
@@ -10,14 +10,19 @@
 # the ratio, sociald's idle RSS and its time from start to first answer.
 # Both run without access logs; a third run shows sociald with its default
 # access log on. Timings are for reading, never asserted: machines are noisy.
+# --smoke: a tiny input that runs in seconds; the figures it prints mean
+# nothing. The suite runs every bench this way (scripts/bench-smoke.sh) so
+# that a bench that hangs or breaks fails CI, not the next person measuring.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PROFILES=10000 SECONDS_=10 CONNS=50
+source bench/lib.sh
+PROFILES=10000 SECONDS_=10 CONNS=50 WARM=3
 while (($#)); do
   case "$1" in
     --profiles) PROFILES=$2; shift 2 ;;
     --seconds) SECONDS_=$2; shift 2 ;;
     --connections) CONNS=$2; shift 2 ;;
+    --smoke) PROFILES=200 SECONDS_=1 CONNS=8 WARM=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -67,12 +72,12 @@ http {
 }
 NGX
 nginx -c "$WORK/nginx.conf" -p "$WORK"
-sleep 0.3
+wait_ready "http://127.0.0.1:$NPORT/user.json" nginx
 cmp -s "$WORK/html/user.json" <(curl -sf "http://127.0.0.1:$NPORT/user.json") \
   || { echo "nginx does not serve the reference bytes" >&2; exit 1; }
 
 load() { # url script -> RESULT line
-  wrk -t2 -c"$CONNS" -d3s -s "$2" "$1" >/dev/null 2>&1 || true   # warm-up
+  wrk -t2 -c"$CONNS" -d"${WARM}s" -s "$2" "$1" >/dev/null 2>&1 || true   # warm-up
   wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$2" "$1" 2>/dev/null | grep '^RESULT'
 }
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
@@ -83,6 +88,7 @@ LOADED_RSS=$(awk '/VmRSS/ {print $2}' /proc/$SPID/status)
 kill "$SPID"; SPID=""
 sleep 0.5
 read -r SPID _ < <(ACCESS_LOG=true node bench/user/startup.mjs "$BIN" "$WORK/data" "$PORT" "$WORK/server.log")
+[[ -n "$SPID" ]] || { cat "$WORK/server.log" >&2; exit 1; }
 SL=$(load "http://127.0.0.1:$PORT/api/user" bench/user/rotate.lua)
 
 s_rps=$(field rps "$S") n_rps=$(field rps "$N") sl_rps=$(field rps "$SL")

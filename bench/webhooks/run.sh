@@ -2,7 +2,7 @@
 # bench/webhooks: how fast sociald delivers webhooks, and what an event costs
 # the request that produces it.
 #
-#   bench/webhooks/run.sh [--events N]
+#   bench/webhooks/run.sh [--events N] [--smoke]
 #
 # 1. Throughput: N events (default 10,000: 1,000 profiles x 10 networks)
 #    are queued while no server runs (`sociald profile delete` writes an
@@ -13,12 +13,17 @@
 # 2. Latency: sequential DELETE /api/profiles/social calls that unlink (and
 #    write the event with the change) against the same call when nothing
 #    is linked (no write): the difference is what an event adds.
+# --smoke: a tiny input that runs in seconds; the figures it prints mean
+# nothing. The suite runs every bench this way (scripts/bench-smoke.sh) so
+# that a bench that hangs or breaks fails CI, not the next person measuring.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-EVENTS=10000
+source bench/lib.sh
+EVENTS=10000 WRK_SECS=5 LAT_N=1000
 while (($#)); do
   case "$1" in
     --events) EVENTS=$2; shift 2 ;;
+    --smoke) EVENTS=100 WRK_SECS=1 LAT_N=50; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -62,8 +67,7 @@ KEY=$(sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p' "$WORK/seed.json")
 start_server() {
   "$BIN" serve "${ARGS[@]}" 2>>"$WORK/server.log" &
   SPID=$!
-  for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return; sleep 0.05; done
-  echo "server did not start" >&2; cat "$WORK/server.log" >&2; exit 1
+  wait_ready "http://127.0.0.1:$PORT/healthz" "the server" || { cat "$WORK/server.log" >&2; exit 1; }
 }
 stop_server() { kill "$SPID"; wait "$SPID" 2>/dev/null || true; SPID=""; }
 
@@ -78,22 +82,24 @@ stop_server
 echo "queuing $EVENTS events (deleting $PROFILES profiles)..." >&2
 for r in $REFS; do "$BIN" profile delete --ref-id "$r" --data "$WORK/data" >/dev/null 2>&1; done
 DB=$WORK/data/sociald.db
-QUEUED=$(sqlite3 "$DB" "SELECT COUNT(*) FROM jobs")
+# The deliveries waiting (not every job: the batch sweeper has one too).
+QUEUED=$(sqlite3 "$DB" "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'")
+[[ "$QUEUED" -ge "$EVENTS" ]] || { echo "only $QUEUED deliveries queued for $EVENTS events" >&2; exit 1; }
 
+done_all() { [[ $(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT COUNT(*) FROM deliveries WHERE status <> 'pending'") -ge "$QUEUED" ]]; }
 t0=$(date +%s%N)
 start_server
-while [[ $(sqlite3 "$DB" "SELECT COUNT(*) FROM deliveries WHERE status <> 'pending'") -lt "$QUEUED" ]]; do
-  sleep 0.05
-done
+wait_until 600 "$QUEUED deliveries" done_all
 t1=$(date +%s%N)
-DELIVERED=$(sqlite3 "$DB" "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'")
+DELIVERED=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'")
+[[ "$DELIVERED" == "$QUEUED" ]] || { echo "$DELIVERED of $QUEUED delivered" >&2; exit 1; }
 stop_server
 DPS=$(echo "$QUEUED / (($t1 - $t0) / 1000000000)" | bc -l)
 
 # Reference: the same number of POSTs of a typical event body to the same nginx.
 BODY=$(sqlite3 "$DB" "SELECT payload FROM events LIMIT 1")
 printf 'wrk.method = "POST"\nwrk.body = [[%s]]\nwrk.headers["Content-Type"] = "application/json"\n' "$BODY" > "$WORK/post.lua"
-REF=$(wrk -t1 -c64 -d5s -s "$WORK/post.lua" "$HOOK" 2>/dev/null | awk '/Requests\/sec/ {print $2}')
+REF=$(wrk -t1 -c64 -d"${WRK_SECS}s" -s "$WORK/post.lua" "$HOOK" 2>/dev/null | awk '/Requests\/sec/ {print $2}')
 
 # Latency of an event-producing request.
 "$BIN" seed --data "$WORK/data" --profiles 100 --accounts 10 --keys-out "$WORK/keys2.txt" \
@@ -102,7 +108,7 @@ KEY2=$(sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p' "$WORK/seed2.json")
 start_server
 curl -sf -X POST "http://127.0.0.1:$PORT/api/hook/webhook" -H "Authorization: Bearer $KEY2" \
   -d "{\"action\":\"social\",\"url\":\"$HOOK\"}" >/dev/null
-LAT=$(node bench/webhooks/latency.mjs "$PORT" "$KEY2" "$WORK/keys2.txt" 1000 | grep '^RESULT')
+LAT=$(node bench/webhooks/latency.mjs "$PORT" "$KEY2" "$WORK/keys2.txt" "$LAT_N" | grep '^RESULT')
 stop_server
 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
@@ -110,7 +116,7 @@ printf '\nbench/webhooks  %s cores\n' "$(nproc)"
 printf 'throughput: %s events delivered (%s queued) in %.2f s = %.0f deliveries/s (signed, to nginx on loopback)\n' \
   "$DELIVERED" "$QUEUED" "$(echo "($t1 - $t0) / 1000000000" | bc -l)" "$DPS"
 printf 'reference:  wrk POSTing the same body to the same nginx, 64 connections: %s req/s\n' "$REF"
-printf 'latency of DELETE /api/profiles/social (sequential, 1000 each):\n'
+printf 'latency of DELETE /api/profiles/social (sequential, %s each):\n' "$LAT_N"
 printf '  unlink + event in one transaction: p50 %s ms  p99 %s ms\n' "$(field event_p50_ms "$LAT")" "$(field event_p99_ms "$LAT")"
 printf '  nothing to unlink (no write):      p50 %s ms  p99 %s ms\n' "$(field plain_p50_ms "$LAT")" "$(field plain_p99_ms "$LAT")"
 printf '  added by the write and its event:  p50 %.3f ms\n' "$(echo "$(field event_p50_ms "$LAT") - $(field plain_p50_ms "$LAT")" | bc -l)"

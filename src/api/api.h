@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/app.h"
+#include "app/app.h"
 #include "http/router.h"
 #include "platforms/platform.h"
 #include "store/store.h"
@@ -29,6 +29,10 @@ extern const size_t api_nroutes;
 
 /* The http_app dispatch callback: middleware, then the route's handler. */
 enum status api_dispatch(void *ctx, struct req *r);
+
+/* The credential of "Authorization: Bearer <credential>" (an arena string),
+ * or NULL when absent, malformed or over 256 bytes. */
+const char *api_bearer(struct req *r);
 
 /* The principal of an authenticated request. */
 static inline struct principal *api_principal(struct req *r)

@@ -1,14 +1,24 @@
 /*
  * health: GET /healthz (SPEC §11) — 200 when the database answers — and
  * GET /metrics, the Prometheus text exposition of core/metrics.h plus the
- * job queue and the caches.
+ * job queue and the caches. With --metrics-token, /metrics answers only
+ * "Authorization: Bearer <token>" (else 401/102).
  */
 #include "api/api.h"
 #include "api/directory.h"
 #include "core/metrics.h"
+#include "crypto/crypto.h"
+#include "platforms/names.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
+#include <string.h>
+
+_Static_assert(PLATFORM_COUNT <= METRICS_NETS, "metrics count every network");
+
+/* http/request.h's method bits, in bit order (metrics' method index). */
+static const char *const method_names[METRICS_METHODS] = {"GET",    "POST", "PUT",     "PATCH",
+                                                          "DELETE", "HEAD", "OPTIONS", "OTHER"};
 
 enum status health_get(struct app *app, struct req *r)
 {
@@ -28,13 +38,34 @@ static const char *route_name(int i, void *arg)
 void api_on_complete(void *ctx, const struct req *r, unsigned http_status, int64_t dur_us)
 {
     (void)ctx;
-    metrics_request(r->route ? (int)(r->route - api_routes) : -1, http_status, dur_us);
+    int method = r->method ? __builtin_ctz((unsigned)r->method) : METRICS_METHODS - 1;
+    metrics_request(r->route ? (int)(r->route - api_routes) : -1, method, http_status, dur_us);
+}
+
+/* True when the request carries the metrics token. Both sides are hashed
+ * first, so the comparison takes the same time whatever the length or the
+ * first differing byte. */
+static bool token_ok(struct req *r, const char *token)
+{
+    const char *sent = api_bearer(r);
+    if (!sent)
+        return false;
+    unsigned char a[CRYPTO_SHA256_LEN], b[CRYPTO_SHA256_LEN];
+    crypto_sha256(sent, strlen(sent), a);
+    crypto_sha256(token, strlen(token), b);
+    return crypto_ct_eq(a, b, sizeof(a));
 }
 
 enum status metrics_get(struct app *app, struct req *r)
 {
+    if (app->cfg->metrics_token && !token_ok(r, app->cfg->metrics_token)) {
+        r->err_message = "Metrics token not valid. Send the operator's metrics token as "
+                         "'Authorization: Bearer <token>'.";
+        return ST_API_KEY_INVALID;
+    }
     r->content_type = "text/plain; version=0.0.4; charset=utf-8";
-    metrics_write(&r->out, route_name, NULL, (int)api_nroutes);
+    metrics_write(&r->out, route_name, NULL, (int)api_nroutes, method_names, platform_name,
+                  PLATFORM_COUNT);
     struct job_kind_count *k = NULL;
     size_t n = 0;
     int64_t now = time_now_ms();

@@ -43,7 +43,8 @@ bool link_session_hash(const char *secret, char out[LINK_HASH_LEN + 1])
 
 enum store_rc link_session_create(struct app *app, int64_t account_id, int64_t profile_id,
                                   unsigned allowed_mask, const char *redirect, const char *via,
-                                  int64_t expires_ms, char secret[LINK_SECRET_LEN + 1])
+                                  const char *public_key, int64_t expires_ms,
+                                  char secret[LINK_SECRET_LEN + 1])
 {
     unsigned char raw[32];
     crypto_random(raw, sizeof(raw));
@@ -56,6 +57,7 @@ enum store_rc link_session_create(struct app *app, int64_t account_id, int64_t p
         .via = via,
         .created_ms = time_now_ms(),
         .expires_ms = expires_ms,
+        .public_key = public_key,
     };
     link_session_hash(secret, s.id);
     store_link_gc(app->store, s.created_ms - GC_AGE_MS);
@@ -179,7 +181,10 @@ enum status link_generate_jwt(struct app *app, struct req *r)
     if (st != ST_OK)
         return st;
 
-    const char *pem = NULL, *pub = NULL;
+    /* pem: the private key, only ever in this request's memory. pub: the
+     * public key the token will be verified with; derived: the same when it
+     * comes from pem, kept with the session (SPEC §6). */
+    const char *pem = NULL, *pub = NULL, *derived = NULL;
     if (key) {
         pem = private_pem(r, key, b64);
         if (!pem || store_account_public_key(app->store, r->arena, p->acct.id, &pub) == STORE_ERROR)
@@ -187,30 +192,27 @@ enum status link_generate_jwt(struct app *app, struct req *r)
         enum rsa_check rc = linktoken_rsa_check(pem, pub);
         if (rc == RSA_CHECK_BAD_KEY)
             return ST_PRIVATE_KEY_INVALID;
-        if (!pub || rc == RSA_CHECK_MISMATCH) {
-            r->err_message =
-                pub ? "The privateKey does not match the public key registered for this account. "
-                      "Send the matching key, or register its public key with `sociald account "
-                      "set-public-key`."
-                    : "This account has no public key registered, so tokens signed with a "
-                      "privateKey cannot be verified. Register it with `sociald account "
-                      "set-public-key`, or leave privateKey out to let the server sign.";
+        if (rc == RSA_CHECK_MISMATCH) {
+            r->err_message = "The privateKey does not match the public key registered for this "
+                             "account. Send the matching key, or register its public key with "
+                             "`sociald account set-public-key`.";
             return ST_PRIVATE_KEY_INVALID;
+        }
+        if (!pub) {
+            char *d = linktoken_rsa_public(pem);
+            if (!d)
+                return ST_PRIVATE_KEY_INVALID;
+            pub = derived = arena_strdup(r->arena, d);
+            free(d);
         }
     }
 
     int64_t now = time_now_ms();
     char secret[LINK_SECRET_LEN + 1];
     enum store_rc src = link_session_create(app, p->acct.id, p->profile.id, lr.allowed, lr.redirect,
-                                            "jwt", now + lr.minutes * 60000, secret);
+                                            "jwt", derived, now + lr.minutes * 60000, secret);
     if (src != STORE_OK)
         return ST_INTERNAL;
-    if (logout) {
-        char h[LINK_HASH_LEN + 1];
-        link_session_hash(secret, h);
-        if (store_link_session_revoke_others(app->store, p->profile.id, h, now) != STORE_OK)
-            return ST_INTERNAL;
-    }
     struct link_claims c = {.iat = now / 1000, .exp = now / 1000 + lr.minutes * 60};
     snprintf(c.sub, sizeof(c.sub), "%s", p->profile.ref_id);
     snprintf(c.iss, sizeof(c.iss), "%s", domain);
@@ -219,8 +221,22 @@ enum status link_generate_jwt(struct app *app, struct req *r)
     char *token = pem ? linktoken_sign_rs256(pem, &c) : linktoken_sign_hs256(app->jwt_key, &c);
     if (!token)
         return pem ? ST_PRIVATE_KEY_INVALID : ST_INTERNAL;
+    /* A key whose private part does not fit its public part parses but signs
+     * tokens nothing verifies: refuse it rather than answer a dead URL. */
+    struct link_claims check;
+    if (pem && linktoken_verify_rs256(token, pub, now / 1000, &check) != LINKTOKEN_OK) {
+        free(token);
+        return ST_PRIVATE_KEY_INVALID;
+    }
     const char *t = arena_strdup(r->arena, token);
     free(token);
+    /* Only once the new URL is known to work. */
+    if (logout) {
+        char h[LINK_HASH_LEN + 1];
+        link_session_hash(secret, h);
+        if (store_link_session_revoke_others(app->store, p->profile.id, h, now) != STORE_OK)
+            return ST_INTERNAL;
+    }
 
     struct jw w;
     jw_init(&w, &r->out);
@@ -250,7 +266,7 @@ enum status link_sessions_create(struct app *app, struct req *r)
     int64_t expires = time_now_ms() + lr.minutes * 60000;
     char secret[LINK_SECRET_LEN + 1];
     if (link_session_create(app, p->acct.id, p->profile.id, lr.allowed, lr.redirect, "session",
-                            expires, secret) != STORE_OK)
+                            NULL, expires, secret) != STORE_OK)
         return ST_INTERNAL;
     char ts[32];
     time_iso_ms(expires, ts, sizeof(ts));
@@ -392,6 +408,13 @@ enum status link_import(struct app *app, struct req *r)
         fields_fail(&f, "platform",
                     "must be one of facebook, gmb, instagram, linkedin, pinterest, reddit, "
                     "telegram, tiktok, twitter, youtube");
+    /* A chat's name or id is no credential: whoever knows it could link any
+     * chat the bot administers. Only the linking page, with its code posted
+     * in the chat, links one (api/link_telegram.c). */
+    else if (idx >= 0 && !strcmp(platform_name(idx), "telegram"))
+        fields_fail(&f, "platform",
+                    "cannot be imported: link a Telegram chat on the linking page, which has an "
+                    "administrator post a one-time code in it");
     enum status st = fields_done(&f);
     if (st != ST_OK)
         return st;

@@ -9,7 +9,8 @@
  *   GET  /link/s/<secret>/choose/<id>   pick a page/location/organisation
  *   POST /link/s/<secret>/choose/<id>   link the one picked
  *   POST /link/s/<secret>/unlink        unlink a network
- *   POST /link/s/<secret>/telegram      link a Telegram channel or group
+ *   POST /link/s/<secret>/telegram      a code to link a Telegram chat with
+ *   POST /link/s/<secret>/telegram/check  "I've posted the code": link it
  *
  * OAuth state: "<nonce>.<mac>", the mac an HMAC of the nonce and network
  * under the server's signing key, so a forged state is refused before the
@@ -26,6 +27,13 @@
  * POST the browser is sent back with 303, so reloading never repeats it.
  * Outcomes reach the page as fixed notice codes (m=, p=, r=), never as
  * text from the URL.
+ *
+ * Telegram has no consent screen, and knowing a chat's name proves
+ * nothing, so a chat is linked in two steps: the chat typed on the page
+ * gets a one-time code (after the bot checked it administers the chat),
+ * the user posts the code in the chat, and "I've posted the code" has the
+ * bot look for it (api/link_telegram.c). Both steps wait on Telegram on an
+ * offload worker; a code not seen yet is a notice, not a wait.
  */
 #include "api/link.h"
 #include "core/log.h"
@@ -48,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define STATE_MAX_AGE_MS   (15 * 60 * 1000LL)
 #define PENDING_MAX_AGE_MS (15 * 60 * 1000LL)
@@ -161,6 +170,8 @@ struct live {
     struct profile p;
     struct profile_settings ps;
     unsigned offer; /* networks the page offers: allowed, not disabled, configured */
+    const struct telegram_code *tg;     /* the page's live Telegram code, or NULL */
+    char tg_code[LINK_TG_CODE_LEN + 1]; /* its text */
 };
 
 /* Reads a profile's disableSocial list into a mask. */
@@ -220,26 +231,48 @@ static enum status session_load(struct app *app, struct req *r, const char *secr
 
 /* ---- GET /link?jwt= -------------------------------------------------------- */
 
+/*
+ * The public key an RS256 token must verify with, chosen from its unverified
+ * claims: the one its session keeps (derived by generateJWT from the
+ * caller's privateKey when the account had none registered), else the one
+ * the account of its sub registered. NULL when there is none. Trusting the
+ * unverified jti here gives nothing away: the session's key was stored by
+ * the server, and knowing the jti already opens /link/s/<jti>.
+ */
+static const char *rs256_key(struct app *app, struct req *r, const struct link_claims *peek)
+{
+    char hash[LINK_HASH_LEN + 1];
+    struct link_session s;
+    if (link_session_hash(peek->jti, hash) &&
+        store_link_session_get(app->store, r->arena, hash, &s) == STORE_OK && s.public_key)
+        return s.public_key;
+    struct profile p;
+    const char *pub = NULL;
+    if (store_profile_by_ref(app->store, r->arena, peek->sub, &p) == STORE_OK &&
+        store_account_public_key(app->store, r->arena, p.account_id, &pub) == STORE_OK)
+        return pub;
+    return NULL;
+}
+
 enum status link_jwt_open(struct app *app, struct req *r)
 {
     const char *token = req_query(r, "jwt");
     if (!token || !*token)
         return page_fail(r, req_fail(r, ST_BAD_PARAM, "jwt", "is required"));
-    char sub[48];
-    enum linktoken_alg alg = linktoken_peek(token, sub, sizeof(sub));
+    struct link_claims peek;
+    enum linktoken_alg alg = linktoken_peek(token, &peek);
     int64_t now = time_now_ms();
-    struct link_claims c;
+    struct link_claims c = {0};
     enum linktoken_rc vr = LINKTOKEN_BAD;
     if (alg == LINKTOKEN_HS256) {
         vr = linktoken_verify_hs256(token, app->jwt_key, now / 1000, &c);
     } else if (alg == LINKTOKEN_RS256) {
-        struct profile p;
-        const char *pub = NULL;
-        if (store_profile_by_ref(app->store, r->arena, sub, &p) == STORE_OK &&
-            store_account_public_key(app->store, r->arena, p.account_id, &pub) == STORE_OK && pub)
+        const char *pub = rs256_key(app, r, &peek);
+        if (pub)
             vr = linktoken_verify_rs256(token, pub, now / 1000, &c);
     }
-    /* A token this server did not sign (or altered) names no session. */
+    /* A token this server did not sign (or altered, or dated in the future)
+     * names no session. */
     if (vr == LINKTOKEN_BAD || strcmp(c.aud, app->cfg->public_url) != 0)
         return page_fail(r, ST_SESSION_NOT_FOUND);
     struct live lv;
@@ -250,8 +283,10 @@ enum status link_jwt_open(struct app *app, struct req *r)
         st = ST_SESSION_EXPIRED;
     if (st != ST_OK)
         return page_fail(r, st);
-    /* Opened in time: the page stays usable for a while. */
-    if (store_link_session_open(app->store, lv.hash, now,
+    /* Opened in time for the first time: the page stays usable for a while
+     * (link.h). Later openings move nothing. */
+    if (!lv.s.opened_ms &&
+        store_link_session_open(app->store, lv.hash, now,
                                 now + app->cfg->link_page_minutes * 60000) != STORE_OK)
         return page_fail(r, ST_INTERNAL);
     return redirect(r, 302, page_url(r, c.jti, NULL, NULL, NULL));
@@ -282,6 +317,18 @@ static const char *failure_text(const char *x)
         return "the chat was not found, or the bot is not an administrator there";
     if (!strcmp(x, "bad"))
         return "the network answered with something unexpected";
+    if (!strcmp(x, "expired"))
+        return "the code has expired or was already used; get a new code";
+    if (!strcmp(x, "nocode"))
+        return "there is no code to check; enter the channel or group to get one";
+    if (!strcmp(x, "notadmin"))
+        return "the code was posted by someone who is not an administrator of the chat; an "
+               "administrator must post it (or send it to the bot)";
+    if (!strcmp(x, "elsewhere"))
+        return "the code was posted in another chat; post it in the chat it was issued for";
+    if (!strcmp(x, "updates"))
+        return "Telegram does not hand the bot's messages to this server (another program "
+               "reads them, or the bot has a webhook); ask the operator";
     return "something went wrong";
 }
 
@@ -294,7 +341,7 @@ static void notice(struct req *r)
     int idx = p ? platform_index(p) : -1;
     const char *net = idx >= 0 ? label(idx) : "The network";
     struct buf *b = &r->out;
-    bool ok = !strcmp(m, "linked") || !strcmp(m, "unlinked");
+    bool ok = !strcmp(m, "linked") || !strcmp(m, "unlinked") || !strcmp(m, "tgcode");
     buf_printf(b, "<p class=\"notice %s\" role=\"%s\">", ok ? "ok" : "err",
                ok ? "status" : "alert");
     if (!strcmp(m, "linked")) {
@@ -315,6 +362,11 @@ static void notice(struct req *r)
         buf_puts(b, ". Please try again.");
     } else if (!strcmp(m, "chat")) {
         buf_puts(b, "Enter the channel or group as @name, or as its numeric id.");
+    } else if (!strcmp(m, "tgcode")) {
+        buf_puts(b, "Now post the code shown on the Telegram card in the chat.");
+    } else if (!strcmp(m, "tgwait")) {
+        buf_puts(b, "The bot has not seen the code in the chat yet. Post it there exactly as "
+                    "shown, wait a few seconds, then press \"I've posted the code\" again.");
     } else if (!strcmp(m, "expired")) {
         buf_puts(b, "That choice has expired. Please link again.");
     } else if (!strcmp(m, "unavailable")) {
@@ -356,6 +408,50 @@ static void avatar(struct buf *b, const char *url)
     buf_puts(b, "\" alt=\"\" width=\"40\" height=\"40\" referrerpolicy=\"no-referrer\">");
 }
 
+/* Telegram's card when nothing is linked: the live code with "I've posted
+ * the code", and the form that asks for a (new) code. */
+static void telegram_card(struct req *r, const struct live *lv)
+{
+    struct buf *b = &r->out;
+    const struct telegram_code *c = lv->tg;
+    if (c) {
+        char until[32];
+        time_t secs = (time_t)(c->expires_ms / 1000);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(until, sizeof(until), "%H:%M", &tm);
+        buf_puts(b, "<p class=\"state\">To show that <b>");
+        html_esc(b, c->chat_title && *c->chat_title ? c->chat_title : c->chat_id);
+        buf_puts(b, "</b> is yours, post this message in it, or send it to ");
+        if (c->bot_username && *c->bot_username) {
+            buf_puts(b, "<b>@");
+            html_esc(b, c->bot_username);
+            buf_puts(b, "</b>");
+        } else {
+            buf_puts(b, "the bot");
+        }
+        buf_printf(b,
+                   " from an administrator's account of the chat:</p>\n"
+                   "<p class=\"code\"><code id=\"telegram-code\">/connect %s</code></p>\n"
+                   "<p class=\"state\">The code works once, until %s UTC.</p>\n"
+                   "<form method=\"post\" action=\"/link/s/%s/telegram/check\">"
+                   "<button type=\"submit\" aria-label=\"Check the Telegram code\">I've posted "
+                   "the code</button></form>\n",
+                   lv->tg_code, until, lv->secret);
+    }
+    buf_printf(b,
+               "<form method=\"post\" action=\"/link/s/%s/telegram\">"
+               "<label for=\"chat\">%s</label>"
+               "<input type=\"text\" id=\"chat\" name=\"chat\" required maxlength=\"64\" "
+               "placeholder=\"@yourchannel\" autocomplete=\"off\">"
+               "<button type=\"submit\"%s aria-label=\"Get a Telegram code\">%s</button></form>\n",
+               lv->secret, c ? "Another channel or group" : "Channel or group",
+               c ? " class=\"secondary\"" : "", c ? "Get a new code" : "Get a code");
+    if (!c)
+        buf_puts(b, "<p class=\"state\">Add the bot to the chat as an administrator first. You "
+                    "will then post a one-time code in the chat, to show that it is yours.</p>\n");
+}
+
 static void card(struct req *r, const struct live *lv, int idx, const struct linked_account *la)
 {
     struct buf *b = &r->out;
@@ -390,14 +486,7 @@ static void card(struct req *r, const struct live *lv, int idx, const struct lin
             buf_puts(b, " again\">Link again</a>\n");
         }
     } else if (!strcmp(name, "telegram")) {
-        buf_printf(b,
-                   "<form method=\"post\" action=\"/link/s/%s/telegram\">"
-                   "<label for=\"chat\">Channel or group</label>"
-                   "<input type=\"text\" id=\"chat\" name=\"chat\" required maxlength=\"64\" "
-                   "placeholder=\"@yourchannel\" autocomplete=\"off\">"
-                   "<button type=\"submit\" aria-label=\"Link Telegram\">Link</button></form>\n"
-                   "<p class=\"state\">Add the bot to the chat as an administrator first.</p>\n",
-                   lv->secret);
+        telegram_card(r, lv);
     } else {
         buf_printf(b, "<a class=\"button\" href=\"/link/%s/start?s=%s\" aria-label=\"Link ", name,
                    lv->secret);
@@ -422,6 +511,12 @@ enum status link_page(struct app *app, struct req *r)
     size_t n = 0;
     if (store_linked_list(app->store, r->arena, lv.p.id, &la, &n) != STORE_OK)
         return page_fail(r, ST_INTERNAL);
+    struct telegram_code tg;
+    if (store_telegram_code_of_session(app->store, r->arena, lv.hash, &tg) == STORE_OK &&
+        tg.expires_ms > now) {
+        lv.tg = &tg;
+        link_tg_code_text(app, tg.nonce, lv.tg_code);
+    }
 
     page_begin(r, "Link your social accounts", NULL);
     header(r, &lv);
@@ -622,8 +717,8 @@ static void log_failure(const struct callback *cb, const struct net *n, enum net
     log_end(&l);
 }
 
-/* On an offload worker: exchange the code (or check the chat), read the
- * identities, link one or keep them for a choice; then answer. */
+/* On an offload worker: exchange the code, read the identities, link one
+ * or keep them for a choice; then answer. */
 static void callback_run(void *arg)
 {
     struct callback *cb = arg;
@@ -635,13 +730,8 @@ static void callback_run(void *arg)
     linked_net(app, r->arena, cb->lv.s.account_id, cb->idx, &n);
     struct tokens t;
     memset(&t, 0, sizeof(t));
-    enum net_rc rc;
-    if (cb->chat) {
-        t.access = cb->chat;
-        rc = NET_OK;
-    } else {
-        rc = platform_exchange(pf, &n, cb->code, redirect_uri(app, r, name), cb->verifier, &t);
-    }
+    enum net_rc rc =
+        platform_exchange(pf, &n, cb->code, redirect_uri(app, r, name), cb->verifier, &t);
     struct identity *ids = NULL;
     size_t count = 0;
     if (rc == NET_OK)
@@ -651,8 +741,7 @@ static void callback_run(void *arg)
     const char *to;
     if (rc != NET_OK) {
         log_failure(cb, &n, rc);
-        const char *x = cb->chat && (rc == NET_DENIED || rc == NET_BAD) ? "chat" : net_rc_name(rc);
-        to = page_url(r, cb->secret, "failed", name, x);
+        to = page_url(r, cb->secret, "failed", name, net_rc_name(rc));
     } else if (count == 1) {
         enum store_rc src = linked_store(app, r->arena, &cb->lv.p, cb->idx, &ids[0], &t);
         if (src != STORE_OK) {
@@ -925,6 +1014,60 @@ static bool chat_ok(const char *c)
     return n <= 21 && str_to_i64(c, INT64_MIN, INT64_MAX, &v) && v != 0;
 }
 
+/* Back to the page with notice m (and reason x) about Telegram. */
+static void telegram_back(struct callback *cb, const char *m, const char *x)
+{
+    req_resume(cb->r, redirect(cb->r, 303, page_url(cb->r, cb->secret, m, "telegram", x)));
+}
+
+/* A Telegram call failed: logged, and the page says why — the chat itself,
+ * the bot's updates refused (409: a webhook, or another poller), or the
+ * failure's class. */
+static void telegram_failed(struct callback *cb, const struct net *n, enum net_rc rc)
+{
+    log_failure(cb, n, rc);
+    telegram_back(cb, "failed",
+                  n->http_status == 409               ? "updates"
+                  : rc == NET_DENIED || rc == NET_BAD ? "chat"
+                                                      : net_rc_name(rc));
+}
+
+/* The chat of t, read again with the bot (which must administer it). */
+static enum net_rc telegram_chat(struct callback *cb, struct net *n, const struct tokens *t,
+                                 struct identity **id)
+{
+    size_t count = 0;
+    enum net_rc rc = platform_at(cb->idx)->identities(n, t, id, &count);
+    if (rc == NET_OK && count != 1)
+        rc = net_fail(n, NET_BAD, "Telegram named %zu chats", count);
+    return rc;
+}
+
+/* On an offload worker: check the chat with the bot (it must administer
+ * it) and issue a code bound to it; then back to the page, which shows it. */
+static void telegram_code_run(void *arg)
+{
+    struct callback *cb = arg;
+    struct net n;
+    linked_net(cb->app, cb->r->arena, cb->lv.s.account_id, cb->idx, &n);
+    struct tokens t = {.access = cb->chat};
+    struct identity *id = NULL;
+    const char *bot_id = NULL, *bot_name = NULL;
+    enum net_rc rc = telegram_chat(cb, &n, &t, &id);
+    if (rc == NET_OK)
+        rc = telegram_me(&n, &bot_id, &bot_name);
+    if (rc != NET_OK) {
+        telegram_failed(cb, &n, rc);
+        return;
+    }
+    if (link_tg_code_issue(cb->app, cb->lv.hash, id->network_id, id->display_name, bot_name,
+                           time_now_ms()) != STORE_OK) {
+        req_resume(cb->r, page_fail(cb->r, ST_INTERNAL));
+        return;
+    }
+    telegram_back(cb, "tgcode", NULL);
+}
+
 enum status link_telegram(struct app *app, struct req *r)
 {
     struct callback *cb = arena_alloc(r->arena, sizeof(*cb));
@@ -947,7 +1090,84 @@ enum status link_telegram(struct app *app, struct req *r)
     cb->idx = idx;
     cb->secret = cb->lv.secret;
     cb->chat = chat;
-    if (!offload_run(app->offload, callback_run, cb))
+    if (!offload_run(app->offload, telegram_code_run, cb))
+        return page_fail(r, ST_UNAVAILABLE);
+    req_suspend(r);
+    return ST_OK;
+}
+
+/* On an offload worker: have the bot read its messages, then link the chat
+ * if the code was seen from someone in control of it; otherwise say why
+ * not (not seen yet, a non-administrator, another chat, expired). */
+static void telegram_check_run(void *arg)
+{
+    struct callback *cb = arg;
+    struct req *r = cb->r;
+    struct net n;
+    linked_net(cb->app, r->arena, cb->lv.s.account_id, cb->idx, &n);
+    enum net_rc rc = link_tg_poll(cb->app, &n);
+    if (rc != NET_OK) {
+        telegram_failed(cb, &n, rc);
+        return;
+    }
+    struct telegram_code c;
+    enum store_rc src = store_telegram_code_of_session(cb->app->store, r->arena, cb->lv.hash, &c);
+    if (src != STORE_OK && src != STORE_NOTFOUND) {
+        req_resume(r, page_fail(r, ST_INTERNAL));
+        return;
+    }
+    if (src == STORE_NOTFOUND || c.expires_ms <= time_now_ms()) {
+        telegram_back(cb, "failed", "expired");
+        return;
+    }
+    if (!c.seen_ms) {
+        if (c.refused)
+            telegram_back(cb, "failed", strcmp(c.refused, "elsewhere") ? "notadmin" : "elsewhere");
+        else
+            telegram_back(cb, "tgwait", NULL);
+        return;
+    }
+    /* Seen: read the chat again (the bot must still administer it), then
+     * use the code up and link the chat, together. */
+    struct tokens t = {.access = c.chat_id};
+    struct identity *id = NULL;
+    rc = telegram_chat(cb, &n, &t, &id);
+    if (rc != NET_OK) {
+        telegram_failed(cb, &n, rc);
+        return;
+    }
+    src = link_tg_complete(cb->app, r->arena, &cb->lv.p, c.id, id, &t);
+    if (src == STORE_NOTFOUND)
+        telegram_back(cb, "failed", "expired");
+    else if (src != STORE_OK)
+        req_resume(r, page_fail(r, ST_INTERNAL));
+    else
+        telegram_back(cb, "linked", NULL);
+}
+
+enum status link_telegram_check(struct app *app, struct req *r)
+{
+    struct callback *cb = arena_alloc(r->arena, sizeof(*cb));
+    memset(cb, 0, sizeof(*cb));
+    enum status st = session_load(app, r, r->params[0], &cb->lv);
+    if (st != ST_OK)
+        return page_fail(r, st);
+    int idx = platform_index("telegram");
+    if (!(cb->lv.offer & (1u << idx)))
+        return redirect(r, 303, page_url(r, cb->lv.secret, "unavailable", "telegram", NULL));
+    struct telegram_code c;
+    enum store_rc rc = store_telegram_code_of_session(app->store, r->arena, cb->lv.hash, &c);
+    if (rc == STORE_NOTFOUND)
+        return redirect(r, 303, page_url(r, cb->lv.secret, "failed", "telegram", "nocode"));
+    if (rc != STORE_OK)
+        return page_fail(r, ST_INTERNAL);
+    if (c.expires_ms <= time_now_ms())
+        return redirect(r, 303, page_url(r, cb->lv.secret, "failed", "telegram", "expired"));
+    cb->app = app;
+    cb->r = r;
+    cb->idx = idx;
+    cb->secret = cb->lv.secret;
+    if (!offload_run(app->offload, telegram_check_run, cb))
         return page_fail(r, ST_UNAVAILABLE);
     req_suspend(r);
     return ST_OK;

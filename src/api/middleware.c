@@ -21,8 +21,7 @@
 
 #define KEY_MAX 256 /* longer "keys" are refused without hashing */
 
-/* Extracts the key from "Bearer <key>"; NULL when absent or malformed. */
-static const char *bearer(struct req *r)
+const char *api_bearer(struct req *r)
 {
     const char *h = req_header(r, "Authorization");
     if (!h)
@@ -163,7 +162,7 @@ static enum status authenticate(struct app *app, struct req *r)
     int64_t now = time_now_ms();
     time_month_key(now, p->month, sizeof(p->month));
 
-    const char *key = bearer(r);
+    const char *key = api_bearer(r);
     if (!key)
         return ST_API_KEY_INVALID;
     unsigned char api_hash[STORE_HASH_LEN];

@@ -52,6 +52,8 @@ const struct route api_routes[] = {
     {HM_GET, "/link/s/:session", link_page, "link", LINK_FLAGS, NULL, 0},
     {HM_POST, "/link/s/:session/unlink", link_unlink, "link", LINK_FORM, NULL, 4096},
     {HM_POST, "/link/s/:session/telegram", link_telegram, "link", LINK_FORM, NULL, 4096},
+    {HM_POST, "/link/s/:session/telegram/check", link_telegram_check, "link", LINK_FORM, NULL,
+     4096},
     {HM_GET, "/link/s/:session/choose/:choice", link_choose_page, "link", LINK_FLAGS, NULL, 0},
     {HM_POST, "/link/s/:session/choose/:choice", link_choose, "link", LINK_FORM, NULL, 4096},
     {HM_GET, "/link/:platform/start", link_start, "link", LINK_FLAGS, NULL, 0},

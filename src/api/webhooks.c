@@ -5,16 +5,29 @@
  * own webhook go there).
  *
  * A URL must be https:// (plain http:// only for a loopback host, when the
- * operator allows it) and must not point at a loopback, private,
- * link-local or metadata address unless the operator allows that. A host
- * name is resolved off the HTTP thread (the request is suspended); a name
+ * operator allows it) and must not point at an address the table of
+ * util/netaddr.c refuses (loopback, private, link-local, metadata, ...)
+ * unless the operator allows that; localhost names (RFC 6761) count as
+ * loopback, and IPv6 zone ids are refused. A host name is resolved on a
+ * network worker (core/offload.h) while the request is suspended; a name
  * that does not resolve yet is accepted. Deliveries check the address they
  * connect to again (platforms/client.c), against DNS rebinding.
+ *
+ * Nothing can cut a getaddrinfo() short, and a slow resolver holds it for
+ * its timeout (5 s per try and server by default), so the worker does not
+ * call it: it starts the lookup with glibc's getaddrinfo_a() and waits in
+ * short slices, watching for shutdown. Once the server drains, the lookup
+ * is left to finish on glibc's helper thread (its request block is kept,
+ * as glibc still writes to it) and the request is answered 651 at once, so
+ * no grace period waits on DNS and the HTTP server never stops with the
+ * request still suspended. At most half the network workers wait on DNS at
+ * a time; past that the registration answers 651 (retry).
  */
 #include "api/api.h"
 #include "api/cursor.h"
 #include "api/fields.h"
 #include "core/log.h"
+#include "core/offload.h"
 #include "crypto/crypto.h"
 #include "crypto/vault.h"
 #include "http/server.h"
@@ -33,9 +46,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SECRET_MAX     256
-#define RESOLVERS_MAX  16
-#define DELIVERIES_MAX 500
+#define SECRET_MAX      256
+#define DELIVERIES_MAX  500
+#define LOOKUP_SLICE_MS 50 /* how often a waiting lookup looks for shutdown */
 
 static const char *const actions[] = {"social",          "batch",     "feed",     "scheduled",
                                       "messages",        "mentions",  "comments", "automations",
@@ -134,31 +147,95 @@ static enum status save(struct registration *g)
 static enum status refuse_address(struct req *r)
 {
     return req_fail(r, ST_BAD_PARAM, "url",
-                    "resolves to a loopback, private, link-local or metadata address");
+                    "resolves to a loopback, private, link-local, metadata or other "
+                    "non-public address");
 }
 
-/* On a resolver thread: resolve, check every address, save, resume. */
-static void *resolve_and_save(void *arg)
+/* A lookup in glibc's hands; freed when it ended, kept when abandoned. */
+struct lookup {
+    struct lookup *next; /* abandoned ones */
+    struct gaicb cb;
+    struct addrinfo hints;
+    char host[];
+};
+
+/* Lookups abandoned at shutdown: glibc's helper thread still writes to
+ * them, so they stay allocated (and reachable) until the process exits. */
+static struct lookup *abandoned;
+static pthread_mutex_t abandoned_mu = PTHREAD_MUTEX_INITIALIZER;
+
+enum lookup_rc { LOOKUP_DONE, LOOKUP_FAILED, LOOKUP_STOPPED };
+
+/*
+ * Resolves host; on LOOKUP_DONE *res is getaddrinfo's list (the caller
+ * frees it with freeaddrinfo). LOOKUP_STOPPED: the server began draining
+ * first, and the lookup was abandoned.
+ */
+static enum lookup_rc lookup(struct offload *o, const char *host, struct addrinfo **res)
+{
+    *res = NULL;
+    if (offload_stopping(o))
+        return LOOKUP_STOPPED;
+    size_t n = strlen(host);
+    struct lookup *l = mem_calloc(1, sizeof(*l) + n + 1);
+    memcpy(l->host, host, n + 1);
+    l->hints.ai_socktype = SOCK_STREAM;
+    l->cb.ar_name = l->host;
+    l->cb.ar_request = &l->hints;
+    struct gaicb *list[1] = {&l->cb};
+    if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
+        free(l);
+        return LOOKUP_FAILED;
+    }
+    const struct gaicb *wait[1] = {&l->cb};
+    for (;;) {
+        int rc = gai_error(&l->cb);
+        if (rc != EAI_INPROGRESS) {
+            *res = rc == 0 ? l->cb.ar_result : NULL;
+            free(l);
+            return rc == 0 ? LOOKUP_DONE : LOOKUP_FAILED;
+        }
+        if (offload_stopping(o))
+            break;
+        struct timespec ts = {0, LOOKUP_SLICE_MS * 1000000L};
+        (void)gai_suspend(wait, 1, &ts);
+    }
+    int c = gai_cancel(&l->cb);
+    if (c == EAI_CANCELED) {
+        free(l);
+    } else if (c == EAI_ALLDONE) {
+        if (gai_error(&l->cb) == 0)
+            freeaddrinfo(l->cb.ar_result);
+        free(l);
+    } else {
+        pthread_mutex_lock(&abandoned_mu);
+        l->next = abandoned;
+        abandoned = l;
+        pthread_mutex_unlock(&abandoned_mu);
+    }
+    return LOOKUP_STOPPED;
+}
+
+/* On a network worker: resolve, check every address, save, resume. */
+static void resolve_and_save(void *arg)
 {
     struct registration *g = arg;
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_socktype = SOCK_STREAM;
-    int rc = getaddrinfo(g->host, NULL, &hints, &res);
+    struct addrinfo *res = NULL;
+    enum lookup_rc lr = lookup(g->app->offload, g->host, &res);
     enum status st = ST_OK;
-    if (rc == 0) {
-        for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
-            if (!netaddr_is_public(ai->ai_addr))
-                st = refuse_address(g->r);
+    if (lr == LOOKUP_STOPPED)
+        st = ST_UNAVAILABLE; /* shutting down: the client retries */
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+        if (!netaddr_is_public(ai->ai_addr))
+            st = refuse_address(g->r);
+    if (res)
         freeaddrinfo(res);
-    }
     /* A host that does not resolve yet is accepted (SPEC §8); deliveries
      * check again. */
     if (st == ST_OK)
         st = save(g);
     atomic_fetch_sub(&resolvers, 1);
     req_resume(g->r, st);
-    return NULL;
 }
 
 enum status webhooks_register(struct app *app, struct req *r)
@@ -185,9 +262,17 @@ enum status webhooks_register(struct app *app, struct req *r)
     g->url = url;
     g->host = u.host;
 
+    /* A zone id names an interface of this machine: never a receiver's. */
+    if (u.ipv6 && strchr(u.host, '%'))
+        return req_fail(r, ST_BAD_PARAM, "url", "must not carry an IPv6 zone id (%25...)");
+    /* A resolver may read "127.0.0.1." (the root's trailing dot) as the
+     * literal 127.0.0.1: judge it as one. */
+    size_t hl = strlen(u.host);
+    const char *bare =
+        hl > 1 && u.host[hl - 1] == '.' ? arena_strndup(r->arena, u.host, hl - 1) : u.host;
     struct sockaddr_storage ss;
-    bool literal = netaddr_parse(u.host, &ss);
-    bool loopback = !strcmp(u.host, "localhost") ||
+    bool literal = netaddr_parse(bare, &ss);
+    bool loopback = netaddr_host_is_localhost(u.host) ||
                     (literal && netaddr_is_loopback((const struct sockaddr *)&ss));
     if (!strcmp(u.scheme, "http") && !(loopback && app->cfg->webhook_allow_http))
         return req_fail(r, ST_BAD_PARAM, "url",
@@ -200,22 +285,21 @@ enum status webhooks_register(struct app *app, struct req *r)
     if (literal)
         return save(g);
 
-    if (atomic_fetch_add(&resolvers, 1) >= RESOLVERS_MAX) {
+    /* Half the network workers at most: a slow resolver must not take the
+     * ones linking and live data need. */
+    int most = (int)(app->cfg->network_workers / 2);
+    if (atomic_fetch_add(&resolvers, 1) >= (most > 0 ? most : 1)) {
         atomic_fetch_sub(&resolvers, 1);
         return ST_UNAVAILABLE;
     }
-    pthread_t t;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    req_suspend(r);
-    if (pthread_create(&t, &attr, resolve_and_save, g) != 0) {
-        pthread_attr_destroy(&attr);
+    /* Queued first: once draining began nothing is queued and the answer
+     * is 651. The task may finish before req_suspend; the HTTP layer
+     * handles that. */
+    if (!offload_run(app->offload, resolve_and_save, g)) {
         atomic_fetch_sub(&resolvers, 1);
-        req_resume(r, ST_UNAVAILABLE);
-        return ST_OK;
+        return ST_UNAVAILABLE;
     }
-    pthread_attr_destroy(&attr);
+    req_suspend(r);
     return ST_OK;
 }
 

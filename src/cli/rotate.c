@@ -12,8 +12,9 @@
  * (id:hex at the end); this command then re-seals under it.
  */
 #include "cli/cli.h"
+#include "app/app.h"
+#include "app/secrets.h"
 #include "core/log.h"
-#include "core/secrets.h"
 #include "crypto/vault.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -100,18 +101,12 @@ static bool reseal_tokens(struct store *st, struct vault *v, struct arena *a, in
 
 int cli_rotate_master_key(const struct config *cfg)
 {
-    char err[512];
-    /* The store first: it checks the data directory before master.key in
-     * it is read or created. */
-    struct store *st = cli_open_store(cfg);
-    if (!st)
+    struct app app;
+    if (!cli_app_open(&app, cfg, APP_CLI | APP_VAULT))
         return 1;
-    struct vault *v = vault_open(cfg->data, getenv("SOCIALD_MASTER_KEY"), err, sizeof(err));
-    if (!v) {
-        log_error("%s", err);
-        store_close(st);
-        return 1;
-    }
+    struct store *st = app.store;
+    struct vault *v = app.vault;
+    char err[512] = "";
     int rc = 1;
     struct arena *a = arena_new();
     uint32_t id = 0;
@@ -125,7 +120,7 @@ int cli_rotate_master_key(const struct config *cfg)
     if (store_begin(st) != STORE_OK)
         goto out;
     if (!reseal_webhook_secrets(st, v, a, &count) || !reseal_tokens(st, v, a, &count) ||
-        !secrets_reseal(st, v, &server)) {
+        !app_secrets_reseal(st, v, &server)) {
         store_rollback(st);
         goto out;
     }
@@ -156,7 +151,6 @@ int cli_rotate_master_key(const struct config *cfg)
     rc = 0;
 out:
     arena_free(a);
-    store_close(st);
-    vault_free(v);
+    app_close(&app);
     return rc;
 }

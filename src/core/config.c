@@ -56,6 +56,9 @@ static const struct opt opts[] = {
     {"shutdown-grace", "SOCIALD_SHUTDOWN_GRACE", "shutdown_grace", OT_I64, OFF(shutdown_grace_s),
      "10", 0, 3600},
     {"cache-mb", "SOCIALD_CACHE_MB", "cache_mb", OT_I64, OFF(cache_mb), "64", 1, 65536},
+    /* GET /metrics then needs "Authorization: Bearer <token>". */
+    {"metrics-token", "SOCIALD_METRICS_TOKEN", "metrics_token", OT_STR, OFF(metrics_token), NULL, 0,
+     0},
     {"webhook-timeout-ms", "SOCIALD_WEBHOOK_TIMEOUT_MS", "webhook_timeout_ms", OT_I64,
      OFF(webhook_timeout_ms), "10000", 100, 120000},
     /* SPEC §8: retried at about 5 s, 30 s, 2 min, 10 min, 30 min, 1 h (7 tries) */

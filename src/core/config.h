@@ -53,7 +53,8 @@ struct config {
     int64_t rate_window_s;
     int64_t rate_suspend_after; /* rate-limit errors in 24 h that suspend a profile */
     int64_t shutdown_grace_s;
-    int64_t cache_mb; /* directory cache budget */
+    int64_t cache_mb;    /* directory cache budget */
+    char *metrics_token; /* NULL: GET /metrics is open; else its bearer token */
 
     /* webhooks (SPEC §8) */
     int64_t webhook_timeout_ms;

@@ -174,6 +174,7 @@ bool log_enabled(enum log_level level)
 void log_begin(struct logline *l, enum log_level level, const char *msg)
 {
     l->on = log_enabled(level);
+    l->urgent = level >= LOG_WARN;
     buf_init(&l->b, LINE_MAX_);
     jw_init(&l->w, &l->b);
     if (!l->on)
@@ -206,6 +207,8 @@ void log_end(struct logline *l)
             buf_reset(&g.pending);
         }
         write_all(g.fd, l->b.data, l->b.len);
+    } else if (l->urgent) {
+        pthread_cond_signal(&g.cv);
     }
     pthread_mutex_unlock(&g.mu);
     buf_free(&l->b);

@@ -1,10 +1,13 @@
 /*
  * log: JSON-lines logging on stderr (or a file, reopened on SIGHUP).
  *
- * A line is built with the JSON writer and handed to a writer thread that
- * flushes every 50 ms, so logging a request costs a format and a mutex, not
- * a write(2). What a crash can lose is at most those 50 ms of lines; fatal
- * paths call log_flush(). Secrets (API keys, profile keys, tokens) are never
+ * A line is built with the JSON writer and handed to a writer thread. Info
+ * and debug lines (the access log among them) wait for its next round, at
+ * most 50 ms, so logging a request costs a format and a mutex, not a
+ * write(2). A warning or an error wakes the writer at once: whoever reads the
+ * log after a failure finds its line there, and they are too rare to cost
+ * anything. What a crash can lose is at most those 50 ms of info lines;
+ * fatal paths call log_flush(). Secrets (API keys, profile keys, tokens) are never
  * passed to the logger: callers log refIds and hashes' prefixes instead.
  *
  *     struct logline l;
@@ -26,6 +29,7 @@ struct logline {
     struct buf b;
     struct jw w;
     bool on;
+    bool urgent; /* warn or error: wake the writer */
 };
 
 /* Starts logging at min_level to path (NULL: stderr). Safe to call once. */

@@ -79,6 +79,14 @@ bool offload_run(struct offload *o, void (*fn)(void *arg), void *arg)
     return true;
 }
 
+bool offload_stopping(struct offload *o)
+{
+    pthread_mutex_lock(&o->mu);
+    bool stop = o->stop;
+    pthread_mutex_unlock(&o->mu);
+    return stop;
+}
+
 void offload_drain(struct offload *o)
 {
     if (!o)

@@ -22,6 +22,11 @@ struct offload *offload_new(unsigned threads);
 /* Queues fn(arg) to run on a worker; false (nothing queued) once draining
  * began: the caller answers 651 itself. */
 bool offload_run(struct offload *o, void (*fn)(void *arg), void *arg);
+/* True once draining began. A task that waits on something shutdown cannot
+ * cut short (client_stop ends outbound calls; nothing ends a DNS lookup)
+ * watches this, answers its request with 651 and returns, so draining
+ * never waits on it. */
+bool offload_stopping(struct offload *o);
 /* Refuses new tasks, runs what is queued and waits for the workers. */
 void offload_drain(struct offload *o);
 /* Drains (if not done) and frees o. NULL is ignored. */

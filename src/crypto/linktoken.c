@@ -4,6 +4,7 @@
 #include "crypto/linktoken.h"
 #include "crypto/crypto.h"
 #include "util/base64.h"
+#include "util/mem.h"
 
 #include <jansson.h>
 #include <jwt.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #define RSA_MIN_BITS 1024
+#define RSA_MAX_BITS 4096
 
 static jwt_t *claims_jwt(const struct link_claims *c)
 {
@@ -110,14 +112,21 @@ static enum linktoken_rc read_claims(json_t *payload, int64_t now_s, struct link
         return LINKTOKEN_BAD;
     out->iat = json_integer_value(iat);
     out->exp = json_integer_value(exp);
+    /* Issued, or valid only from, later than now (beyond the clocks' skew):
+     * such a token was not made for now; it would otherwise outlive the
+     * lifetime its maker chose. */
+    json_t *nbf = json_object_get(payload, "nbf");
+    if ((nbf && !json_is_integer(nbf)) || out->iat > now_s + LINKTOKEN_SKEW_S ||
+        (nbf && json_integer_value(nbf) > now_s + LINKTOKEN_SKEW_S))
+        return LINKTOKEN_BAD;
     return out->exp <= now_s ? LINKTOKEN_EXPIRED : LINKTOKEN_OK;
 }
 
-enum linktoken_alg linktoken_peek(const char *token, char *sub, size_t sublen)
+enum linktoken_alg linktoken_peek(const char *token, struct link_claims *unverified)
 {
     size_t h, p, s;
-    if (sublen)
-        sub[0] = '\0';
+    if (unverified)
+        memset(unverified, 0, sizeof(*unverified));
     if (!split(token, &h, &p, &s))
         return LINKTOKEN_NONE;
     json_t *hdr = part_json(token, 0, h);
@@ -128,7 +137,9 @@ enum linktoken_alg linktoken_peek(const char *token, char *sub, size_t sublen)
         alg = LINKTOKEN_HS256;
     else if (a && payload && !strcmp(a, "RS256"))
         alg = LINKTOKEN_RS256;
-    if (alg != LINKTOKEN_NONE && sublen && !copy_str(payload, "sub", sub, sublen))
+    if (alg != LINKTOKEN_NONE && unverified &&
+        (!copy_str(payload, "sub", unverified->sub, sizeof(unverified->sub)) ||
+         !copy_str(payload, "jti", unverified->jti, sizeof(unverified->jti))))
         alg = LINKTOKEN_NONE;
     json_decref(hdr);
     json_decref(payload);
@@ -139,7 +150,7 @@ enum linktoken_rc linktoken_verify_hs256(const char *token, const unsigned char 
                                          int64_t now_s, struct link_claims *out)
 {
     size_t h, p, s;
-    if (linktoken_peek(token, NULL, 0) != LINKTOKEN_HS256 || !split(token, &h, &p, &s))
+    if (linktoken_peek(token, NULL) != LINKTOKEN_HS256 || !split(token, &h, &p, &s))
         return LINKTOKEN_BAD;
     unsigned char mac[CRYPTO_SHA256_LEN], sig[64];
     crypto_hmac_sha256(key, 32, token, h + 1 + p, mac);
@@ -159,8 +170,7 @@ enum linktoken_rc linktoken_verify_rs256(const char *token, const char *public_p
                                          struct link_claims *out)
 {
     size_t h, p, s;
-    if (!public_pem || linktoken_peek(token, NULL, 0) != LINKTOKEN_RS256 ||
-        !split(token, &h, &p, &s))
+    if (!public_pem || linktoken_peek(token, NULL) != LINKTOKEN_RS256 || !split(token, &h, &p, &s))
         return LINKTOKEN_BAD;
     jwt_t *j = NULL;
     if (jwt_decode(&j, token, (const unsigned char *)public_pem, (int)strlen(public_pem)) != 0 ||
@@ -177,15 +187,27 @@ enum linktoken_rc linktoken_verify_rs256(const char *token, const char *public_p
     return rc;
 }
 
+/* An encrypted key is not usable: without this callback OpenSSL would ask
+ * for its passphrase on the server's terminal, holding the request. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    return -1;
+}
+
 static EVP_PKEY *read_key(const char *pem, bool private_key)
 {
     BIO *b = BIO_new_mem_buf(pem, -1);
     if (!b)
         return NULL;
-    EVP_PKEY *k = private_key ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)
-                              : PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
+    EVP_PKEY *k = private_key ? PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL)
+                              : PEM_read_bio_PUBKEY(b, NULL, no_passphrase, NULL);
     BIO_free(b);
-    if (k && (EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA || EVP_PKEY_get_bits(k) < RSA_MIN_BITS)) {
+    if (k && (EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA || EVP_PKEY_get_bits(k) < RSA_MIN_BITS ||
+              EVP_PKEY_get_bits(k) > RSA_MAX_BITS)) {
         EVP_PKEY_free(k);
         k = NULL;
     }
@@ -205,6 +227,25 @@ enum rsa_check linktoken_rsa_check(const char *private_pem, const char *public_p
     }
     EVP_PKEY_free(priv);
     return rc;
+}
+
+char *linktoken_rsa_public(const char *private_pem)
+{
+    EVP_PKEY *k = read_key(private_pem, true);
+    BIO *b = NULL;
+    char *out = NULL, *data = NULL;
+    if (!k)
+        goto out;
+    b = BIO_new(BIO_s_mem());
+    if (!b || PEM_write_bio_PUBKEY(b, k) != 1)
+        goto out;
+    long n = BIO_get_mem_data(b, &data);
+    if (n > 0)
+        out = mem_strndup(data, (size_t)n);
+out:
+    BIO_free(b);
+    EVP_PKEY_free(k);
+    return out;
 }
 
 bool linktoken_public_ok(const char *pem)

@@ -156,6 +156,34 @@ enum net_rc pinterest_read_boards(struct net *n, const struct tokens *t, json_t 
 enum net_rc gmb_patch_location(struct net *n, const struct tokens *t, const char *location,
                                const char *mask, const char *body, json_t **location_out);
 
+/* ---- Telegram: proof of control of a chat (docs/networks.md) ---- */
+
+/* One message the bot received (getUpdates): a channel post, or a message
+ * in a group or in a private chat with the bot. Numbers are kept as text. */
+struct telegram_update {
+    int64_t update_id;
+    bool channel_post;
+    const char *chat_id;
+    const char *chat_type;      /* private | group | supergroup | channel */
+    const char *from_id;        /* the sender; NULL in channels */
+    const char *sender_chat_id; /* sent on behalf of a chat (anonymous admin, channel), or NULL */
+    const char *text;           /* NULL when the message has none */
+};
+
+/* The operator's bot (getMe): its id and @username (without the @). */
+enum net_rc telegram_me(struct net *n, const char **id, const char **username);
+/* Up to 100 messages and channel posts from update offset on (getUpdates
+ * without waiting; asking from offset confirms those before it). An
+ * update that is neither is listed with a NULL chat_id. A webhook set on
+ * the bot, or another program polling it, answers 409: NET_DENIED with
+ * n->http_status 409. */
+enum net_rc telegram_updates(struct net *n, int64_t offset, struct telegram_update **out,
+                             size_t *count);
+/* user_id's status in chat_id (getChatMember): creator, administrator,
+ * member, restricted, left or kicked. */
+enum net_rc telegram_member_status(struct net *n, const char *chat_id, const char *user_id,
+                                   const char **status);
+
 /* The connector of a platform name ("gbp" is "gmb"), or NULL. */
 const struct platform *platform_get(const char *name);
 /* The connector of platform index i (platforms/names.h order). */

@@ -2,7 +2,8 @@
  * faults: injected failures and state changes (docs/sandbox.md "Fault
  * injection"): POST /_sandbox/faults adds a fault or changes state at once
  * (revoke, tokenTtl, quota, rename); DELETE clears faults and the overrides
- * state changes set (lifetimes, quotas, renames), not revocations.
+ * state changes set (lifetimes, quotas, renames), not revocations, and
+ * answers at once every request still waiting out a delay.
  *
  * A fault answers the next `count` requests that match its network and path
  * substring, first added first applied, with a status in the network's
@@ -488,6 +489,12 @@ enum status faults_handle(struct app *app, struct req *r)
         return post(r);
     pthread_mutex_lock(&fs.mu);
     clear_faults();
+    /* Requests still waiting out a delay are answered now, in their order:
+     * a test holds a request with a long delay and lets it go when it has
+     * seen what it wanted while the request waited. */
+    for (struct delayed *d = fs.pending; d; d = d->next)
+        d->due_ms = 0;
+    pthread_cond_signal(&fs.cv);
     pthread_mutex_unlock(&fs.mu);
     state_overrides_clear();
     buf_puts(&r->out, "{\"status\":\"ok\"}");

@@ -186,6 +186,32 @@ void state_location_put(const char *id, const json_t *loc);
 void state_chat_remember(const char *id, const char *name);
 /* The Telegram chat name a numeric id was seen for; false when unknown. */
 bool state_chat_lookup(const char *id, char name[SBX_LOGIN_MAX + 1]);
+/* Telegram chat members, users and the bots' update queue (getUpdates). */
+#define SBX_TG_STATUS_MAX 16
+enum { SBX_TGU_MESSAGE = 1, SBX_TGU_CHANNEL_POST = 2, SBX_TGU_ALL = 3 };
+/* Sets user_id's status in chat_id ("creator", "administrator", "member",
+ * "restricted", "left", "kicked"). */
+void state_tg_member_set(const char *chat_id, const char *user_id, const char *status);
+/* user_id's status in chat_id; false when none was set. */
+bool state_tg_member_get(const char *chat_id, const char *user_id,
+                         char status[SBX_TG_STATUS_MAX + 1]);
+/* Remembers that user id user_id is the sandbox user login. */
+void state_tg_user_remember(const char *user_id, const char *login);
+/* The login of user id user_id; false when never seen. */
+bool state_tg_user_lookup(const char *user_id, char login[SBX_LOGIN_MAX + 1]);
+/* Queues an update for bot (NULL: every bot) holding the Message object
+ * json under kind (SBX_TGU_MESSAGE or SBX_TGU_CHANNEL_POST); returns its
+ * update_id. The newest 1000 are kept. */
+int64_t state_tg_update_add(const char *bot, unsigned kind, const char *json);
+/* A getUpdates call: offset (0: none), limit (1-100), allowed_updates. */
+struct sbx_tg_poll {
+    int64_t offset;
+    size_t limit;
+    bool allowed_set; /* allowed_updates was sent (else the bot's last setting holds) */
+    unsigned allowed; /* SBX_TGU_ bits; 0: every kind */
+};
+/* Confirms and writes bot's updates for p as the result array into w. */
+void state_tg_updates(const char *bot, const struct sbx_tg_poll *p, struct jw *w);
 /* Makes every call of the Telegram bot with this id fail as Unauthorized
  * (a bot token revoked with @BotFather). */
 void state_bot_revoke(const char *bot_id);
@@ -293,6 +319,9 @@ enum status reddit_me(struct app *app, struct req *r);
 /* telegram.c */
 enum status telegram_method(struct app *app, struct req *r);
 enum status telegram_file(struct app *app, struct req *r);
+/* POST /_sandbox/telegram/members and /_sandbox/telegram/messages. */
+enum status telegram_sbx_member(struct app *app, struct req *r);
+enum status telegram_sbx_message(struct app *app, struct req *r);
 /* tiktok.c */
 enum status tiktok_user_info(struct app *app, struct req *r);
 /* twitter.c */

@@ -114,6 +114,10 @@ static const struct route routes[] = {
     {HM_POST | HM_DELETE, "/_sandbox/faults", faults_handle, "sandbox", ROUTE_BODY_JSON, NULL, 0},
     {HM_GET | HM_DELETE, "/_sandbox/calls", calls_handle, "sandbox", 0, NULL, 0},
     {HM_GET, "/_sandbox/img/:net/:file", ident_image, "sandbox", 0, NULL, 0},
+    {HM_POST, "/_sandbox/telegram/members", telegram_sbx_member, "sandbox", ROUTE_BODY_JSON, NULL,
+     0},
+    {HM_POST, "/_sandbox/telegram/messages", telegram_sbx_message, "sandbox", ROUTE_BODY_JSON, NULL,
+     0},
 
     GRAPH("facebook"),
     GRAPH("instagram"),

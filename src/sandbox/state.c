@@ -1,8 +1,8 @@
 /*
  * state: the sandbox's memory — authorization codes, tokens, lifetime
- * overrides, Instagram quotas, renamed accounts, edited GBP locations and
- * the Telegram chats seen — behind one mutex (the HTTP layer runs a thread
- * pool).
+ * overrides, Instagram quotas, renamed accounts, edited GBP locations,
+ * the Telegram chats seen, their members and the bots' update queue —
+ * behind one mutex (the HTTP layer runs a thread pool).
  *
  * Every table is a string map with a cap: inserting past the cap evicts the
  * oldest entry (docs/sandbox.md: everything is in memory and bounded), so a
@@ -30,6 +30,10 @@
 #define LOCATIONS_MAX 10000
 #define CHATS_MAX     10000
 #define BOTS_MAX      1000
+#define MEMBERS_MAX   10000
+#define USERS_MAX     10000
+#define UPDATES_MAX   1000 /* Telegram keeps a bot's updates 24 h; the sandbox the newest 1000 */
+#define UPDATE_FIRST  100000001 /* update ids start at "a certain positive number" */
 
 /* ---- a string map with insertion order and a cap ------------------------------------ */
 
@@ -225,9 +229,28 @@ static void renamed_free(void *p)
     free(n);
 }
 
+/* One Telegram update: a Message object (JSON text) for one bot or all. */
+struct tg_update {
+    int64_t id;
+    unsigned kind; /* an SBX_TGU_ bit */
+    char *bot;     /* NULL: every bot (a chat's message); else a private chat's bot */
+    char *json;
+};
+
+/* What getUpdates remembers per bot: the first update not yet confirmed,
+ * and the allowed_updates setting (kept until changed, as Telegram does). */
+struct tg_reader {
+    int64_t next;
+    unsigned allowed;
+};
+
 static struct {
     pthread_mutex_t mu;
     struct smap codes, tokens, quotas, renames, locations, chats, bots;
+    struct smap members, users, readers;   /* Telegram */
+    struct tg_update updates[UPDATES_MAX]; /* a ring: oldest at uhead */
+    size_t uhead, ucount;
+    int64_t next_update;
     struct ttl ttl[NET_COUNT];
     uint64_t next_grant;
     unsigned char page_key[32]; /* derives page tokens (state_page_token) */
@@ -248,6 +271,10 @@ void state_init(void)
     smap_init(&st.locations, LOCATIONS_MAX, json_val_free);
     smap_init(&st.chats, CHATS_MAX, free);
     smap_init(&st.bots, BOTS_MAX, NULL);
+    smap_init(&st.members, MEMBERS_MAX, free);
+    smap_init(&st.users, USERS_MAX, free);
+    smap_init(&st.readers, BOTS_MAX, free);
+    st.next_update = UPDATE_FIRST;
     for (int i = 0; i < NET_COUNT; i++)
         st.ttl[i].access_s = st.ttl[i].refresh_s = -1;
     st.next_grant = 1;
@@ -263,6 +290,14 @@ void state_free(void)
     smap_free(&st.locations);
     smap_free(&st.chats);
     smap_free(&st.bots);
+    smap_free(&st.members);
+    smap_free(&st.users);
+    smap_free(&st.readers);
+    for (size_t i = 0; i < st.ucount; i++) {
+        struct tg_update *u = &st.updates[(st.uhead + i) % UPDATES_MAX];
+        free(u->bot);
+        free(u->json);
+    }
     pthread_mutex_destroy(&st.mu);
 }
 
@@ -608,4 +643,123 @@ bool state_bot_revoked(const char *bot_id)
     bool found = smap_find(&st.bots, bot_id) != NULL;
     pthread_mutex_unlock(&st.mu);
     return found;
+}
+
+/* ---- Telegram: members, users, the update queue --------------------------------------- */
+
+void state_tg_member_set(const char *chat_id, const char *user_id, const char *status)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "%s|%s", chat_id, user_id);
+    pthread_mutex_lock(&st.mu);
+    smap_put(&st.members, key, mem_strdup(status));
+    pthread_mutex_unlock(&st.mu);
+}
+
+bool state_tg_member_get(const char *chat_id, const char *user_id,
+                         char status[SBX_TG_STATUS_MAX + 1])
+{
+    char key[64];
+    snprintf(key, sizeof(key), "%s|%s", chat_id, user_id);
+    pthread_mutex_lock(&st.mu);
+    struct sentry *e = smap_find(&st.members, key);
+    if (e)
+        str_copy(status, SBX_TG_STATUS_MAX + 1, e->val);
+    pthread_mutex_unlock(&st.mu);
+    return e != NULL;
+}
+
+void state_tg_user_remember(const char *user_id, const char *login)
+{
+    pthread_mutex_lock(&st.mu);
+    struct sentry *e = smap_find(&st.users, user_id);
+    if (!e || strcmp(e->val, login))
+        smap_put(&st.users, user_id, mem_strdup(login));
+    pthread_mutex_unlock(&st.mu);
+}
+
+bool state_tg_user_lookup(const char *user_id, char login[SBX_LOGIN_MAX + 1])
+{
+    pthread_mutex_lock(&st.mu);
+    struct sentry *e = smap_find(&st.users, user_id);
+    if (e)
+        str_copy(login, SBX_LOGIN_MAX + 1, e->val);
+    pthread_mutex_unlock(&st.mu);
+    return e != NULL;
+}
+
+int64_t state_tg_update_add(const char *bot, unsigned kind, const char *json)
+{
+    pthread_mutex_lock(&st.mu);
+    if (st.ucount == UPDATES_MAX) {
+        struct tg_update *old = &st.updates[st.uhead];
+        free(old->bot);
+        free(old->json);
+        st.uhead = (st.uhead + 1) % UPDATES_MAX;
+        st.ucount--;
+    }
+    struct tg_update *u = &st.updates[(st.uhead + st.ucount) % UPDATES_MAX];
+    u->id = st.next_update++;
+    u->kind = kind;
+    u->bot = bot ? mem_strdup(bot) : NULL;
+    u->json = mem_strdup(json);
+    st.ucount++;
+    int64_t id = u->id;
+    pthread_mutex_unlock(&st.mu);
+    return id;
+}
+
+static bool tg_visible(const struct tg_update *u, const char *bot, const struct tg_reader *rd)
+{
+    return u->id >= rd->next && (!u->bot || !strcmp(u->bot, bot)) && (u->kind & rd->allowed);
+}
+
+void state_tg_updates(const char *bot, const struct sbx_tg_poll *p, struct jw *w)
+{
+    static const char *const kinds[] = {"message", "channel_post"};
+    pthread_mutex_lock(&st.mu);
+    struct sentry *e = smap_find(&st.readers, bot);
+    if (!e) {
+        struct tg_reader *nr = mem_calloc(1, sizeof(*nr));
+        nr->allowed = SBX_TGU_ALL;
+        smap_put(&st.readers, bot, nr);
+        e = smap_find(&st.readers, bot);
+    }
+    struct tg_reader *rd = e->val;
+    if (p->allowed_set)
+        rd->allowed = p->allowed ? p->allowed : SBX_TGU_ALL;
+    /* An offset confirms every update below it; a negative one keeps only
+     * the last -offset updates and forgets the ones before. */
+    if (p->offset > rd->next)
+        rd->next = p->offset;
+    if (p->offset < 0) {
+        size_t visible = 0;
+        for (size_t i = 0; i < st.ucount; i++)
+            visible += tg_visible(&st.updates[(st.uhead + i) % UPDATES_MAX], bot, rd);
+        size_t skip = visible > (size_t)-p->offset ? visible - (size_t)-p->offset : 0;
+        for (size_t i = 0; i < st.ucount; i++) {
+            const struct tg_update *u = &st.updates[(st.uhead + i) % UPDATES_MAX];
+            if (!tg_visible(u, bot, rd))
+                continue;
+            if (skip-- == 0) {
+                rd->next = u->id;
+                break;
+            }
+        }
+    }
+    jw_arr(w);
+    size_t n = 0;
+    for (size_t i = 0; i < st.ucount && n < p->limit; i++) {
+        const struct tg_update *u = &st.updates[(st.uhead + i) % UPDATES_MAX];
+        if (!tg_visible(u, bot, rd))
+            continue;
+        jw_obj(w);
+        jw_kint(w, "update_id", u->id);
+        jw_key(w, kinds[u->kind == SBX_TGU_CHANNEL_POST]);
+        jw_raw(w, u->json, strlen(u->json));
+        jw_obj_end(w);
+        n++;
+    }
+    jw_arr_end(w);
+    pthread_mutex_unlock(&st.mu);
 }

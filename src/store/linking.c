@@ -1,6 +1,7 @@
 /*
  * linking: linked accounts' tokens, linking sessions, OAuth states, pending
- * choices, per-account OAuth apps and public keys (see store.h).
+ * choices, Telegram codes, per-account OAuth apps and public keys (see
+ * store.h).
  */
 #include "store/internal.h"
 
@@ -97,8 +98,8 @@ enum store_rc store_link_session_add(struct store *st, const struct link_session
 {
     struct db_stmt *s = store_stmt(st, Q_LINK_SESSION_ADD,
                                    "INSERT INTO link_sessions (id, account_id, profile_id, "
-                                   "allowed_mask, redirect, via, created_ms, expires_ms) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                                   "allowed_mask, redirect, via, created_ms, expires_ms, "
+                                   "public_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s)
         return STORE_ERROR;
     D->bind_text(s, 1, ls->id);
@@ -109,6 +110,7 @@ enum store_rc store_link_session_add(struct store *st, const struct link_session
     D->bind_text(s, 6, ls->via);
     D->bind_i64(s, 7, ls->created_ms);
     D->bind_i64(s, 8, ls->expires_ms);
+    D->bind_text(s, 9, ls->public_key);
     return store_rc_of(store_run(st, s));
 }
 
@@ -119,8 +121,8 @@ enum store_rc store_link_session_get(struct store *st, struct arena *a, const ch
     struct db_stmt *s =
         store_stmt(st, Q_LINK_SESSION_GET,
                    "SELECT id, account_id, profile_id, allowed_mask, redirect, via, "
-                   "created_ms, expires_ms, revoked_ms, opened_ms FROM link_sessions "
-                   "WHERE id = ?");
+                   "created_ms, expires_ms, revoked_ms, opened_ms, public_key "
+                   "FROM link_sessions WHERE id = ?");
     if (!s)
         return STORE_ERROR;
     D->bind_text(s, 1, id);
@@ -137,6 +139,7 @@ enum store_rc store_link_session_get(struct store *st, struct arena *a, const ch
         out->expires_ms = D->col_i64(s, 7);
         out->revoked_ms = store_col_opt_i64(st, s, 8);
         out->opened_ms = store_col_opt_i64(st, s, 9);
+        out->public_key = store_col_str(st, s, 10, a);
     }
     D->reset(s);
     return dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
@@ -145,9 +148,13 @@ enum store_rc store_link_session_get(struct store *st, struct arena *a, const ch
 enum store_rc store_link_session_open(struct store *st, const char *id, int64_t now_ms,
                                       int64_t min_expires_ms)
 {
+    /* Only the first opening: the end it sets is never moved again, so a
+     * leaked URL reopened now and then does not live for ever. One
+     * statement, so two first openings at once cannot both move it. */
     struct db_stmt *s = store_stmt(st, Q_LINK_SESSION_OPEN,
-                                   "UPDATE link_sessions SET opened_ms = COALESCE(opened_ms, ?1), "
-                                   "expires_ms = MAX(expires_ms, ?2) WHERE id = ?3");
+                                   "UPDATE link_sessions SET opened_ms = ?1, "
+                                   "expires_ms = MAX(expires_ms, ?2) WHERE id = ?3 AND "
+                                   "opened_ms IS NULL");
     if (!s)
         return STORE_ERROR;
     D->bind_i64(s, 1, now_ms);
@@ -165,6 +172,7 @@ enum store_rc store_link_gc(struct store *st, int64_t cutoff_ms)
         {Q_LINK_GC_STATES, "DELETE FROM oauth_states WHERE created_ms < ?"},
         {Q_LINK_GC_PENDING, "DELETE FROM link_pending WHERE created_ms < ?"},
         {Q_LINK_GC_SESSIONS, "DELETE FROM link_sessions WHERE expires_ms < ?"},
+        {Q_LINK_GC_TELEGRAM, "DELETE FROM telegram_codes WHERE expires_ms < ?"},
     };
     for (size_t i = 0; i < sizeof(gc) / sizeof(gc[0]); i++) {
         struct db_stmt *s = store_stmt(st, gc[i].q, gc[i].sql);
@@ -478,4 +486,139 @@ enum store_rc store_linked_reseal(struct store *st, int64_t id, const void *acce
     D->bind_i64(s, 3, key_id);
     D->bind_i64(s, 4, id);
     return store_rc_of(store_run(st, s));
+}
+
+/* ---- Telegram codes ---- */
+
+#define TG_CODE_COLS                                                                 \
+    "id, lookup, nonce, session_id, chat_id, chat_title, bot_username, created_ms, " \
+    "expires_ms, seen_ms, seen_by, refused, used_ms"
+
+static void read_tg_code(struct store *st, struct db_stmt *s, struct arena *a,
+                         struct telegram_code *c)
+{
+    c->id = D->col_i64(s, 0);
+    c->lookup = store_col_str(st, s, 1, a);
+    c->nonce = store_col_str(st, s, 2, a);
+    c->session_id = store_col_str(st, s, 3, a);
+    c->chat_id = store_col_str(st, s, 4, a);
+    c->chat_title = store_col_str(st, s, 5, a);
+    c->bot_username = store_col_str(st, s, 6, a);
+    c->created_ms = D->col_i64(s, 7);
+    c->expires_ms = D->col_i64(s, 8);
+    c->seen_ms = store_col_opt_i64(st, s, 9);
+    c->seen_by = store_col_str(st, s, 10, a);
+    c->refused = store_col_str(st, s, 11, a);
+    c->used_ms = store_col_opt_i64(st, s, 12);
+}
+
+enum store_rc store_telegram_code_add(struct store *st, const struct telegram_code *c)
+{
+    enum store_rc rc = store_begin(st);
+    if (rc != STORE_OK)
+        return rc;
+    struct db_stmt *s = store_stmt(
+        st, Q_TG_CODE_DROP, "DELETE FROM telegram_codes WHERE session_id = ? AND used_ms IS NULL");
+    rc = s ? STORE_OK : STORE_ERROR;
+    if (rc == STORE_OK) {
+        D->bind_text(s, 1, c->session_id);
+        rc = store_rc_of(store_run(st, s));
+    }
+    if (rc == STORE_OK) {
+        s = store_stmt(st, Q_TG_CODE_ADD,
+                       "INSERT INTO telegram_codes (lookup, nonce, session_id, chat_id, "
+                       "chat_title, bot_username, created_ms, expires_ms) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        rc = s ? STORE_OK : STORE_ERROR;
+    }
+    if (rc == STORE_OK) {
+        D->bind_text(s, 1, c->lookup);
+        D->bind_text(s, 2, c->nonce);
+        D->bind_text(s, 3, c->session_id);
+        D->bind_text(s, 4, c->chat_id);
+        D->bind_text(s, 5, c->chat_title);
+        D->bind_text(s, 6, c->bot_username);
+        D->bind_i64(s, 7, c->created_ms);
+        D->bind_i64(s, 8, c->expires_ms);
+        rc = store_rc_of(store_run(st, s));
+    }
+    if (rc != STORE_OK) {
+        store_rollback(st);
+        return rc;
+    }
+    return store_commit(st);
+}
+
+enum store_rc store_telegram_code_of_session(struct store *st, struct arena *a,
+                                             const char *session_id, struct telegram_code *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct db_stmt *s = store_stmt(st, Q_TG_CODE_OF_SESSION,
+                                   "SELECT " TG_CODE_COLS " FROM telegram_codes WHERE "
+                                   "session_id = ? AND used_ms IS NULL ORDER BY id DESC LIMIT 1");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_text(s, 1, session_id);
+    enum db_rc dr = D->step(s);
+    if (dr == DB_ROW)
+        read_tg_code(st, s, a, out);
+    D->reset(s);
+    return dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
+}
+
+enum store_rc store_telegram_code_by_lookup(struct store *st, struct arena *a, const char *lookup,
+                                            int64_t now_ms, struct telegram_code *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct db_stmt *s = store_stmt(st, Q_TG_CODE_BY_LOOKUP,
+                                   "SELECT " TG_CODE_COLS " FROM telegram_codes WHERE "
+                                   "lookup = ? AND used_ms IS NULL AND expires_ms > ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_text(s, 1, lookup);
+    D->bind_i64(s, 2, now_ms);
+    enum db_rc dr = D->step(s);
+    if (dr == DB_ROW)
+        read_tg_code(st, s, a, out);
+    D->reset(s);
+    return dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
+}
+
+enum store_rc store_telegram_code_seen(struct store *st, int64_t id, int64_t now_ms, const char *by)
+{
+    struct db_stmt *s = store_stmt(st, Q_TG_CODE_SEEN,
+                                   "UPDATE telegram_codes SET seen_ms = ?, seen_by = ?, "
+                                   "refused = NULL WHERE id = ? AND seen_ms IS NULL");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, now_ms);
+    D->bind_text(s, 2, by);
+    D->bind_i64(s, 3, id);
+    return store_rc_of(store_run(st, s));
+}
+
+enum store_rc store_telegram_code_refused(struct store *st, int64_t id, const char *why)
+{
+    struct db_stmt *s =
+        store_stmt(st, Q_TG_CODE_REFUSED,
+                   "UPDATE telegram_codes SET refused = ? WHERE id = ? AND seen_ms IS NULL");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_text(s, 1, why);
+    D->bind_i64(s, 2, id);
+    return store_rc_of(store_run(st, s));
+}
+
+enum store_rc store_telegram_code_take(struct store *st, int64_t id, int64_t now_ms)
+{
+    struct db_stmt *s = store_stmt(st, Q_TG_CODE_TAKE,
+                                   "UPDATE telegram_codes SET used_ms = ?1 WHERE id = ?2 AND "
+                                   "used_ms IS NULL AND seen_ms IS NOT NULL AND expires_ms > ?1");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, now_ms);
+    D->bind_i64(s, 2, id);
+    if (store_run(st, s) != DB_DONE)
+        return STORE_ERROR;
+    return D->changes(store_db(st)) ? STORE_OK : STORE_NOTFOUND;
 }

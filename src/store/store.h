@@ -506,9 +506,9 @@ enum store_rc store_job_counts(struct store *st, struct arena *a, size_t max,
 /* ---- secrets ---- */
 
 /*
- * The server's own secrets (core/secrets.c), one row per name, the same for
+ * The server's own secrets (app/secrets.c), one row per name, the same for
  * every process on the database. value is sealed by the vault under master
- * key key_id; a database from before schema 8 holds the plain bytes
+ * key key_id; a database from before schema 10 holds the plain bytes
  * (key_id 0 here) until a start or rotate-master-key seals them.
  */
 struct server_secret {
@@ -698,7 +698,8 @@ struct link_session {
     int64_t created_ms;
     int64_t expires_ms;
     int64_t revoked_ms;
-    int64_t opened_ms; /* 0: never opened */
+    int64_t opened_ms;      /* 0: never opened */
+    const char *public_key; /* PEM an RS256 token verifies with; NULL: the account's */
 };
 
 /* Records a linking session. */
@@ -706,11 +707,12 @@ enum store_rc store_link_session_add(struct store *st, const struct link_session
 /* The session with this id (revoked and expired ones too). */
 enum store_rc store_link_session_get(struct store *st, struct arena *a, const char *id,
                                      struct link_session *out);
-/* Marks a session opened (the first time) and makes it live at least
- * until min_expires_ms. */
+/* The first opening of a session: marks it opened and makes it live at
+ * least until min_expires_ms. A session already opened is left as it is. */
 enum store_rc store_link_session_open(struct store *st, const char *id, int64_t now_ms,
                                       int64_t min_expires_ms);
-/* Drops sessions, states and pending choices that ended before cutoff_ms. */
+/* Drops sessions, states, pending choices and Telegram codes that ended
+ * before cutoff_ms. */
 enum store_rc store_link_gc(struct store *st, int64_t cutoff_ms);
 /* Revokes the profile's live sessions other than keep_id (logout). */
 enum store_rc store_link_session_revoke_others(struct store *st, int64_t profile_id,
@@ -738,6 +740,47 @@ enum store_rc store_link_pending_get(struct store *st, struct arena *a, const ch
                                      const char **platform, const void **payload, size_t *n);
 /* Marks a pending choice used; STORE_NOTFOUND when it already was. */
 enum store_rc store_link_pending_take(struct store *st, const char *id, int64_t now_ms);
+
+/*
+ * A Telegram linking code (api/link_telegram.c): bound to a linking session
+ * and a chat; the link completes once the operator's bot saw it posted by
+ * someone in control of the chat. Strings live in the caller's arena.
+ */
+struct telegram_code {
+    int64_t id;
+    const char *lookup;     /* hex HMAC of the code under the signing key */
+    const char *nonce;      /* the code is derived from it with the signing key */
+    const char *session_id; /* link_sessions.id */
+    const char *chat_id;    /* the numeric chat id it is bound to */
+    const char *chat_title;
+    const char *bot_username;
+    int64_t created_ms;
+    int64_t expires_ms;
+    int64_t seen_ms;     /* 0: not seen from someone in control of the chat yet */
+    const char *seen_by; /* how it was seen (for the log) */
+    const char
+        *refused; /* why the last sighting did not count ("notadmin", "elsewhere"), or NULL */
+    int64_t used_ms;
+};
+
+/* Records a new code; the session's unused codes are dropped first (one
+ * live code per session). */
+enum store_rc store_telegram_code_add(struct store *st, const struct telegram_code *c);
+/* The session's newest unused code, also when expired (the page says so). */
+enum store_rc store_telegram_code_of_session(struct store *st, struct arena *a,
+                                             const char *session_id, struct telegram_code *out);
+/* The unused, unexpired code with this lookup. */
+enum store_rc store_telegram_code_by_lookup(struct store *st, struct arena *a, const char *lookup,
+                                            int64_t now_ms, struct telegram_code *out);
+/* Records that the bot saw code id from someone in control of its chat
+ * (the first sighting stays); by says how. */
+enum store_rc store_telegram_code_seen(struct store *st, int64_t id, int64_t now_ms,
+                                       const char *by);
+/* Records why a sighting of code id did not count, unless it was seen. */
+enum store_rc store_telegram_code_refused(struct store *st, int64_t id, const char *why);
+/* Uses code id up: STORE_NOTFOUND when it was used, has expired, or was
+ * not seen. Single use, like every linking step. */
+enum store_rc store_telegram_code_take(struct store *st, int64_t id, int64_t now_ms);
 
 /*
  * Tokens waiting to be revoked at a network after an unlink. Unlinking

@@ -431,7 +431,7 @@ test('413/603: bodies over 1 MiB, declared, streamed or chunked; 4 KiB on the li
   parts.push(Buffer.from('0\r\n\r\n'));
   expectError('POST /api/hook/webhook chunked 1.25 MiB', await raw(Buffer.concat(parts)), 413, 603, { action: 'webhook' });
   // The linking page's forms take 4 KiB.
-  for (const path of ['/link/s/nosuchsession/unlink', '/link/s/nosuchsession/telegram', '/link/s/nosuchsession/choose/x']) {
+  for (const path of ['/link/s/nosuchsession/unlink', '/link/s/nosuchsession/telegram', '/link/s/nosuchsession/telegram/check', '/link/s/nosuchsession/choose/x']) {
     const r = await call('POST', path, { key: null, body: 'platform=' + 'a'.repeat(5000), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
     expectError(`POST ${path} 5000-byte form`, r, 413, 603, { action: 'link' });
   }
@@ -455,6 +455,7 @@ const PARAM_ROUTES = [
   { name: 'GET /link/s/:session', method: 'GET', path: (v) => `/link/s/${v}`, noKey: true, want: [404, 502, 'link'] },
   { name: 'POST /link/s/:session/unlink', method: 'POST', path: (v) => `/link/s/${v}/unlink`, form: 'platform=facebook', noKey: true, want: [404, 502, 'link'] },
   { name: 'POST /link/s/:session/telegram', method: 'POST', path: (v) => `/link/s/${v}/telegram`, form: 'chat=%40x', noKey: true, want: [404, 502, 'link'] },
+  { name: 'POST /link/s/:session/telegram/check', method: 'POST', path: (v) => `/link/s/${v}/telegram/check`, form: 'go=1', noKey: true, want: [404, 502, 'link'] },
   { name: 'GET /link/s/:session/choose/:choice', method: 'GET', path: (v) => `/link/s/${v}/choose/x`, noKey: true, want: [404, 502, 'link'] },
   { name: 'POST /link/s/x/choose/:choice', method: 'POST', path: (v) => `/link/s/x/choose/${v}`, form: 'pick=1', noKey: true, want: [404, 502, 'link'] },
   { name: 'GET /link/:platform/start', method: 'GET', path: (v) => `/link/${v}/start?s=nosuchsession`, noKey: true, want: [404, 502, 'link'] },

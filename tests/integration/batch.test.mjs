@@ -9,10 +9,9 @@ import http from 'node:http';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Server, assertError, secrets, tempDir } from './lib/harness.mjs';
+import { Server, assertError, secrets, tempDir, waitUntil, pass } from './lib/harness.mjs';
 import { Receiver, verify } from './lib/receiver.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let srv, rx;
 
 // A GET of a full URL: {status, headers, text, body (Buffer)}.
@@ -32,15 +31,12 @@ function get(url, headers = {}) {
 const batch = (server, key) => server.api('/api/user/batch', { key });
 
 // Waits until the export behind url is ready and returns its answer.
-async function ready(url, timeoutMs = 30000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
+function ready(url, timeoutMs = 30000) {
+  return waitUntil('the export to be ready', async () => {
     const r = await get(url);
-    if (r.status !== 425) return r;
-    assert.equal(JSON.parse(r.text).code, 640);
-    if (Date.now() > end) throw new Error('export never became ready');
-    await sleep(100);
-  }
+    if (r.status === 425) assert.equal(JSON.parse(r.text).code, 640);
+    return r.status !== 425 && r;
+  }, { timeoutMs, everyMs: 100 });
 }
 
 function account(server, plan = 'business') {
@@ -128,7 +124,7 @@ describe('the export', () => {
     assert.equal(again.json.url, first.json.url);
     assert.equal(again.json.lastUpdated, first.json.lastUpdated);
     await ready(first.json.url);
-    await sleep(3100 - (Date.now() - Date.parse(first.json.lastUpdated)));
+    await pass(3100 - (Date.now() - Date.parse(first.json.lastUpdated))); // the 3 s interval
     const later = await batch(srv, acct.apiKey);
     assert.notEqual(later.json.lastUpdated, first.json.lastUpdated);
     assert.ok(Date.parse(later.json.lastUpdated) >= Date.parse(first.json.nextUpdate));
@@ -212,13 +208,11 @@ test('expired URLs: 403, 641, and the sweeper deletes the file', async () => {
   assert.equal((await ready(b.json.url)).status, 200);
   const file = join(short.data, 'files', 'batch', acct.refId, new URL(b.json.url).pathname.split('/').pop());
   assert.ok(existsSync(file));
-  await sleep(Date.parse(b.json.urlExpires) - Date.now() + 300);
+  await pass(Date.parse(b.json.urlExpires) - Date.now() + 300); // the URL's life
   const r = await get(b.json.url);
   assert.equal(r.status, 403);
   assert.equal(JSON.parse(r.text).code, 641);
-  const end = Date.now() + 10000;
-  while (existsSync(file) && Date.now() < end) await sleep(100);
-  assert.ok(!existsSync(file), 'the sweeper removed the expired file');
+  await waitUntil('the sweeper to remove the expired file', () => !existsSync(file));
   await short.stop();
 });
 
@@ -239,8 +233,7 @@ test('kill -9 during an export: no partial file behind the URL; the export compl
   // Kill it while the temporary file grows.
   const dir = join(data, 'files', 'batch', seed.json.refId);
   const name = new URL(b.json.url).pathname.split('/').pop();
-  const end = Date.now() + 15000;
-  while (Date.now() < end && !(existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.tmp')))) await sleep(5);
+  await waitUntil('the temporary file', () => existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.tmp')), { everyMs: 5 });
   await first.kill9();
   assert.ok(!existsSync(join(dir, name)), 'no file under the final name');
 

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { Server, assertError, rawRequest } from './lib/harness.mjs';
+import { Server, assertError, rawRequest, waitUntil } from './lib/harness.mjs';
 
 let srv, acct;
 
@@ -180,27 +180,38 @@ export function parseMetrics(text) {
 }
 
 test('GET /metrics: requests by route and status, latency histograms, the job queue', async () => {
+  // A server of its own: no other test's request is still being counted.
+  const srv = await new Server().start();
+  const acct = srv.account('business');
   const before = parseMetrics(await (await fetch(srv.url + '/metrics')).text());
   for (let i = 0; i < 5; i++) assert.equal((await srv.api('/api/user', { key: acct.apiKey })).status, 200);
   assertError(await srv.api('/api/user', { key: 'not-a-key' }), 401, 102);
   await srv.api('/api/nope', { key: acct.apiKey });
-  const res = await fetch(srv.url + '/metrics');
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
-  const text = await res.text();
-  const m = parseMetrics(text);
-  const ok = 'sociald_http_requests_total{route="/api/user",status="200"}';
+  // A request is counted once its last byte is sent, which can be a moment
+  // after the client has read it: wait for the count.
+  const ok = 'sociald_http_requests_total{route="/api/user",method="GET",status="200"}';
+  let text;
+  const m = await waitUntil('the five requests counted', async () => {
+    const res = await fetch(srv.url + '/metrics');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+    text = await res.text();
+    const parsed = parseMetrics(text);
+    return parsed[ok] - (before[ok] || 0) >= 5 && parsed['sociald_http_requests_total{route="/api/user",method="GET",status="401"}'] >= 1 &&
+      parsed['sociald_http_requests_total{route="(none)",method="GET",status="404"}'] >= 1 && parsed;
+  });
   assert.equal(m[ok] - (before[ok] || 0), 5, text);
-  assert.ok(m['sociald_http_requests_total{route="/api/user",status="401"}'] >= 1);
-  assert.ok(m['sociald_http_requests_total{route="(none)",status="404"}'] >= 1);
+  assert.ok(m['sociald_http_requests_total{route="/api/user",method="GET",status="401"}'] >= 1);
+  assert.ok(m['sociald_http_requests_total{route="(none)",method="GET",status="404"}'] >= 1);
   // The histogram is cumulative and ends with +Inf = count.
-  const buckets = Object.entries(m).filter(([k]) => k.startsWith('sociald_http_request_duration_seconds_bucket{route="/api/user"'));
+  const buckets = Object.entries(m).filter(([k]) => k.startsWith('sociald_http_request_duration_seconds_bucket{route="/api/user",method="GET"'));
   for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i][1] >= buckets[i - 1][1], 'cumulative');
-  assert.equal(m['sociald_http_request_duration_seconds_bucket{route="/api/user",le="+Inf"}'],
-    m['sociald_http_request_duration_seconds_count{route="/api/user"}']);
-  assert.ok(m['sociald_http_request_duration_seconds_sum{route="/api/user"}'] > 0);
+  assert.equal(m['sociald_http_request_duration_seconds_bucket{route="/api/user",method="GET",le="+Inf"}'],
+    m['sociald_http_request_duration_seconds_count{route="/api/user",method="GET"}']);
+  assert.ok(m['sociald_http_request_duration_seconds_sum{route="/api/user",method="GET"}'] > 0);
   assert.ok('sociald_jobs_queued{kind="sweep"}' in m, 'the job queue by kind');
   assert.ok('sociald_webhook_deliveries_total{outcome="delivered"}' in m);
   assert.ok('sociald_cache_entries' in m);
   for (const line of text.split('\n')) assert.ok(!line || line.startsWith('#') || /^sociald_[a-z_]+(\{[^}]*\})? [0-9.e+-]+$/.test(line), line);
+  await srv.stop();
 });

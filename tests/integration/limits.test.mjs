@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Server, assertError, writeConfig, tempDir, secrets } from './lib/harness.mjs';
+import { Server, assertError, writeConfig, tempDir, secrets, pass } from './lib/harness.mjs';
 
 function sql(data, statement) {
   return execFileSync('sqlite3', ['-cmd', '.timeout 10000', join(data, 'sociald.db'), statement], { encoding: 'utf8' }).trim();
@@ -77,10 +77,10 @@ test('612 after too many rate-limit errors in 24 h; `sociald profile reactivate`
   assertError(fifth, 429, 621); // the fifth refusal itself is still a 429 ...
   const suspended = await call(pkey);
   assertError(suspended, 403, 612); // ... and from then on the profile is suspended
-  await new Promise((r) => setTimeout(r, 2100)); // a new window changes nothing
+  await pass(2100); // a new window changes nothing
   assertError(await call(pkey), 403, 612);
   assert.equal((await call(other)).status, 200, 'other profiles are not affected');
-  assert.ok(srv.logs.some((l) => l.includes('profile suspended after too many rate-limit errors')));
+  await srv.waitForLog('profile suspended after too many rate-limit errors');
   const ref = sql(srv.data, "SELECT ref_id FROM profiles WHERE title = 'Customer 000001'");
   const re = srv.cli(['profile', 'reactivate', '--ref-id', ref]);
   assert.equal(re.status, 0, re.stderr);

@@ -10,14 +10,14 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Server, secrets } from './lib/harness.mjs';
+import { Server, secrets, waitUntil, pass } from './lib/harness.mjs';
 import { Receiver } from './lib/receiver.mjs';
 import { Sandbox } from './lib/sandbox.mjs';
 import { linkAs, sandboxToken } from './lib/browser.mjs';
 
 let sb, srv, rx, acct;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = pass;
 
 async function profile(title = `p-${Math.random().toString(36).slice(2)}`) {
   const r = await srv.api('/api/profiles', { method: 'POST', key: acct.apiKey, body: { title } });
@@ -34,16 +34,7 @@ async function health(refId) {
   return Object.fromEntries(r.json.profiles[0].socialHealth.map((h) => [h.platform, h]));
 }
 
-// Polls fn until it returns a truthy value (or fails after timeoutMs).
-async function until(what, fn, timeoutMs = 20000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`not reached in ${timeoutMs} ms: ${what}`);
-    await sleep(100);
-  }
-}
+const until = (what, fn, timeoutMs = 20000) => waitUntil(what, fn, { timeoutMs });
 
 // The sandbox's token-endpoint calls of a network that used a refresh token.
 async function refreshes(network) {
@@ -82,8 +73,10 @@ describe('the refresher', () => {
   test('renews at 80 % of the life and saves each rotated refresh token (X: single use)', async () => {
     await sb.fault({ tokenTtl: { network: 'twitter', access: 2 } });
     const p = await profile();
-    await linkAs(srv, acct.apiKey, p.profileKey, 'twitter', 'rot-x');
+    // Taken before linking: the token is issued during linkAs, which may
+    // take a while on a loaded machine after the token was issued.
     const linkedAt = Date.now();
+    await linkAs(srv, acct.apiKey, p.profileKey, 'twitter', 'rot-x');
     // Three refreshes in a row succeed only if each used the refresh token
     // the previous one returned: X's refresh tokens work once.
     const calls = await until('three X refreshes', async () => {
@@ -286,10 +279,13 @@ describe('live data in GET /api/user', () => {
     const p = await profile();
     await linkAs(srv, acct.apiKey, p.profileKey, 'instagram', 'quota-slow-ig1');
     const other = await profile();
-    await sb.fault({ network: 'instagram', path: 'content_publishing_limit', delayMs: 3000 });
+    // Held at Instagram until clearFaults below (well within the server's
+    // 15 s network timeout), however long the forty requests take.
+    await sb.clearCalls();
+    await sb.fault({ network: 'instagram', path: 'content_publishing_limit', delayMs: 120000 });
     const order = [];
     const slow = user(p.profileKey, { instagramQuota: 'true' }).then((r) => { order.push('slow'); return r; });
-    await sleep(200); // the slow one is waiting on Instagram now
+    await sb.waitForCalls('the quota call waiting at Instagram', (calls) => calls.some((c) => c.path.includes('content_publishing_limit')), { network: 'instagram' });
     const fast = [];
     for (let i = 0; i < 20; i++) {
       fast.push(user(other.profileKey).then((r) => { order.push('fast'); return r; }));
@@ -297,10 +293,10 @@ describe('live data in GET /api/user', () => {
     }
     for (const r of await Promise.all(fast)) assert.equal(r.status, 200);
     assert.ok(!order.includes('slow'), 'forty requests answered while Instagram was still slow');
+    await sb.clearFaults(); // Instagram answers now
     const s = await slow;
     assert.equal(s.status, 200);
-    assert.equal(typeof s.json.displayNames[0].usedQuota, 'number');
-    await sb.clearFaults();
+    assert.equal(typeof s.json.displayNames[0].usedQuota, 'number', s.text);
   });
 
   test('twitterUsage on the account itself, from X with the app token, cached 15 minutes', async () => {

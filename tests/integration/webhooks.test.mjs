@@ -6,7 +6,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Server, assertError, secrets, tempDir } from './lib/harness.mjs';
+import { Server, assertError, secrets, tempDir, waitUntil, pass } from './lib/harness.mjs';
 import { Receiver, verify } from './lib/receiver.mjs';
 
 const SECRET = 'whsec-0123456789-abcdefghij';
@@ -98,6 +98,35 @@ describe('registration and URL rules (operator defaults: https, public addresses
     assert.equal(later.status, 200, later.text);
   });
 
+  test('localhost names, zone ids and the special-purpose registries are refused (issue 12)', async () => {
+    for (const url of [
+      // RFC 6761: every name under localhost is loopback, with or without the root dot
+      'https://localhost./hook', 'https://localhost.:8443/hook', 'https://LocalHost./hook',
+      'https://api.localhost/hook', 'https://api.localhost./hook', 'https://127.0.0.1./hook',
+      // the resolver's numeric forms of 127.0.0.1
+      'https://2130706433/hook', 'https://0x7f.1/hook',
+      // a zone id only means something on this machine
+      'https://[fe80::1%25lo]/hook', 'https://[fe80::1%25eth0]:8443/hook', 'https://[2001:4860::8888%25eth0]/hook',
+      // IPv6 ranges that are not global unicast, and forms that carry a private IPv4
+      'https://[fec0::1]/hook', 'https://[fe80::1]/hook', 'https://[ff02::1]/hook', 'https://[100::1]/hook',
+      'https://[2001:db8::1]/hook', 'https://[2001::1]/hook', 'https://[64:ff9b:1::a00:1]/hook',
+      'https://[2002:7f00:1::1]/hook', 'https://[2002:a00:1::1]/hook', 'https://[2002:a9fe:a9fe::1]/hook',
+      'https://[::ffff:0:7f00:1]/hook', 'https://[64:ff9b::a9fe:a9fe]/hook', 'https://[::a00:1]/hook',
+      // IPv4 special-purpose rows
+      'https://192.0.2.1/hook', 'https://198.51.100.7/hook', 'https://203.0.113.9/hook',
+      'https://192.88.99.1/hook', 'https://240.0.0.1/hook', 'https://255.255.255.255/hook',
+    ]) {
+      const r = await register(srv, acct.apiKey, { action: 'social', url });
+      assertError(r, 400, 600, 'webhook');
+      assert.equal(r.json.details.field, 'url', url);
+    }
+    // the same families' public members still register
+    for (const url of ['https://[2002:808:808::1]/hook', 'https://[64:ff9b::808:808]/hook', 'https://[2606:4700::1111]/hook']) {
+      const r = await register(srv, acct.apiKey, { action: 'social', url });
+      assert.equal(r.status, 200, `${url}: ${r.text}`);
+    }
+  });
+
   test('the secret is stored sealed, never in the clear', async () => {
     const r = await srv.api('/api/hook/webhook/secret', { method: 'POST', key: acct.apiKey, body: { secret: SECRET } });
     assert.deepEqual(r.json, { status: 'success', action: 'webhook', refId: acct.refId });
@@ -116,6 +145,16 @@ describe('delivery', () => {
     await srv.start();
   });
   after(async () => { await srv.stop(); await rx.stop(); });
+
+  test('allow-private and allow-http still take loopback receivers, localhost names included', async () => {
+    const { key } = seed(srv, 0, 0);
+    const port = new URL(rx.url).port;
+    for (const url of [rx.url, `http://localhost.:${port}/x`, `http://hooks.localhost:${port}/x`, `http://[::1]:${port}/x`]) {
+      const r = await register(srv, key, { action: 'feed', url });
+      assert.equal(r.status, 200, `${url}: ${r.text}`);
+    }
+    assertError(await register(srv, key, { action: 'feed', url: 'https://[fe80::1%25lo]/x' }), 400, 600, 'webhook');
+  });
 
   test('an unlink is delivered signed, with the SPEC fields, verified receiver-side', async () => {
     const { key, keys } = seed(srv, 1, 3);
@@ -140,11 +179,11 @@ describe('delivery', () => {
     assert.equal(b.source, 'user');
     assert.equal(b.title, user.title);
     assert.equal(b.displayName, user.displayNames.find((d) => d.platform === 'gmb').displayName);
-    assert.ok(new Date(b.created) - t0 < 5000);
+    assert.ok(Date.parse(b.created) >= t0 - 1000 && Date.parse(b.created) <= got.at, 'created between the change and its delivery');
     // nothing for unlinking what was not linked
     const before = rx.requests.length;
     await unlink(srv, key, keys[0], 'gmb');
-    await new Promise((r) => setTimeout(r, 300));
+    await pass(300); // a quiet period: nothing may arrive
     assert.equal(rx.requests.length, before);
   });
 
@@ -232,7 +271,7 @@ describe('delivery', () => {
     await register(srv, key, { action: 'social', url: fresh.url, secret: SECRET });
     fresh.respond({ drop: true }, 500, 503, { status: 429 }, 408, 425);
     await unlink(srv, key, keys[0], 'facebook');
-    const tries = (await fresh.waitFor((rs) => rs.length >= 7, 20000)).slice(0, 7);
+    const tries = (await fresh.waitFor((rs) => rs.length >= 7, 60000)).slice(0, 7);
     const hook = tries[0].body.hookId;
     assert.ok(tries.every((t) => t.body.hookId === hook), 'the same hookId on every attempt');
     assert.deepEqual(tries.map((t) => t.headers['x-sociald-attempt']), ['1', '2', '3', '4', '5', '6', '7']);
@@ -241,7 +280,8 @@ describe('delivery', () => {
     for (let i = 1; i < 7; i++) {
       const gap = tries[i].at - tries[i - 1].at;
       assert.ok(gap >= schedule[i - 1] - 50, `gap ${i}: ${gap} ms, expected >= ${schedule[i - 1]}`);
-      assert.ok(gap < schedule[i - 1] + 3000, `gap ${i}: ${gap} ms`);
+      // Only a sanity bound above: how late a retry runs depends on the machine.
+      assert.ok(gap < schedule[i - 1] + 10000, `gap ${i}: ${gap} ms`);
     }
     await waitDelivery(srv, key, hook, 'delivered');
     const d = await deliveryOf(srv, key, hook);
@@ -256,13 +296,13 @@ describe('delivery', () => {
     rx.respond(500, 500, 500, 500, 500, 500, 500);
     await unlink(srv, key, keys[0], 'facebook');
     const refId = (await srv.api('/api/user', { key, profileKey: keys[0] })).json.refId;
-    await rx.waitFor((rs) => rs.filter((r) => r.body?.refId === refId).length === 7, 20000);
+    await rx.waitFor((rs) => rs.filter((r) => r.body?.refId === refId).length === 7, 60000);
     const hook = rx.requests.find((r) => r.body?.refId === refId).body.hookId;
     const d = await waitDelivery(srv, key, hook, 'failed');
     assert.equal(d.attempts, 7);
     assert.equal(d.lastStatus, 500);
     assert.match(d.lastError, /HTTP 500/);
-    await new Promise((r) => setTimeout(r, 2200));
+    await pass(2200); // a quiet period longer than every retry interval here
     assert.equal(rx.requests.filter((r) => r.body?.refId === refId).length, 7, 'no 8th try');
   });
 
@@ -291,14 +331,16 @@ describe('delivery', () => {
   });
 
   test('a receiver that does not answer in time is retried', async () => {
-    const slow = new Server({ args: ['--webhook-allow-private', '--webhook-allow-http', '--webhook-timeout-ms', '400', '--webhook-retries', '100,100'] });
+    // The receiver's slow answers outlast the timeout many times over, and
+    // the timeout is long enough for a loaded machine to answer in time.
+    const slow = new Server({ args: ['--webhook-allow-private', '--webhook-allow-http', '--webhook-timeout-ms', '1500', '--webhook-retries', '100,100'] });
     await slow.start();
     const { key, keys } = seed(slow, 1, 1);
     await register(slow, key, { action: 'social', url: rx.url });
-    rx.respond({ hang: true }, { status: 200, delayMs: 1000 });
+    rx.respond({ hang: true }, { status: 200, delayMs: 8000 });
     await unlink(slow, key, keys[0], 'facebook');
     const refId = (await slow.api('/api/user', { key, profileKey: keys[0] })).json.refId;
-    await rx.waitFor((rs) => rs.filter((r) => r.body?.refId === refId).length === 3, 10000);
+    await rx.waitFor((rs) => rs.filter((r) => r.body?.refId === refId).length === 3);
     const hook = rx.requests.find((r) => r.body?.refId === refId).body.hookId;
     const d = await waitDelivery(slow, key, hook, 'delivered');
     assert.equal(d.attempts, 3);
@@ -376,7 +418,7 @@ describe('delivery', () => {
     await srv.api('/api/hook/webhook', { method: 'DELETE', key, body: { action: 'social' } });
     await waitFor(async () => (await srv.api('/api/hook/deliveries?status=cancelled', { key })).json.count === 1);
     const n1 = rx.requests.length;
-    await new Promise((r) => setTimeout(r, 2000));
+    await pass(2000); // a quiet period longer than the retry interval
     assert.equal(rx.requests.length, n1, 'no retry after unregistering');
     rx.plan.length = 0;
   });
@@ -389,14 +431,17 @@ describe('delivery', () => {
     await unlink(srv, key, keys[0], 'facebook');
     await rx.waitFor((rs) => rs.length >= n0 + 1); // received; the answer comes in 1.5 s
     await srv.api('/api/hook/webhook', { method: 'DELETE', key, body: { action: 'social' } });
-    await new Promise((r) => setTimeout(r, 2500)); // the 503 arrives and is recorded
-    const list = await srv.api('/api/hook/deliveries', { key });
+    // The 503 arrives and its attempt is recorded.
+    const list = await waitUntil('the attempt recorded', async () => {
+      const l = await srv.api('/api/hook/deliveries', { key });
+      return l.json.deliveries[0]?.lastStatus === 503 && l;
+    });
     assert.equal(list.json.count, 1);
     const [d] = list.json.deliveries;
     assert.equal(d.status, 'cancelled', JSON.stringify(d));
     assert.equal(d.attempts, 1);
     const n1 = rx.requests.length;
-    await new Promise((r) => setTimeout(r, 1500));
+    await pass(1500); // a quiet period longer than the retry interval
     assert.equal(rx.requests.length, n1, 'no retry after unregistering');
     rx.plan.length = 0;
   });
@@ -423,7 +468,7 @@ describe('secret rotation', () => {
     assert.equal(old.sociald, true, 'and one v1= of X-Sociald-Signature');
     // 25 hours later only the new secret signs
     writeFileSync(clock, String(25 * 3600 * 1000));
-    await new Promise((r) => setTimeout(r, 100));
+    await pass(100); // the server reads the clock file again after 50 ms
     await unlink(srv, key, keys[0], 'gmb');
     const rs = await rx.waitFor((all) => all.length === 2);
     const b = rs[1];
@@ -470,11 +515,4 @@ async function waitDelivery(srv, key, hook, status, timeoutMs = 15000) {
   return d;
 }
 
-async function waitFor(pred, timeoutMs = 15000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-}
+const waitFor = (pred, timeoutMs) => waitUntil('the delivery log to show it', pred, { timeoutMs });

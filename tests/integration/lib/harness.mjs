@@ -25,6 +25,27 @@ after(() => {
   for (const s of live) s.proc?.kill('SIGKILL');
 });
 
+// Waits until check() (sync or async) returns something truthy and returns
+// it; throws, naming `what`, when timeoutMs passes first. Everything a test
+// checks that happens after an answer — log lines, webhooks, jobs, the
+// sandbox's call log, files, metrics — is awaited through this, never after
+// a fixed delay: the machines running the suite are shared and slow at times.
+// The deadline is generous because a passing test never waits for it.
+export async function waitUntil(what, check, { timeoutMs = 15000, everyMs = 20 } = {}) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+// A pause the test means: time that has to pass (a window, a TTL), or a
+// quiet period in which something must NOT happen. Never a wait for
+// something to happen: that is waitUntil.
+export const pass = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
 export function tempDir(prefix = 'sociald-it-') {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -51,6 +72,17 @@ export class Child {
     this.args = args;
     this.env = env;
     this.logs = [];
+  }
+
+  // Waits for a log line: pred is a substring or (line, parsed JSON) => bool.
+  // Returns the line. Lines reach the log a little after the answer they
+  // belong to (core/log.c writes info lines in batches), so never assert on
+  // this.logs right after a request: wait.
+  waitForLog(pred, timeoutMs = 15000) {
+    const match = typeof pred === 'string'
+      ? (l) => l.includes(pred)
+      : (l) => { let j = null; try { j = JSON.parse(l); } catch { /* not JSON */ } return pred(l, j); };
+    return waitUntil(`a log line matching ${pred}`, () => this.logs.find(match), { timeoutMs });
   }
 
   // Spawns `sociald ...argv` and resolves with the port it listens on.

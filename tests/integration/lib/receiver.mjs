@@ -2,13 +2,13 @@
 // answers as told — a status, a delay, a hang, or a dropped connection.
 import http from 'node:http';
 import crypto from 'node:crypto';
+import { waitUntil } from './harness.mjs';
 
 export class Receiver {
   constructor() {
     this.requests = [];
     this.plan = [];          // answers for the next requests, in order
     this.fallback = { status: 200 };
-    this.waiters = [];
   }
 
   async start() {
@@ -20,7 +20,6 @@ export class Receiver {
         const entry = { at: Date.now(), method: req.method, url: req.url, headers: req.headers, raw, body: null };
         try { entry.body = JSON.parse(raw.toString('utf8')); } catch { /* not JSON */ }
         this.requests.push(entry);
-        this.waiters = this.waiters.filter((w) => !w.check());
         const answer = this.plan.length ? this.plan.shift() : this.fallback;
         if (answer.hang) return; // never answer; the sender times out
         if (answer.drop) { req.socket.destroy(); return; }
@@ -43,14 +42,11 @@ export class Receiver {
     this.plan.push(...answers.map((a) => (typeof a === 'number' ? { status: a } : a)));
   }
 
-  // Resolves when pred(requests) is true; rejects after timeoutMs.
-  waitFor(pred, timeoutMs = 10000) {
-    return new Promise((resolve, reject) => {
-      const w = { check: () => { if (pred(this.requests)) { clearTimeout(w.timer); resolve(this.requests); return true; } return false; } };
-      if (w.check()) return;
-      w.timer = setTimeout(() => { this.waiters = this.waiters.filter((x) => x !== w); reject(new Error(`receiver: condition not met in ${timeoutMs} ms (${this.requests.length} requests)`)); }, timeoutMs);
-      this.waiters.push(w);
-    });
+  // Resolves with the requests when pred(requests) is true; rejects after
+  // timeoutMs (the suite's one waiting helper, harness.mjs waitUntil).
+  waitFor(pred, timeoutMs = 15000) {
+    return waitUntil(`the receiver's condition (${this.requests.length} requests so far)`,
+      () => pred(this.requests) && this.requests, { timeoutMs });
   }
 
   forHook(hookId) {

@@ -4,7 +4,7 @@
 // call log. No npm dependencies: node:test, fetch and child_process only.
 import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { Child } from './harness.mjs';
+import { Child, waitUntil } from './harness.mjs';
 
 // Where each network's consent page lives, below the sandbox's base URL.
 export const AUTHORIZE = {
@@ -176,6 +176,16 @@ export class Sandbox extends Child {
     const r = await this.request('/_sandbox/calls', { query: network ? { network } : undefined });
     assert.equal(r.status, 200, r.text);
     return r.json;
+  }
+
+  // Waits until pred(calls) holds for the call log (network narrows it) and
+  // returns the log; the server calls networks from background jobs, so a
+  // test never reads the log right after the request that caused a call.
+  waitForCalls(what, pred, { network, timeoutMs } = {}) {
+    return waitUntil(what, async () => {
+      const calls = await this.calls(network);
+      return pred(calls) && calls;
+    }, { timeoutMs });
   }
 
   async clearCalls() {

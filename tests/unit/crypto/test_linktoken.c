@@ -1,4 +1,5 @@
 #include "suites.h"
+#include "crypto/crypto.h"
 #include "crypto/linktoken.h"
 #include "util/base64.h"
 
@@ -45,9 +46,10 @@ START_TEST(hs256_round_trip_and_claims)
     struct link_claims c = claims(1000, 2000), out;
     char *t = linktoken_sign_hs256(key, &c);
     ck_assert_ptr_nonnull(t);
-    char sub[48];
-    ck_assert_int_eq(linktoken_peek(t, sub, sizeof(sub)), LINKTOKEN_HS256);
-    ck_assert_str_eq(sub, c.sub);
+    struct link_claims peek;
+    ck_assert_int_eq(linktoken_peek(t, &peek), LINKTOKEN_HS256);
+    ck_assert_str_eq(peek.sub, c.sub);
+    ck_assert_str_eq(peek.jti, c.jti);
     ck_assert_int_eq(linktoken_verify_hs256(t, key, 1500, &out), LINKTOKEN_OK);
     ck_assert_str_eq(out.sub, c.sub);
     ck_assert_str_eq(out.iss, "acme");
@@ -87,7 +89,7 @@ START_TEST(malformed_tokens)
                          NULL};
     for (int i = 0; bad[i]; i++) {
         ck_assert_msg(linktoken_verify_hs256(bad[i], key, 1, &out) == LINKTOKEN_BAD, "%s", bad[i]);
-        ck_assert_msg(linktoken_peek(bad[i], NULL, 0) == LINKTOKEN_NONE ||
+        ck_assert_msg(linktoken_peek(bad[i], NULL) == LINKTOKEN_NONE ||
                           linktoken_verify_hs256(bad[i], key, 1, &out) == LINKTOKEN_BAD,
                       "%s", bad[i]);
     }
@@ -95,7 +97,7 @@ START_TEST(malformed_tokens)
     char big[LINKTOKEN_MAX + 10];
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
-    ck_assert_int_eq(linktoken_peek(big, NULL, 0), LINKTOKEN_NONE);
+    ck_assert_int_eq(linktoken_peek(big, NULL), LINKTOKEN_NONE);
 }
 END_TEST
 
@@ -116,7 +118,7 @@ START_TEST(rs256_with_registered_key_only)
     struct link_claims c = claims(1000, 2000), out;
     char *t = linktoken_sign_rs256(priv, &c);
     ck_assert_ptr_nonnull(t);
-    ck_assert_int_eq(linktoken_peek(t, NULL, 0), LINKTOKEN_RS256);
+    ck_assert_int_eq(linktoken_peek(t, NULL), LINKTOKEN_RS256);
     ck_assert_int_eq(linktoken_verify_rs256(t, pub, 1500, &out), LINKTOKEN_OK);
     ck_assert_str_eq(out.jti, c.jti);
     ck_assert_int_eq(linktoken_verify_rs256(t, pub, 2500, &out), LINKTOKEN_EXPIRED);
@@ -137,6 +139,129 @@ START_TEST(rs256_with_registered_key_only)
 }
 END_TEST
 
+/* An HS256 token over a payload given as JSON text, into out. */
+static void hs256_raw(const char *payload, char *out, size_t cap)
+{
+    static const char head[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    char h[128], p[1024], sig[64];
+    base64url_encode((const unsigned char *)head, strlen(head), h);
+    base64url_encode((const unsigned char *)payload, strlen(payload), p);
+    char signing[1200];
+    snprintf(signing, sizeof(signing), "%s.%s", h, p);
+    unsigned char mac[CRYPTO_SHA256_LEN];
+    crypto_hmac_sha256(key, 32, signing, strlen(signing), mac);
+    base64url_encode(mac, sizeof(mac), sig);
+    snprintf(out, cap, "%s.%s", signing, sig);
+}
+
+START_TEST(iat_and_nbf_in_the_future_beyond_the_skew_are_refused)
+{
+    struct link_claims out;
+    /* now = 1500; up to LINKTOKEN_SKEW_S (60 s) ahead is accepted. */
+    struct link_claims c = claims(1560, 3000);
+    char *t = linktoken_sign_hs256(key, &c);
+    ck_assert_int_eq(linktoken_verify_hs256(t, key, 1500, &out), LINKTOKEN_OK);
+    free(t);
+    c = claims(1561, 3000);
+    t = linktoken_sign_hs256(key, &c);
+    ck_assert_int_eq(linktoken_verify_hs256(t, key, 1500, &out), LINKTOKEN_BAD);
+    free(t);
+    c = claims(1000 + 3600, 1000 + 7200);
+    t = linktoken_sign_hs256(key, &c);
+    ck_assert_int_eq(linktoken_verify_hs256(t, key, 1000, &out), LINKTOKEN_BAD);
+    free(t);
+
+    static const char base[] = "\"sub\":\"s\",\"iss\":\"acme\",\"aud\":\"https://a\","
+                               "\"jti\":\"j\",\"iat\":1000,\"exp\":3000";
+    struct {
+        const char *nbf;
+        enum linktoken_rc want;
+    } cases[] = {
+        {"", LINKTOKEN_OK},
+        {",\"nbf\":1000", LINKTOKEN_OK},
+        {",\"nbf\":1560", LINKTOKEN_OK},
+        {",\"nbf\":1561", LINKTOKEN_BAD},
+        {",\"nbf\":5100", LINKTOKEN_BAD},
+        {",\"nbf\":\"soon\"", LINKTOKEN_BAD},
+        {",\"nbf\":null", LINKTOKEN_BAD},
+        {",\"nbf\":1500.5", LINKTOKEN_BAD},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char payload[512], tok[2048];
+        snprintf(payload, sizeof(payload), "{%s%s}", base, cases[i].nbf);
+        hs256_raw(payload, tok, sizeof(tok));
+        ck_assert_msg(linktoken_verify_hs256(tok, key, 1500, &out) == cases[i].want, "%s", payload);
+    }
+}
+END_TEST
+
+/* PEM text of key in the given form (malloc'd). */
+static char *private_text(EVP_PKEY *k, bool pkcs1, bool encrypted)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    const EVP_CIPHER *enc = encrypted ? EVP_aes_256_cbc() : NULL;
+    unsigned char pass[] = "secret";
+    if (pkcs1)
+        ck_assert(PEM_write_bio_PrivateKey_traditional(b, k, enc, encrypted ? pass : NULL,
+                                                       encrypted ? 6 : 0, NULL, NULL) == 1);
+    else
+        ck_assert(PEM_write_bio_PrivateKey(b, k, enc, encrypted ? pass : NULL, encrypted ? 6 : 0,
+                                           NULL, NULL) == 1);
+    char *p;
+    long n = BIO_get_mem_data(b, &p);
+    char *out = strndup(p, (size_t)n);
+    BIO_free(b);
+    return out;
+}
+
+START_TEST(rs256_public_half_derived_from_the_private_key)
+{
+    EVP_PKEY *k = EVP_RSA_gen(1024);
+    ck_assert_ptr_nonnull(k);
+    BIO *b = BIO_new(BIO_s_mem());
+    ck_assert(PEM_write_bio_PUBKEY(b, k) == 1);
+    char *p;
+    long n = BIO_get_mem_data(b, &p);
+    char *pub = strndup(p, (size_t)n);
+    BIO_free(b);
+    struct link_claims c = claims(1000, 2000), out;
+    for (int pkcs1 = 0; pkcs1 <= 1; pkcs1++) {
+        char *priv = private_text(k, pkcs1, false);
+        ck_assert(strstr(priv, pkcs1 ? "BEGIN RSA PRIVATE KEY" : "BEGIN PRIVATE KEY"));
+        char *derived = linktoken_rsa_public(priv);
+        ck_assert_ptr_nonnull(derived);
+        ck_assert_str_eq(derived, pub);
+        ck_assert(!strstr(derived, "PRIVATE"));
+        char *t = linktoken_sign_rs256(priv, &c);
+        ck_assert_int_eq(linktoken_verify_rs256(t, derived, 1500, &out), LINKTOKEN_OK);
+        free(t);
+        free(derived);
+        free(priv);
+        /* A key with a passphrase is refused, never asked for. */
+        priv = private_text(k, pkcs1, true);
+        ck_assert_ptr_null(linktoken_rsa_public(priv));
+        ck_assert_int_eq(linktoken_rsa_check(priv, NULL), RSA_CHECK_BAD_KEY);
+        free(priv);
+    }
+    EVP_PKEY_free(k);
+    free(pub);
+    /* Too small, not RSA, not a key. */
+    k = EVP_RSA_gen(512);
+    char *small = private_text(k, false, false);
+    ck_assert_ptr_null(linktoken_rsa_public(small));
+    ck_assert_int_eq(linktoken_rsa_check(small, NULL), RSA_CHECK_BAD_KEY);
+    free(small);
+    EVP_PKEY_free(k);
+    k = EVP_EC_gen("P-256");
+    char *ec = private_text(k, false, false);
+    ck_assert_ptr_null(linktoken_rsa_public(ec));
+    free(ec);
+    EVP_PKEY_free(k);
+    ck_assert_ptr_null(linktoken_rsa_public("not a key"));
+    ck_assert_ptr_null(linktoken_rsa_public(""));
+}
+END_TEST
+
 Suite *linktoken_suite(void)
 {
     Suite *s = suite_create("crypto/linktoken");
@@ -145,6 +270,8 @@ Suite *linktoken_suite(void)
     tcase_add_test(tc, hs256_round_trip_and_claims);
     tcase_add_test(tc, malformed_tokens);
     tcase_add_test(tc, rs256_with_registered_key_only);
+    tcase_add_test(tc, rs256_public_half_derived_from_the_private_key);
+    tcase_add_test(tc, iat_and_nbf_in_the_future_beyond_the_skew_are_refused);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -44,6 +44,11 @@ START_TEST(private_destinations_blocked_at_connect)
     ck_assert_int_eq(fetch(c, "http://127.0.0.1:1/", false), CLIENT_BLOCKED);
     ck_assert_int_eq(fetch(c, "http://169.254.169.254/latest", false), CLIENT_BLOCKED);
     ck_assert_int_eq(fetch(c, "http://[::1]:1/", false), CLIENT_BLOCKED);
+    /* the address table's IPv6 rows (issue 12): site-local, 6to4 of a
+     * loopback, IPv4-translated of a private address */
+    ck_assert_int_eq(fetch(c, "http://[fec0::1]:1/", false), CLIENT_BLOCKED);
+    ck_assert_int_eq(fetch(c, "http://[2002:7f00:1::1]:1/", false), CLIENT_BLOCKED);
+    ck_assert_int_eq(fetch(c, "http://[::ffff:0:a00:1]:1/", false), CLIENT_BLOCKED);
     /* allowed: it is tried (and refused by the closed port) */
     ck_assert_int_eq(fetch(c, "http://127.0.0.1:1/", true), CLIENT_CONNECT);
     ck_assert_int_eq(fetch(c, "file:///etc/passwd", true), CLIENT_BLOCKED);

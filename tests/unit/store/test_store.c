@@ -290,6 +290,70 @@ START_TEST(transactions_roll_back)
 }
 END_TEST
 
+START_TEST(telegram_codes_single_use_and_seen_first)
+{
+    struct store *st = fresh();
+    struct arena *a = arena_new();
+    struct telegram_code c = {.lookup = "L1",
+                              .nonce = "n1",
+                              .session_id = "sess",
+                              .chat_id = "-1001",
+                              .chat_title = "Chan",
+                              .bot_username = "bot",
+                              .created_ms = 1000,
+                              .expires_ms = 5000};
+    ck_assert_int_eq(store_telegram_code_add(st, &c), STORE_OK);
+    struct telegram_code got;
+    ck_assert_int_eq(store_telegram_code_of_session(st, a, "sess", &got), STORE_OK);
+    ck_assert_str_eq(got.chat_id, "-1001");
+    ck_assert_int_eq(got.seen_ms, 0);
+    ck_assert_ptr_null(got.refused);
+    /* Found by lookup while live only. */
+    ck_assert_int_eq(store_telegram_code_by_lookup(st, a, "L1", 4999, &got), STORE_OK);
+    int64_t id = got.id;
+    ck_assert_int_gt(id, 0);
+    ck_assert_int_eq(store_telegram_code_by_lookup(st, a, "L1", 5000, &got), STORE_NOTFOUND);
+    ck_assert_int_eq(store_telegram_code_by_lookup(st, a, "L2", 1000, &got), STORE_NOTFOUND);
+    /* Not seen: cannot be taken. A refusal is kept until it is seen. */
+    ck_assert_int_eq(store_telegram_code_take(st, id, 2000), STORE_NOTFOUND);
+    ck_assert_int_eq(store_telegram_code_refused(st, id, "notadmin"), STORE_OK);
+    ck_assert_int_eq(store_telegram_code_of_session(st, a, "sess", &got), STORE_OK);
+    ck_assert_str_eq(got.refused, "notadmin");
+    ck_assert_int_eq(store_telegram_code_seen(st, id, 2000, "channel post"), STORE_OK);
+    ck_assert_int_eq(store_telegram_code_seen(st, id, 3000, "administrator"), STORE_OK);
+    ck_assert_int_eq(store_telegram_code_refused(st, id, "elsewhere"), STORE_OK);
+    ck_assert_int_eq(store_telegram_code_of_session(st, a, "sess", &got), STORE_OK);
+    ck_assert_int_eq(got.seen_ms, 2000); /* the first sighting stays */
+    ck_assert_str_eq(got.seen_by, "channel post");
+    ck_assert_ptr_null(got.refused);
+    /* Expired: not taken, even when seen. */
+    ck_assert_int_eq(store_telegram_code_take(st, id, 5000), STORE_NOTFOUND);
+    /* Single use. */
+    ck_assert_int_eq(store_telegram_code_take(st, id, 2500), STORE_OK);
+    ck_assert_int_eq(store_telegram_code_take(st, id, 2600), STORE_NOTFOUND);
+    ck_assert_int_eq(store_telegram_code_of_session(st, a, "sess", &got), STORE_NOTFOUND);
+    ck_assert_int_eq(store_telegram_code_by_lookup(st, a, "L1", 2000, &got), STORE_NOTFOUND);
+    /* A new code replaces the session's unused ones; other sessions keep theirs. */
+    struct telegram_code d = c, e = c;
+    d.lookup = "L2";
+    e.lookup = "L3";
+    e.session_id = "other";
+    ck_assert_int_eq(store_telegram_code_add(st, &d), STORE_OK);
+    ck_assert_int_eq(store_telegram_code_add(st, &e), STORE_OK);
+    d.lookup = "L4";
+    ck_assert_int_eq(store_telegram_code_add(st, &d), STORE_OK);
+    ck_assert_int_eq(store_telegram_code_by_lookup(st, a, "L2", 1000, &got), STORE_NOTFOUND);
+    ck_assert_int_eq(store_telegram_code_by_lookup(st, a, "L3", 1000, &got), STORE_OK);
+    ck_assert_int_eq(store_telegram_code_of_session(st, a, "sess", &got), STORE_OK);
+    ck_assert_str_eq(got.lookup, "L4");
+    /* A lookup is unique. */
+    e.session_id = "third";
+    ck_assert_int_ne(store_telegram_code_add(st, &e), STORE_OK);
+    arena_free(a);
+    cleanup(st);
+}
+END_TEST
+
 Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -301,6 +365,7 @@ Suite *store_suite(void)
     tcase_add_test(tc, transactions_roll_back);
     tcase_add_test(tc, token_writes_guarded_by_version_and_relink_hides);
     tcase_add_test(tc, gbp_edit_window);
+    tcase_add_test(tc, telegram_codes_single_use_and_seen_first);
     suite_add_tcase(s, tc);
     return s;
 }

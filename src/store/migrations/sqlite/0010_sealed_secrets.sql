@@ -1,4 +1,4 @@
--- sociald schema, version 8: the server's own secrets (cursor and URL
+-- sociald schema, version 10: the server's own secrets (cursor and URL
 -- signing, HS256 link tokens) are sealed under the master key like every
 -- other secret at rest.
 --

@@ -1,7 +1,7 @@
 /*
  * secrets: the server's own secrets, sealed at rest (see secrets.h).
  */
-#include "core/secrets.h"
+#include "app/secrets.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "crypto/vault.h"
@@ -27,13 +27,14 @@ static unsigned char *seal_plain(struct vault *v, const struct server_secret *ro
     return vault_seal(v, row->value, row->len, aad, n);
 }
 
-/* A row written before schema 8: its value is used as it is and sealed in
+/* A row written before schema 10: its value is used as it is and sealed in
  * place (unless another process sealed it first). */
 static bool adopt_plain(struct store *st, struct vault *v, const struct server_secret *row,
-                        unsigned char out[32])
+                        unsigned char out[32], char *err, size_t errlen)
 {
     if (row->len != SECRET_LEN) {
-        log_error("the server secret %s in the database is not %d bytes", row->name, SECRET_LEN);
+        snprintf(err, errlen, "the server secret %s in the database is not %d bytes", row->name,
+                 SECRET_LEN);
         return false;
     }
     memcpy(out, row->value, SECRET_LEN);
@@ -44,11 +45,12 @@ static bool adopt_plain(struct store *st, struct vault *v, const struct server_s
     if (rc == STORE_OK)
         log_info("sealed the server secret %s under the master key", row->name);
     else if (rc != STORE_NOTFOUND) /* NOTFOUND: another process sealed it */
-        log_error("cannot seal the server secret %s", row->name);
+        snprintf(err, errlen, "cannot seal the server secret %s", row->name);
     return rc == STORE_OK || rc == STORE_NOTFOUND;
 }
 
-static bool open_sealed(struct vault *v, const struct server_secret *row, unsigned char out[32])
+static bool open_sealed(struct vault *v, const struct server_secret *row, unsigned char out[32],
+                        char *err, size_t errlen)
 {
     char aad[96];
     aad_of(row->name, aad, sizeof(aad));
@@ -58,14 +60,16 @@ static bool open_sealed(struct vault *v, const struct server_secret *row, unsign
     if (ok)
         memcpy(out, plain, SECRET_LEN);
     else
-        log_error("cannot open the server secret %s: master key %u is not in master.key or "
-                  "SOCIALD_MASTER_KEY (or the row was altered)",
-                  row->name, (unsigned)row->key_id);
+        snprintf(err, errlen,
+                 "cannot open the server secret %s: master key %u is not in master.key or "
+                 "SOCIALD_MASTER_KEY (or the row was altered)",
+                 row->name, (unsigned)row->key_id);
     vault_wipe(plain, pl);
     return ok;
 }
 
-bool secrets_load(struct store *st, struct vault *v, const char *name, unsigned char out[32])
+bool app_secrets_load(struct store *st, struct vault *v, const char *name, unsigned char out[32],
+                      char *err, size_t errlen)
 {
     struct arena *a = arena_new();
     char aad[96];
@@ -78,11 +82,11 @@ bool secrets_load(struct store *st, struct vault *v, const char *name, unsigned 
     struct server_secret row;
     bool ok = false;
     if (store_secret_ensure(st, a, name, sealed, n, vault_key_of(sealed, n), &row) != STORE_OK)
-        log_error("cannot read or create the server secret %s", name);
+        snprintf(err, errlen, "cannot read or create the server secret %s", name);
     else if (row.key_id)
-        ok = open_sealed(v, &row, out);
+        ok = open_sealed(v, &row, out, err, errlen);
     else {
-        ok = adopt_plain(st, v, &row, out);
+        ok = adopt_plain(st, v, &row, out, err, errlen);
         explicit_bzero((void *)row.value, row.len);
     }
     free(sealed);
@@ -90,7 +94,7 @@ bool secrets_load(struct store *st, struct vault *v, const char *name, unsigned 
     return ok;
 }
 
-bool secrets_reseal(struct store *st, struct vault *v, int64_t *count)
+bool app_secrets_reseal(struct store *st, struct vault *v, int64_t *count)
 {
     struct arena *a = arena_new();
     struct server_secret *rows = NULL;
