@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "app/app.h"
+#include "core/app.h"
 #include "http/router.h"
 #include "platforms/platform.h"
 #include "store/store.h"

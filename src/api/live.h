@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "app/app.h"
+#include "core/app.h"
 #include "store/store.h"
 #include "util/arena.h"
 

@@ -1,15 +1,15 @@
 /*
- * app: the process-wide context handlers, jobs and commands receive —
+ * app: the assembly of the process-wide context (struct app, core/app.h):
  * configuration, store, vault and, in the server, the in-memory meters, the
- * workers and the job runners — and its assembly.
+ * workers and the job runners.
  *
  * This module sits above every other: app.c builds the context from the
  * modules' own constructors, serve.c runs the server on it. The modules
- * below see only the struct (their pointers are opaque to this header) and
- * read it through their own functions; nothing below includes app.c's
- * functions. `sociald serve` opens every part; each CLI command opens only
- * the parts it needs (the store, and the vault when it seals or opens), so
- * a command never starts a thread or answers HTTP.
+ * below see only the struct (core/app.h) and read it through their own
+ * functions; nothing below includes this header. `sociald serve` opens
+ * every part; each CLI command opens only the parts it needs (the store,
+ * and the vault when it seals or opens), so a command never starts a
+ * thread or answers HTTP.
  */
 #ifndef SOCIALD_APP_APP_H
 #define SOCIALD_APP_APP_H
@@ -17,40 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/config.h"
-
-struct store;
-struct usage;
-struct ratelimit;
-struct directory;
-struct vault;
-struct client;
-struct runner;
-struct offload;
-struct netconfs;
-struct upkeep;
-struct live;
-
-struct app {
-    const struct config *cfg;
-    struct store *store;
-    struct directory *dir; /* the hot path's cached view of the store */
-    struct usage *usage;
-    struct ratelimit *rl;
-    struct vault *vault;            /* seals every secret at rest */
-    struct client *client;          /* outbound HTTP (webhooks, networks) */
-    struct runner *runner;          /* durable jobs: webhook deliveries */
-    struct runner *upkeep_runner;   /* durable jobs: refresh, remind, details, revoke */
-    struct offload *offload;        /* workers for calls users wait on (linking, live data) */
-    struct offload *upkeep_offload; /* workers for the upkeep jobs' network calls */
-    struct upkeep *upkeep;          /* the refresher's per-process state */
-    struct live *live;              /* live network data for GET /api/user (cached) */
-    struct netconfs *nets;          /* each network's configuration */
-    unsigned char signing_key[32];  /* the store's "signing" secret: cursors, signed URLs */
-    unsigned char jwt_key[32];      /* the store's "jwt" secret: generateJWT's HS256 tokens */
-    int migrations_applied;         /* by app_open (`sociald migrate` reports it) */
-    bool stopped;                   /* app_stop ran: the workers are stopped */
-};
+#include "core/app.h"
 
 /* The parts app_open builds, in this order. */
 enum app_part {

@@ -14,7 +14,7 @@
 #ifndef SOCIALD_JOBS_BATCH_H
 #define SOCIALD_JOBS_BATCH_H
 
-#include "app/app.h"
+#include "core/app.h"
 #include "jobs/runner.h"
 #include "store/store.h"
 

@@ -11,7 +11,7 @@
 #ifndef SOCIALD_JOBS_EVENTS_H
 #define SOCIALD_JOBS_EVENTS_H
 
-#include "app/app.h"
+#include "core/app.h"
 #include "store/store.h"
 #include "util/jsonw.h"
 

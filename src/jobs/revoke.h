@@ -14,7 +14,7 @@
 #ifndef SOCIALD_JOBS_REVOKE_H
 #define SOCIALD_JOBS_REVOKE_H
 
-#include "app/app.h"
+#include "core/app.h"
 #include "jobs/runner.h"
 
 struct runner_kind revoke_job_kind(struct app *app);

@@ -27,7 +27,7 @@
 #ifndef SOCIALD_JOBS_UPKEEP_H
 #define SOCIALD_JOBS_UPKEEP_H
 
-#include "app/app.h"
+#include "core/app.h"
 #include "jobs/runner.h"
 #include "store/store.h"
 

@@ -5,7 +5,7 @@
 #ifndef SOCIALD_JOBS_WEBHOOK_H
 #define SOCIALD_JOBS_WEBHOOK_H
 
-#include "app/app.h"
+#include "core/app.h"
 #include "jobs/runner.h"
 
 /* The "webhook" job kind, delivering with app's client, vault and store. */

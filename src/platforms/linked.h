@@ -17,7 +17,7 @@
 #ifndef SOCIALD_PLATFORMS_LINKED_H
 #define SOCIALD_PLATFORMS_LINKED_H
 
-#include "app/app.h"
+#include "core/app.h"
 #include "platforms/platform.h"
 #include "store/store.h"
 
