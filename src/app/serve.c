@@ -22,6 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* How long resumed answers may take to go out after the workers drained. */
+#define ANSWER_FLUSH_MS 2000
+
 /* Every connection needs a descriptor: lift the soft limit to the hard one. */
 static void raise_nofile(void)
 {
@@ -106,16 +109,22 @@ static void wait_for_stop(const sigset_t *set)
     }
 }
 
-/* Stops accepting and waits up to the grace for requests in flight. */
-static void quiesce(struct http_server *srv, int64_t grace_s)
+/* Waits until no request is in flight or ms have passed; true when none is. */
+static bool settle(struct http_server *srv, int64_t ms)
 {
-    http_server_quiesce(srv);
-    int64_t deadline = time_mono_ms() + grace_s * 1000;
+    int64_t deadline = time_mono_ms() + ms;
     while (http_server_inflight(srv) > 0 && time_mono_ms() < deadline) {
         struct timespec ts = {0, 10 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    if (http_server_inflight(srv) > 0)
+    return http_server_inflight(srv) == 0;
+}
+
+/* Stops accepting and waits up to the grace for requests in flight. */
+static void quiesce(struct http_server *srv, int64_t grace_s)
+{
+    http_server_quiesce(srv);
+    if (!settle(srv, grace_s * 1000))
         log_warn("grace period over with %ld requests in flight", http_server_inflight(srv));
 }
 
@@ -151,6 +160,12 @@ out:
      * when stopped with a suspended connection. Then HTTP stops, and the
      * runner records the last results. */
     app_stop(&app); /* runners stop, client_stop, the offload pools drain */
+    /* What the drain resumed has its answer queued, not yet sent: stopping
+     * libmicrohttpd now would close those connections unanswered. A short,
+     * bounded wait lets the answers go out (a client that does not read its
+     * answer does not hold the exit). */
+    if (srv)
+        settle(srv, ANSWER_FLUSH_MS);
     http_server_stop(srv);
     app_close(&app); /* the runners record the last results; then the frees */
     if (rc == 0)
