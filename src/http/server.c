@@ -5,6 +5,7 @@
 #include "http/server.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "util/mem.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 
@@ -702,9 +703,7 @@ struct http_server *http_server_start(const struct http_config *cfg, const struc
         return NULL;
     }
 
-    struct http_server *s = calloc(1, sizeof(*s));
-    if (!s)
-        abort();
+    struct http_server *s = mem_calloc(1, sizeof(*s));
     s->cfg = *cfg;
     s->app = *app;
     atomic_init(&s->inflight, 0);
