@@ -90,9 +90,10 @@ static enum status health(struct app *app, struct req *r)
 /* The route's action names its kind: fault injection answers "oauth"
  * routes in the token endpoint's format and "consent" ones in plain text. */
 // clang-format off
-#define API(m, p, h)   {m, p, h, "api", 0, NULL, 0}
-#define OAUTH(m, p, h) {m, p, h, "oauth", 0, NULL, 0}
-#define CONSENT(p)     {HM_GET | HM_POST, p, oauth_consent, "consent", 0, NULL, 0}
+#define API(m, p, h)   {.methods = (m), .pattern = (p), .handler = (h), .action = "api"}
+#define OAUTH(m, p, h) {.methods = (m), .pattern = (p), .handler = (h), .action = "oauth"}
+#define CONSENT(p)     {.methods = HM_GET | HM_POST, .pattern = (p), .handler = oauth_consent, \
+                        .action = "consent"}
 #define GRAPH(net)                                                                   \
     CONSENT("/" net "/dialog/oauth"),                                                \
     OAUTH(HM_GET, "/" net "/graph/oauth/access_token", token_graph),                 \
@@ -110,14 +111,30 @@ static enum status health(struct app *app, struct req *r)
 // clang-format on
 
 static const struct route routes[] = {
-    {HM_GET, "/_sandbox/health", health, "sandbox", 0, NULL, 0},
-    {HM_POST | HM_DELETE, "/_sandbox/faults", faults_handle, "sandbox", ROUTE_BODY_JSON, NULL, 0},
-    {HM_GET | HM_DELETE, "/_sandbox/calls", calls_handle, "sandbox", 0, NULL, 0},
-    {HM_GET, "/_sandbox/img/:net/:file", ident_image, "sandbox", 0, NULL, 0},
-    {HM_POST, "/_sandbox/telegram/members", telegram_sbx_member, "sandbox", ROUTE_BODY_JSON, NULL,
-     0},
-    {HM_POST, "/_sandbox/telegram/messages", telegram_sbx_message, "sandbox", ROUTE_BODY_JSON, NULL,
-     0},
+    {.methods = HM_GET, .pattern = "/_sandbox/health", .handler = health, .action = "sandbox"},
+    {.methods = HM_POST | HM_DELETE,
+     .pattern = "/_sandbox/faults",
+     .handler = faults_handle,
+     .action = "sandbox",
+     .flags = ROUTE_BODY_JSON},
+    {.methods = HM_GET | HM_DELETE,
+     .pattern = "/_sandbox/calls",
+     .handler = calls_handle,
+     .action = "sandbox"},
+    {.methods = HM_GET,
+     .pattern = "/_sandbox/img/:net/:file",
+     .handler = ident_image,
+     .action = "sandbox"},
+    {.methods = HM_POST,
+     .pattern = "/_sandbox/telegram/members",
+     .handler = telegram_sbx_member,
+     .action = "sandbox",
+     .flags = ROUTE_BODY_JSON},
+    {.methods = HM_POST,
+     .pattern = "/_sandbox/telegram/messages",
+     .handler = telegram_sbx_message,
+     .action = "sandbox",
+     .flags = ROUTE_BODY_JSON},
 
     GRAPH("facebook"),
     GRAPH("instagram"),
