@@ -58,15 +58,15 @@ enum store_rc delete_with_events(struct app *app, struct arena *a, const struct 
                                  const char *by);
 
 /* handlers */
-enum status user_get(struct app *app, struct req *r);
-enum status details_get(struct app *app, struct req *r);
+enum status api_user_get(struct app *app, struct req *r);
+enum status api_details_get(struct app *app, struct req *r);
 
 /* The status for a network call's failure: 632 the token was refused, 631
  * no answer in time, 630 anything else (api/netfail.c). */
 enum status api_net_rc_status(enum net_rc rc);
 /* The same, with details {platform, status, error} of n's last failure. */
 enum status api_net_status(struct req *r, const struct net *n, enum net_rc rc);
-enum status gbp_patch(struct app *app, struct req *r);
+enum status api_gbp_patch(struct app *app, struct req *r);
 /* PATCH /api/user/gbp's body, validated (every problem at once, as 600):
  * Google's Location JSON with the fields sent (owned by r's arena) and
  * their updateMask paths. Pure: no store, no network (fuzzed). */
@@ -77,25 +77,25 @@ struct gbp_update {
     const char *names[GBP_FIELDS]; /* the request's field names, for 633 */
     size_t n;
 };
-enum status gbp_parse(struct req *r, struct gbp_update *u);
-enum status batch_get(struct app *app, struct req *r);
-enum status batch_file(struct app *app, struct req *r);
+enum status api_gbp_parse(struct req *r, struct gbp_update *u);
+enum status api_batch_get(struct app *app, struct req *r);
+enum status api_batch_file(struct app *app, struct req *r);
 /* A Range header's single byte range within size (false: send it all). */
-bool batch_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len);
-enum status health_get(struct app *app, struct req *r);
-enum status metrics_get(struct app *app, struct req *r);
+bool api_batch_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len);
+enum status api_health_get(struct app *app, struct req *r);
+enum status api_metrics_get(struct app *app, struct req *r);
 /* The HTTP layer's completion hook: counts the request in core/metrics. */
 void api_on_complete(void *ctx, const struct req *r, unsigned http_status, int64_t dur_us);
-enum status profiles_create(struct app *app, struct req *r);
-enum status profiles_list(struct app *app, struct req *r);
-enum status profiles_update(struct app *app, struct req *r);
-enum status profiles_delete(struct app *app, struct req *r);
-enum status social_unlink(struct app *app, struct req *r);
-enum status webhooks_register(struct app *app, struct req *r);
-enum status webhooks_unregister(struct app *app, struct req *r);
-enum status webhooks_list(struct app *app, struct req *r);
-enum status webhooks_secret(struct app *app, struct req *r);
-enum status webhooks_deliveries(struct app *app, struct req *r);
-enum status webhooks_resend(struct app *app, struct req *r);
+enum status api_profiles_create(struct app *app, struct req *r);
+enum status api_profiles_list(struct app *app, struct req *r);
+enum status api_profiles_update(struct app *app, struct req *r);
+enum status api_profiles_delete(struct app *app, struct req *r);
+enum status api_social_unlink(struct app *app, struct req *r);
+enum status api_webhooks_register(struct app *app, struct req *r);
+enum status api_webhooks_unregister(struct app *app, struct req *r);
+enum status api_webhooks_list(struct app *app, struct req *r);
+enum status api_webhooks_secret(struct app *app, struct req *r);
+enum status api_webhooks_deliveries(struct app *app, struct req *r);
+enum status api_webhooks_resend(struct app *app, struct req *r);
 
 #endif

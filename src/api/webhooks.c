@@ -219,7 +219,7 @@ static void resolve_and_save(void *arg)
     req_resume(g->r, st);
 }
 
-enum status webhooks_register(struct app *app, struct req *r)
+enum status api_webhooks_register(struct app *app, struct req *r)
 {
     struct fields f;
     fields_init(&f, r);
@@ -290,7 +290,7 @@ enum status webhooks_register(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status webhooks_unregister(struct app *app, struct req *r)
+enum status api_webhooks_unregister(struct app *app, struct req *r)
 {
     struct fields f;
     fields_init(&f, r);
@@ -312,7 +312,7 @@ enum status webhooks_unregister(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status webhooks_list(struct app *app, struct req *r)
+enum status api_webhooks_list(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     struct webhook *hooks = NULL;
@@ -358,7 +358,7 @@ enum status webhooks_list(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status webhooks_secret(struct app *app, struct req *r)
+enum status api_webhooks_secret(struct app *app, struct req *r)
 {
     struct fields f;
     fields_init(&f, r);
@@ -436,7 +436,7 @@ static uint64_t fingerprint(const char *action, const char *status, int64_t prof
     return fp;
 }
 
-enum status webhooks_deliveries(struct app *app, struct req *r)
+enum status api_webhooks_deliveries(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     static const char *const statuses[] = {"pending", "delivered", "failed",
@@ -502,7 +502,7 @@ enum status webhooks_deliveries(struct app *app, struct req *r)
     return jw_failed(&w) ? ST_INTERNAL : ST_OK;
 }
 
-enum status webhooks_resend(struct app *app, struct req *r)
+enum status api_webhooks_resend(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     struct delivery d;
