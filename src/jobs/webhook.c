@@ -179,7 +179,7 @@ static void on_answer(void *arg, const struct client_response *resp)
     int64_t secs;
     if (resp->retry_after && str_to_i64(resp->retry_after, 0, 86400, &secs))
         at->retry_after_ms = secs * 1000;
-    runner_finish(at->runner, record, at);
+    runner_finish(at->runner, at->job_id, record, at);
 }
 
 /* hex HMAC-SHA256(key, prefix || body) into out (65 bytes). */
@@ -217,7 +217,7 @@ static void start(void *ctx, struct runner *r, const struct job *job)
         if (rc == STORE_ERROR)
             at->shutdown = true; /* try again soon */
         arena_free(a);
-        runner_finish(r, record, at);
+        runner_finish(r, at->job_id, record, at);
         return;
     }
     snprintf(at->public_id, sizeof(at->public_id), "%s", d.public_id);
