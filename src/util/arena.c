@@ -202,7 +202,6 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 
 void arena_on_free(struct arena *a, void (*fn)(void *), void *arg)
 {
-    assert(!a->freed && "arena_on_free: the arena was freed");
     struct cleanup *c = arena_alloc(a, sizeof(*c));
     c->fn = fn;
     c->arg = arg;

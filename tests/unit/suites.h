@@ -32,5 +32,7 @@ Suite *oauth_suite(void);
 Suite *html_suite(void);
 Suite *upkeep_suite(void);
 Suite *link_tg_suite(void);
+Suite *server_suite(void);
+Suite *runner_suite(void);
 
 #endif
