@@ -34,5 +34,6 @@ Suite *upkeep_suite(void);
 Suite *link_tg_suite(void);
 Suite *server_suite(void);
 Suite *runner_suite(void);
+Suite *webhook_suite(void);
 
 #endif
