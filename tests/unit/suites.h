@@ -35,5 +35,6 @@ Suite *link_tg_suite(void);
 Suite *server_suite(void);
 Suite *runner_suite(void);
 Suite *webhook_suite(void);
+Suite *fields_suite(void);
 
 #endif
