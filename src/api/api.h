@@ -33,6 +33,24 @@ enum status api_dispatch(void *ctx, struct req *r);
 /* The credential of "Authorization: Bearer <credential>" (an arena string),
  * or NULL when absent, malformed or over 256 bytes. */
 const char *api_bearer(struct req *r);
+/* The same for the header value h (NULL: absent), in a's memory. */
+const char *api_bearer_parse(struct arena *a, const char *h);
+/*
+ * The Profile-Key sent with r (SPEC §1), trimmed, in r's arena: header, the
+ * Profile-Key header's value (NULL when absent; a parameter so the
+ * precedence can be tested without HTTP), else the body's profileKey, else
+ * the query's. *present tells whether one was sent at all; 600 when the
+ * body's is not a string.
+ */
+enum status api_profile_key(struct req *r, const char *header, const char **out, bool *present);
+/* ST_OK when the route r reached needs no plan family or p's plan opens it;
+ * else 620 with a message naming the plans of cfg that do. */
+enum status api_plan_check(const struct config *cfg, struct req *r, const struct principal *p);
+struct rl_result;
+/* Adds SPEC §7's x-ratelimit-* headers for the window's result rl; when rl
+ * refuses the request, also Retry-After and details.retryAfter (seconds,
+ * rounded up), and returns 621. */
+enum status api_ratelimit_answer(struct req *r, const struct rl_result *rl);
 
 /* The principal of an authenticated request. */
 static inline struct principal *api_principal(struct req *r)

@@ -36,5 +36,6 @@ Suite *server_suite(void);
 Suite *runner_suite(void);
 Suite *webhook_suite(void);
 Suite *fields_suite(void);
+Suite *middleware_suite(void);
 
 #endif
