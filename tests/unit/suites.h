@@ -37,5 +37,6 @@ Suite *runner_suite(void);
 Suite *webhook_suite(void);
 Suite *fields_suite(void);
 Suite *middleware_suite(void);
+Suite *routes_suite(void);
 
 #endif
