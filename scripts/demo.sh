@@ -10,7 +10,9 @@ bash scripts/build.sh release
 DATA=${SOCIALD_DATA:-var/demo}
 PORT=${PORT:-8080}
 SANDBOX_PORT=${SANDBOX_PORT:-8090}
+# The data directory must be the owner's alone (sociald refuses it otherwise).
 mkdir -p "$DATA"
+chmod 700 "$DATA"
 if [[ ! -f "$DATA/demo.json" ]]; then
   ./build/sociald seed --data "$DATA" --profiles 25 --accounts 10 \
     --keys-out "$DATA/profile-keys.txt" --email demo@sociald.example > "$DATA/demo.json"

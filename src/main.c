@@ -1,10 +1,10 @@
 /*
  * main: command-line dispatch only (SPEC §11).
  */
+#include "app/serve.h"
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "core/serve.h"
 #include "platforms/client.h"
 #include "sandbox/sandbox.h"
 #include "util/arena.h"
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char usage[] =
     "usage: sociald <command> [options]\n"
@@ -67,6 +68,11 @@ static bool check_options(struct args *a, const char *cmd)
 
 int main(int argc, char **argv)
 {
+    /* Everything sociald creates — the database and its -wal/-shm, the
+     * stamps file, master.key, batch files, logs, keys-out files — holds
+     * secrets or what they guard: owner only (files 0600, directories
+     * 0700), whatever umask the shell or the service manager passed. */
+    umask(077);
     client_global_init(); /* before any thread starts */
     struct args a;
     struct config cfg;
@@ -113,7 +119,7 @@ int main(int argc, char **argv)
 
     int rc;
     if (!strcmp(cmd, "serve"))
-        rc = serve_run(&cfg);
+        rc = app_serve(&cfg);
     else if (!strcmp(cmd, "migrate"))
         rc = cli_migrate(&cfg);
     else if (!strcmp(cmd, "account"))

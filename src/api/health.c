@@ -8,10 +8,13 @@
 #include "api/directory.h"
 #include "core/metrics.h"
 #include "crypto/crypto.h"
+#include "platforms/names.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
 #include <string.h>
+
+_Static_assert(PLATFORM_COUNT <= METRICS_NETS, "metrics count every network");
 
 /* http/request.h's method bits, in bit order (metrics' method index). */
 static const char *const method_names[METRICS_METHODS] = {"GET",    "POST", "PUT",     "PATCH",
@@ -61,7 +64,8 @@ enum status api_metrics_get(struct app *app, struct req *r)
         return ST_API_KEY_INVALID;
     }
     r->content_type = "text/plain; version=0.0.4; charset=utf-8";
-    metrics_write(&r->out, route_name, NULL, (int)api_nroutes, method_names);
+    metrics_write(&r->out, route_name, NULL, (int)api_nroutes, method_names, platform_name,
+                  PLATFORM_COUNT);
     struct job_kind_count *k = NULL;
     size_t n = 0;
     int64_t now = time_now_ms();

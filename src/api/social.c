@@ -3,7 +3,8 @@
  * (unlink, SPEC §6).
  *
  * Unlinking answers 200 even when the network was not linked (Ayrshare
- * documents that). The profile's GET /api/user changes at once: the store
+ * documents that), and for the networks Ayrshare names that sociald does
+ * not link (platform_known_elsewhere). The profile's GET /api/user changes at once: the store
  * bumps the profile's version and stamp in the same write, and the social
  * webhook (type unlink) is written in the same transaction.
  */
@@ -40,20 +41,25 @@ enum status api_social_unlink(struct app *app, struct req *r)
     if (!fields_str(&f, "platform", 1, 32, false, &platform) && !fields_has(&f, "platform"))
         fields_fail(&f, "platform", "is required");
     int idx = platform ? platform_index(platform) : -1;
-    if (platform && idx < 0)
+    bool elsewhere = platform && idx < 0 && platform_known_elsewhere(platform);
+    if (platform && idx < 0 && !elsewhere)
         fields_fail(&f, "platform",
-                    platform_known_elsewhere(platform)
-                        ? "sociald does not link this network"
-                        : "must be one of facebook, gmb, instagram, linkedin, pinterest, "
-                          "reddit, telegram, tiktok, twitter, youtube");
+                    "must be one of facebook, gmb, instagram, linkedin, pinterest, reddit, "
+                    "telegram, tiktok, twitter, youtube, or another network Ayrshare names "
+                    "(bluesky, snapchat, threads, ...)");
     enum status st = fields_done(&f);
     if (st != ST_OK)
         return st;
 
-    const char *name = platform_name(idx);
-    enum store_rc rc = unlink_account(app, r->arena, &p->profile, name, "user", NULL);
-    if (rc != STORE_OK && rc != STORE_NOTFOUND)
-        return ST_INTERNAL;
+    /* A network Ayrshare names that sociald never links is never linked
+     * here: the same 200 as any network that is not linked (SPEC §6), so a
+     * client's cleanup loop over Ayrshare's list does not stop on it. */
+    const char *name = elsewhere ? platform : platform_name(idx);
+    if (!elsewhere) {
+        enum store_rc rc = unlink_account(app, r->arena, &p->profile, name, "user", NULL);
+        if (rc != STORE_OK && rc != STORE_NOTFOUND)
+            return ST_INTERNAL;
+    }
     struct jw w;
     jw_init(&w, &r->out);
     jw_obj(&w);

@@ -46,7 +46,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SECRET_MIN      16
 #define SECRET_MAX      256
 #define DELIVERIES_MAX  500
 #define LOOKUP_SLICE_MS 50 /* how often a waiting lookup looks for shutdown */
@@ -56,6 +55,26 @@ static const char *const actions[] = {"social",          "batch",     "feed",   
                                       "accountActivity", "suspended", NULL};
 
 static _Atomic int resolvers;
+
+/*
+ * The signing secret: any non-empty printable ASCII string (spaces
+ * included) up to SECRET_MAX characters. No minimum beyond one character:
+ * Ayrshare's own examples send "secret" (SPEC §8); docs/webhooks.md
+ * recommends 32+ random characters. Returns true when present and valid.
+ */
+static bool read_secret(struct fields *f, bool nullable, const char **secret)
+{
+    *secret = NULL;
+    if (!fields_str(f, "secret", 1, SECRET_MAX, nullable, secret) || !*secret)
+        return false;
+    for (const char *c = *secret; *c; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e) {
+            fields_fail(f, "secret", "must be printable ASCII characters (no control characters)");
+            *secret = NULL;
+            return false;
+        }
+    return true;
+}
 
 static void read_action(struct fields *f, const char **action)
 {
@@ -230,13 +249,7 @@ enum status api_webhooks_register(struct app *app, struct req *r)
     const char *url = NULL;
     if (!fields_str(&f, "url", 1, 2048, false, &url) && !fields_has(&f, "url"))
         fields_fail(&f, "url", "is required");
-    if (fields_str(&f, "secret", SECRET_MIN, SECRET_MAX, true, &g->secret) && g->secret) {
-        for (const char *c = g->secret; *c; c++)
-            if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e) {
-                fields_fail(&f, "secret", "must be printable ASCII without spaces");
-                break;
-            }
-    }
+    read_secret(&f, true, &g->secret);
     struct url u;
     const char *reason = NULL;
     if (url && !url_parse(r->arena, url, &u, &reason)) {
@@ -363,14 +376,8 @@ enum status api_webhooks_secret(struct app *app, struct req *r)
     struct fields f;
     fields_init(&f, r);
     const char *secret = NULL;
-    if (!fields_str(&f, "secret", SECRET_MIN, SECRET_MAX, false, &secret) &&
-        !fields_has(&f, "secret"))
+    if (!read_secret(&f, false, &secret) && !fields_has(&f, "secret"))
         fields_fail(&f, "secret", "is required");
-    for (const char *c = secret; c && *c; c++)
-        if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e) {
-            fields_fail(&f, "secret", "must be printable ASCII without spaces");
-            break;
-        }
     enum status st = fields_done(&f);
     if (st != ST_OK)
         return st;

@@ -14,6 +14,7 @@
  * generateJWT's RS256 tokens must verify against.
  */
 #include "cli/cli.h"
+#include "app/app.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "crypto/linktoken.h"
@@ -156,8 +157,7 @@ static char *read_small(struct arena *ar, const char *path, size_t max)
     return buf;
 }
 
-static int set_oauth_app(const struct config *cfg, struct store *st, struct arena *ar,
-                         struct args *a)
+static int set_oauth_app(struct vault *v, struct store *st, struct arena *ar, struct args *a)
 {
     const char *platform = args_get(a, "platform"), *client_id = args_get(a, "client-id");
     int idx = platform ? platform_index(platform) : -1;
@@ -179,12 +179,6 @@ static int set_oauth_app(const struct config *cfg, struct store *st, struct aren
         log_error("no client secret read");
         return 2;
     }
-    char err[512];
-    struct vault *v = vault_open(cfg->data, getenv("SOCIALD_MASTER_KEY"), err, sizeof(err));
-    if (!v) {
-        log_error("%s", err);
-        return 1;
-    }
     const char *name = platform_name(idx);
     size_t n = 0;
     unsigned char *sealed =
@@ -194,7 +188,6 @@ static int set_oauth_app(const struct config *cfg, struct store *st, struct aren
              ? 0
              : 1;
     free(sealed);
-    vault_free(v);
     if (rc == 0) {
         char out[512];
         snprintf(out, sizeof(out), "{\"refId\":\"%s\",\"platform\":\"%s\",\"clientId\":\"%s\"}",
@@ -243,9 +236,11 @@ int cli_account(const struct config *cfg, struct args *a)
                   "create|list|set-plan|rotate-key|set-oauth-app|set-public-key");
         return 2;
     }
-    struct store *st = cli_open_store(cfg);
-    if (!st)
+    /* Only set-oauth-app seals: the others need no master key. */
+    struct app app;
+    if (!cli_app_open(&app, cfg, APP_CLI | (!strcmp(sub, "set-oauth-app") ? APP_VAULT : 0)))
         return 1;
+    struct store *st = app.store;
     struct arena *ar = arena_new();
     struct account acct;
     int rc = 2;
@@ -276,7 +271,7 @@ int cli_account(const struct config *cfg, struct args *a)
                 print_key(key, acct.ref_id, acct.email, acct.plan);
         }
     } else if (!strcmp(sub, "set-oauth-app")) {
-        rc = set_oauth_app(cfg, st, ar, a);
+        rc = set_oauth_app(app.vault, st, ar, a);
     } else if (!strcmp(sub, "set-public-key")) {
         rc = set_public_key(st, ar, a);
     } else {
@@ -285,6 +280,6 @@ int cli_account(const struct config *cfg, struct args *a)
                   sub);
     }
     arena_free(ar);
-    store_close(st);
+    app_close(&app);
     return rc;
 }

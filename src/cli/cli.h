@@ -8,7 +8,9 @@
 
 #include "core/config.h"
 
-struct store;
+#include <stdbool.h>
+
+struct app;
 
 int cli_migrate(const struct config *cfg);
 int cli_account(const struct config *cfg, struct args *a);
@@ -17,8 +19,10 @@ int cli_profile(const struct config *cfg, struct args *a);
 int cli_rotate_master_key(const struct config *cfg);
 int cli_version(void);
 
-/* Opens and migrates the configured store; NULL (logged) on failure. */
-struct store *cli_open_store(const struct config *cfg);
+/* A command's context: app_open with parts (app/app.h's APP_CLI, plus
+ * APP_VAULT for a command that seals or opens); false (logged) on failure,
+ * with nothing left to close. The command releases it with app_close. */
+bool cli_app_open(struct app *app, const struct config *cfg, unsigned parts);
 /* Prints s and a newline on stdout and flushes. */
 void cli_print(const char *s);
 

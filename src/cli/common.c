@@ -1,13 +1,11 @@
 /*
- * common: what the commands share — opening the store, printing results,
- * `migrate` and `version`.
+ * common: what the commands share — opening their context, printing
+ * results, `migrate` and `version`.
  */
 #include "cli/cli.h"
+#include "app/app.h"
 #include "core/log.h"
-#include "core/serve.h"
 #include "store/store.h"
-#include "util/buf.h"
-#include "util/jsonw.h"
 #include "version.h"
 
 #include <stdio.h>
@@ -20,49 +18,24 @@ void cli_print(const char *s)
     fflush(stdout);
 }
 
-struct store *cli_open_store(const struct config *cfg)
+bool cli_app_open(struct app *app, const struct config *cfg, unsigned parts)
 {
     char err[512];
-    if (!strchr(cfg->db, ':') && !serve_ensure_dir(cfg->data)) {
-        log_error("cannot create data directory %s", cfg->data);
-        return NULL;
-    }
-    struct store *st = store_open(cfg->db, err, sizeof(err));
-    if (!st) {
-        log_error("%s", err);
-        return NULL;
-    }
-    int applied;
-    if (store_migrate(st, &applied) != STORE_OK) {
-        log_error("database migration failed");
-        store_close(st);
-        return NULL;
-    }
-    return st;
+    if (app_open(app, cfg, parts, err, sizeof(err)))
+        return true;
+    log_error("%s", err);
+    return false;
 }
 
 int cli_migrate(const struct config *cfg)
 {
-    char err[512];
-    if (!strchr(cfg->db, ':') && !serve_ensure_dir(cfg->data)) {
-        log_error("cannot create data directory %s", cfg->data);
+    struct app app;
+    if (!cli_app_open(&app, cfg, APP_CLI))
         return 1;
-    }
-    struct store *st = store_open(cfg->db, err, sizeof(err));
-    if (!st) {
-        log_error("%s", err);
-        return 1;
-    }
-    int applied = 0;
-    enum store_rc rc = store_migrate(st, &applied);
-    int version = store_schema_version(st);
-    store_close(st);
-    if (rc != STORE_OK) {
-        log_error("database migration failed");
-        return 1;
-    }
     char out[128];
-    snprintf(out, sizeof(out), "{\"applied\":%d,\"version\":%d}", applied, version);
+    snprintf(out, sizeof(out), "{\"applied\":%d,\"version\":%d}", app.migrations_applied,
+             store_schema_version(app.store));
+    app_close(&app);
     cli_print(out);
     return 0;
 }

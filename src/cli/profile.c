@@ -7,6 +7,7 @@
  */
 #include "cli/cli.h"
 #include "api/api.h"
+#include "app/app.h"
 #include "core/log.h"
 #include "store/store.h"
 #include "util/timeutil.h"
@@ -23,9 +24,10 @@ int cli_profile(const struct config *cfg, struct args *a)
         log_error("usage: sociald profile reactivate|suspend|delete --ref-id REF");
         return 2;
     }
-    struct store *st = cli_open_store(cfg);
-    if (!st)
+    struct app app;
+    if (!cli_app_open(&app, cfg, APP_CLI))
         return 1;
+    struct store *st = app.store;
     struct arena *ar = arena_new();
     struct profile p;
     int rc = 1;
@@ -39,7 +41,6 @@ int cli_profile(const struct config *cfg, struct args *a)
     if (!strcmp(sub, "delete")) {
         /* As the API does: webhooks for the linked accounts, with the deletion.
          * A running server's job runner delivers them. */
-        struct app app = {.cfg = cfg, .store = st};
         src = delete_with_events(&app, ar, &p, "cli");
     } else
         src = store_profile_set_suspended(st, p.id, strcmp(sub, "suspend") ? 0 : time_now_ms());
@@ -54,6 +55,6 @@ int cli_profile(const struct config *cfg, struct args *a)
     rc = 0;
 out:
     arena_free(ar);
-    store_close(st);
+    app_close(&app);
     return rc;
 }

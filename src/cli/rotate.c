@@ -1,7 +1,8 @@
 /*
  * rotate: `sociald rotate-master-key` — adds a fresh master key, re-seals
- * every sealed value (webhook secrets, network tokens) under it, then
- * retires the keys no ciphertext uses any more.
+ * every sealed value (webhook secrets, network tokens, the server's own
+ * signing and JWT keys, sealing those still plain from an older database)
+ * under it, then retires the keys no ciphertext uses any more.
  *
  * Safe while servers run: they re-read the key file when it changes and
  * seal with the newest key from then on; a key is retired only when no row
@@ -11,6 +12,8 @@
  * (id:hex at the end); this command then re-seals under it.
  */
 #include "cli/cli.h"
+#include "app/app.h"
+#include "app/secrets.h"
 #include "core/log.h"
 #include "crypto/vault.h"
 #include "store/store.h"
@@ -98,21 +101,16 @@ static bool reseal_tokens(struct store *st, struct vault *v, struct arena *a, in
 
 int cli_rotate_master_key(const struct config *cfg)
 {
-    char err[512];
-    struct vault *v = vault_open(cfg->data, getenv("SOCIALD_MASTER_KEY"), err, sizeof(err));
-    if (!v) {
-        log_error("%s", err);
+    struct app app;
+    if (!cli_app_open(&app, cfg, APP_CLI | APP_VAULT))
         return 1;
-    }
-    struct store *st = cli_open_store(cfg);
-    if (!st) {
-        vault_free(v);
-        return 1;
-    }
+    struct store *st = app.store;
+    struct vault *v = app.vault;
+    char err[512] = "";
     int rc = 1;
     struct arena *a = arena_new();
     uint32_t id = 0;
-    int64_t count = 0;
+    int64_t count = 0, server = 0;
     bool from_env = getenv("SOCIALD_MASTER_KEY") && *getenv("SOCIALD_MASTER_KEY");
     if (!from_env && !vault_add_key(v, &id, err, sizeof(err))) {
         log_error("%s", err);
@@ -121,7 +119,8 @@ int cli_rotate_master_key(const struct config *cfg)
     id = vault_current(v);
     if (store_begin(st) != STORE_OK)
         goto out;
-    if (!reseal_webhook_secrets(st, v, a, &count) || !reseal_tokens(st, v, a, &count)) {
+    if (!reseal_webhook_secrets(st, v, a, &count) || !reseal_tokens(st, v, a, &count) ||
+        !app_secrets_reseal(st, v, &server)) {
         store_rollback(st);
         goto out;
     }
@@ -143,6 +142,7 @@ int cli_rotate_master_key(const struct config *cfg)
     jw_obj(&w);
     jw_kint(&w, "keyId", id);
     jw_kint(&w, "resealed", count);
+    jw_kint(&w, "serverSecrets", server);
     jw_kint(&w, "retired", (int64_t)(nheld - nafter));
     jw_kbool(&w, "fromEnvironment", from_env);
     jw_obj_end(&w);
@@ -151,7 +151,6 @@ int cli_rotate_master_key(const struct config *cfg)
     rc = 0;
 out:
     arena_free(a);
-    store_close(st);
-    vault_free(v);
+    app_close(&app);
     return rc;
 }

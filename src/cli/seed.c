@@ -7,6 +7,7 @@
  * data too. For demos and benchmarks; keys are real random keys.
  */
 #include "cli/cli.h"
+#include "app/app.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "store/store.h"
@@ -219,9 +220,10 @@ int cli_seed(const struct config *cfg, struct args *a)
                   "[--email EMAIL]");
         return 2;
     }
-    struct store *st = cli_open_store(cfg);
-    if (!st)
+    struct app app;
+    if (!cli_app_open(&app, cfg, APP_CLI))
         return 1;
+    struct store *st = app.store;
     int rc = 1, fd = -1;
     FILE *keys = NULL;
     if (keys_out) {
@@ -231,7 +233,7 @@ int cli_seed(const struct config *cfg, struct args *a)
             log_error("cannot write %s", keys_out);
             if (fd >= 0)
                 close(fd);
-            store_close(st);
+            app_close(&app);
             return 1;
         }
     }
@@ -305,6 +307,6 @@ int cli_seed(const struct config *cfg, struct args *a)
 out:
     if (keys && fclose(keys) != 0)
         rc = 1;
-    store_close(st);
+    app_close(&app);
     return rc;
 }

@@ -1,10 +1,18 @@
 /*
- * app: the process-wide context handlers receive — configuration, store
- * and the in-memory meters. Built by `sociald serve` (core/serve.c) and
- * read-only for handlers except through the modules' own functions.
+ * app: the process-wide context handlers, jobs and commands receive —
+ * configuration, store, vault and, in the server, the in-memory meters, the
+ * workers and the job runners.
+ *
+ * Only the type lives here, at the floor, so every module can take the
+ * context without including what builds it: the members are pointers to
+ * types this header only names, each read through its own module's
+ * functions. The assembly (app_open, app_close) and the server are in app/,
+ * the one module above all others.
  */
 #ifndef SOCIALD_CORE_APP_H
 #define SOCIALD_CORE_APP_H
+
+#include <stdbool.h>
 
 #include "core/config.h"
 
@@ -26,7 +34,7 @@ struct app {
     struct directory *dir; /* the hot path's cached view of the store */
     struct usage *usage;
     struct ratelimit *rl;
-    struct vault *vault;            /* seals tokens and webhook secrets */
+    struct vault *vault;            /* seals every secret at rest */
     struct client *client;          /* outbound HTTP (webhooks, networks) */
     struct runner *runner;          /* durable jobs: webhook deliveries */
     struct runner *upkeep_runner;   /* durable jobs: refresh, remind, details, revoke */
@@ -37,6 +45,8 @@ struct app {
     struct netconfs *nets;          /* each network's configuration */
     unsigned char signing_key[32];  /* the store's "signing" secret: cursors, signed URLs */
     unsigned char jwt_key[32];      /* the store's "jwt" secret: generateJWT's HS256 tokens */
+    int migrations_applied;         /* by app_open (`sociald migrate` reports it) */
+    bool stopped;                   /* app_stop ran: the workers are stopped */
 };
 
 #endif

@@ -2,7 +2,6 @@
  * metrics: the counters behind GET /metrics (see metrics.h).
  */
 #include "core/metrics.h"
-#include "platforms/names.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,7 +26,7 @@ static _Atomic uint64_t buckets[NSLOT][METRICS_METHODS][NBUCKET]; /* summed when
 static _Atomic uint64_t dur_sum_us[NSLOT][METRICS_METHODS];
 static _Atomic uint64_t dur_count[NSLOT][METRICS_METHODS];
 static _Atomic uint64_t deliveries[MD_COUNT];
-static _Atomic uint64_t net_calls[PLATFORM_COUNT][MN_COUNT];
+static _Atomic uint64_t net_calls[METRICS_NETS][MN_COUNT];
 
 static void inc(_Atomic uint64_t *c, uint64_t n)
 {
@@ -66,10 +65,10 @@ void metrics_delivery(enum metrics_delivery outcome)
         inc(&deliveries[outcome], 1);
 }
 
-void metrics_net(int platform, enum metrics_net outcome)
+void metrics_net(int net, enum metrics_net outcome)
 {
-    if (platform >= 0 && platform < PLATFORM_COUNT && outcome < MN_COUNT)
-        inc(&net_calls[platform][outcome], 1);
+    if (net >= 0 && net < METRICS_NETS && outcome < MN_COUNT)
+        inc(&net_calls[net][outcome], 1);
 }
 
 static const char *slot_name(size_t slot, const char *(*route_name)(int i, void *arg), void *arg)
@@ -78,7 +77,8 @@ static const char *slot_name(size_t slot, const char *(*route_name)(int i, void 
 }
 
 void metrics_write(struct buf *out, const char *(*route_name)(int i, void *arg), void *arg,
-                   int nroutes, const char *const method_names[METRICS_METHODS])
+                   int nroutes, const char *const method_names[METRICS_METHODS],
+                   const char *(*net_name)(int i), int nnets)
 {
     size_t nslots = (size_t)(nroutes < METRICS_ROUTES ? nroutes : METRICS_ROUTES) + 1;
     buf_puts(out, "# HELP sociald_http_requests_total HTTP requests answered, by route, method "
@@ -136,11 +136,11 @@ void metrics_write(struct buf *out, const char *(*route_name)(int i, void *arg),
     static const char *const nnames[MN_COUNT] = {"2xx", "3xx", "4xx", "5xx", "timeout", "error"};
     buf_puts(out, "# HELP sociald_network_calls_total Calls to the social networks, by network "
                   "and outcome.\n# TYPE sociald_network_calls_total counter\n");
-    for (int p = 0; p < PLATFORM_COUNT; p++)
+    for (int p = 0; p < nnets && p < METRICS_NETS; p++)
         for (int i = 0; i < MN_COUNT; i++) {
             uint64_t n = get(&net_calls[p][i]);
             if (n)
                 buf_printf(out, "sociald_network_calls_total{network=\"%s\",outcome=\"%s\"} %llu\n",
-                           platform_name(p), nnames[i], (unsigned long long)n);
+                           net_name(p), nnames[i], (unsigned long long)n);
         }
 }

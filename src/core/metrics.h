@@ -19,6 +19,7 @@
 
 #define METRICS_ROUTES  64 /* route table rows counted; more share the last slot */
 #define METRICS_METHODS 8  /* request methods told apart (http/request.h's bits) */
+#define METRICS_NETS    16 /* networks counted (platforms/names.h's indexes); more: dropped */
 
 enum metrics_delivery { MD_DELIVERED, MD_RETRY, MD_FAILED, MD_CANCELLED, MD_COUNT };
 enum metrics_net { MN_2XX, MN_3XX, MN_4XX, MN_5XX, MN_TIMEOUT, MN_ERROR, MN_COUNT };
@@ -30,12 +31,15 @@ enum metrics_net { MN_2XX, MN_3XX, MN_4XX, MN_5XX, MN_TIMEOUT, MN_ERROR, MN_COUN
 void metrics_request(int route, int method, unsigned http_status, int64_t dur_us);
 /* One webhook delivery attempt's outcome. */
 void metrics_delivery(enum metrics_delivery outcome);
-/* One call to a network (platform index, platforms/names.h). */
-void metrics_net(int platform, enum metrics_net outcome);
+/* One call to a network (its index below METRICS_NETS). */
+void metrics_net(int net, enum metrics_net outcome);
 
 /* Writes every counter; route_name(i) names route i ("/api/user"),
- * method_names[m] method m ("GET"). */
+ * method_names[m] method m ("GET"), net_name(i) network i ("facebook") of
+ * the first nnets. The names come from the caller so that this floor
+ * module knows neither the route table nor the networks. */
 void metrics_write(struct buf *out, const char *(*route_name)(int i, void *arg), void *arg,
-                   int nroutes, const char *const method_names[METRICS_METHODS]);
+                   int nroutes, const char *const method_names[METRICS_METHODS],
+                   const char *(*net_name)(int i), int nnets);
 
 #endif

@@ -5,7 +5,7 @@
  * server's public URL, iat, exp, jti = the linking session's secret. No key
  * of any kind is ever put in a token.
  *
- * HS256 tokens are signed with the server's "jwt" secret (store_secret) and
+ * HS256 tokens are signed with the server's "jwt" secret (app/secrets.c) and
  * verified here with a constant-time comparison. RS256 tokens are signed
  * with the private key the caller sent and verified with the public key the
  * account registered (`sociald account set-public-key`) or, when it

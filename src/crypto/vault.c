@@ -161,6 +161,21 @@ static void refresh(struct vault *v)
     read_file(v, err, sizeof(err)); /* on failure the keys held stay */
 }
 
+bool vault_path_private(const char *path, const char *what, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        snprintf(err, errlen, "cannot read %s %s: %s", what, path, strerror(errno));
+        return false;
+    }
+    if (sb.st_mode & 077) {
+        snprintf(err, errlen, "%s %s is open to group or others (mode %04o): run chmod %s %s", what,
+                 path, (unsigned)(sb.st_mode & 07777), S_ISDIR(sb.st_mode) ? "700" : "600", path);
+        return false;
+    }
+    return true;
+}
+
 struct vault *vault_open(const char *data_dir, const char *env, char *err, size_t errlen)
 {
     struct vault *v = mem_calloc(1, sizeof(*v));
@@ -185,11 +200,8 @@ struct vault *vault_open(const char *data_dir, const char *env, char *err, size_
         }
         OPENSSL_cleanse(&k, sizeof(k));
     }
-    struct stat sb;
-    if (stat(v->path, &sb) == 0 && (sb.st_mode & 077)) {
-        snprintf(err, errlen, "master key file %s is readable by others (chmod 600 it)", v->path);
+    if (!vault_path_private(v->path, "master key file", err, errlen))
         goto fail;
-    }
     if (!read_file(v, err, errlen))
         goto fail;
     return v;

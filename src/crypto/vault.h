@@ -1,6 +1,6 @@
 /*
- * vault: AES-256-GCM encryption of secrets at rest — network tokens and
- * webhook signing secrets (SPEC §9).
+ * vault: AES-256-GCM encryption of secrets at rest — network tokens,
+ * webhook signing secrets, the server's own signing and JWT keys (SPEC §9).
  *
  * Master keys come from SOCIALD_MASTER_KEY ("<64 hex>", or "id:hex,id:hex"
  * with the last one current) or from <data>/master.key, created mode 0600
@@ -25,6 +25,11 @@
 
 struct vault;
 
+/* True when path (a file or a directory) exists and neither its group nor
+ * others may read, write or enter it; else false with err naming what
+ * (e.g. "data directory"), path, and the chmod that fixes it. master.key
+ * and the data directory that holds it and the database are held to this. */
+bool vault_path_private(const char *path, const char *what, char *err, size_t errlen);
 /* Loads (creating the key file if needed) the master keys. env is the
  * value of SOCIALD_MASTER_KEY or NULL. NULL with err on failure. */
 struct vault *vault_open(const char *data_dir, const char *env, char *err, size_t errlen);

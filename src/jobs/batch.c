@@ -5,10 +5,10 @@
 #include "api/render.h"
 #include "core/log.h"
 #include "core/offload.h"
-#include "core/serve.h"
 #include "crypto/crypto.h"
 #include "jobs/events.h"
 #include "limits/usage.h"
+#include "util/fsutil.h"
 #include "util/mem.h"
 #include "util/str.h"
 #include "util/timeutil.h"
@@ -326,7 +326,7 @@ static void export_run(void *arg)
      * never write into the file of the one that holds it. */
     const char *prefix = arena_printf(a, ".%s.%lld.", e.file, (long long)e.id);
     const char *tmp = arena_printf(a, "%s/%s%lld.tmp", dir, prefix, (long long)t->attempt);
-    if (!serve_ensure_dir(dir)) {
+    if (!fs_mkdir_p(dir)) {
         t->retry = true;
         snprintf(t->error, sizeof(t->error), "cannot create %s: %s", dir, strerror(errno));
         goto out;

@@ -13,7 +13,9 @@
  *   X-Sociald-Signature: t=<unix s>,v1=<hex HMAC-SHA256(secret, t "." body)>
  *   X-Sociald-Delivery: <delivery id>   X-Sociald-Attempt: <n>
  * For 24 h after the profile's secret was rotated, the previous secret signs
- * too: X-Authorization-Content-SHA256-Previous and a second v1= entry.
+ * too: X-Authorization-Content-SHA256-Previous and a second v1= entry. The
+ * secret is the webhook owner's, else the account's; with neither, the
+ * attempt goes unsigned (no signature headers), as Ayrshare's do.
  *
  * Outcomes: 2xx delivered; network errors, timeouts, 408, 425, 429 and 5xx
  * are retried after the configured delays (default 5 s, 30 s, 2 min, 10 min,
@@ -252,20 +254,22 @@ static void start(void *ctx, struct runner *r, const struct job *job)
     snprintf(at->hook_id, sizeof(at->hook_id), "%s", d.hook_id);
     at->url = mem_strdup(d.url);
 
-    /* Signing secrets of the webhook's owner (the account or the profile). */
+    /* Signing secrets of the webhook's owner (the account or the profile),
+     * else the account's: a profile's webhook registered without a secret
+     * is signed with the account's, unsigned only when neither has one. */
     struct webhook_secret ws;
     char *cur = NULL, *prev = NULL;
     size_t cur_len = 0, prev_len = 0;
     char aad[64];
-    snprintf(aad, sizeof(aad), "webhook_secret:%lld", (long long)d.webhook_profile_id);
     if (store_webhook_secret_get(app->store, a, d.webhook_profile_id, &ws) == STORE_OK) {
+        snprintf(aad, sizeof(aad), "webhook_secret:%lld", (long long)ws.profile_id);
         if (ws.secret)
             cur = vault_unseal(app->vault, ws.secret, ws.secret_len, aad, &cur_len);
         if (ws.prev && time_now_ms() - ws.rotated_ms < ROTATION_OVERLAP_MS)
             prev = vault_unseal(app->vault, ws.prev, ws.prev_len, aad, &prev_len);
         if (ws.secret && !cur)
             log_error("cannot unseal the webhook secret of profile %lld (master key missing?)",
-                      (long long)d.webhook_profile_id);
+                      (long long)ws.profile_id);
     }
 
     const char *body = d.payload;

@@ -27,5 +27,12 @@ int platform_index(const char *name)
 
 bool platform_known_elsewhere(const char *name)
 {
-    return !strcmp(name, "bluesky") || !strcmp(name, "snapchat") || !strcmp(name, "threads");
+    /* Ayrshare's current networks sociald does not link, and older names
+     * its clients may still send (fbg: Facebook Groups, until 2023). */
+    static const char *const others[] = {"bluesky", "fbg",      "snapchat", "threads",
+                                         "tumblr",  "whatsapp", NULL};
+    for (size_t i = 0; others[i]; i++)
+        if (!strcmp(others[i], name))
+            return true;
+    return false;
 }

@@ -16,7 +16,8 @@ const char *platform_name(int i);
 /* The index of name, or -1. Accepts "gbp" for "gmb" (Ayrshare's alias). */
 int platform_index(const char *name);
 /* True for the networks Ayrshare names that sociald does not link
- * (bluesky, snapchat, threads): accepted in lists, never linked. */
+ * (bluesky, fbg, snapchat, threads, tumblr, whatsapp): accepted in lists
+ * and by unlink, never linked. */
 bool platform_known_elsewhere(const char *name);
 
 #endif

@@ -304,6 +304,7 @@ struct webhook {
 
 /* A profile's signing secrets, as sealed by the vault. */
 struct webhook_secret {
+    int64_t profile_id; /* whose they are (the vault binds them to it); 0: none */
     const void *secret; /* NULL: none set */
     size_t secret_len;
     const void *prev; /* NULL: none */
@@ -324,6 +325,12 @@ enum store_rc store_webhook_list(struct store *st, struct arena *a, int64_t prof
 /* Sets the profile's secret; the one it replaces signs for 24 h more. */
 enum store_rc store_webhook_secret_set(struct store *st, int64_t profile_id, const void *sealed,
                                        size_t n, uint32_t key_id, int64_t now_ms);
+/*
+ * The secrets that sign profile_id's webhooks: its own, else its account's
+ * (the primary profile's), as Ayrshare does (SPEC §8). out->profile_id says
+ * whose; everything zero/NULL when neither has one (deliveries go unsigned).
+ * Copies live in a.
+ */
 enum store_rc store_webhook_secret_get(struct store *st, struct arena *a, int64_t profile_id,
                                        struct webhook_secret *out);
 
@@ -498,9 +505,32 @@ enum store_rc store_job_counts(struct store *st, struct arena *a, size_t max,
 
 /* ---- secrets ---- */
 
-/* The 32-byte server secret called name, created at random on first use
- * and the same for every process on the database. */
-enum store_rc store_secret(struct store *st, const char *name, unsigned char out[32]);
+/*
+ * The server's own secrets (app/secrets.c), one row per name, the same for
+ * every process on the database. value is sealed by the vault under master
+ * key key_id; a database from before schema 10 holds the plain bytes
+ * (key_id 0 here) until a start or rotate-master-key seals them.
+ */
+struct server_secret {
+    const char *name;
+    const void *value;
+    size_t len;
+    uint32_t key_id; /* 0: plain, not sealed yet */
+};
+/* Stores sealed (made with master key key_id) as name's value unless name
+ * has one, then reads name's row into out (copies in a): processes starting
+ * together agree on one value. */
+enum store_rc store_secret_ensure(struct store *st, struct arena *a, const char *name,
+                                  const void *sealed, size_t n, uint32_t key_id,
+                                  struct server_secret *out);
+/* Replaces name's value with sealed (made with master key key_id), zeroing
+ * the space the old value took. With only_plain, only while the row is not
+ * sealed yet: STORE_NOTFOUND when another process sealed it first. */
+enum store_rc store_secret_seal(struct store *st, const char *name, const void *sealed, size_t n,
+                                uint32_t key_id, bool only_plain);
+/* Every server secret, for re-sealing under a new key (copies in a). */
+enum store_rc store_secrets_all(struct store *st, struct arena *a, struct server_secret **out,
+                                size_t *n);
 
 /* ---- linking (SPEC §6, §9) ---- */
 

@@ -172,15 +172,19 @@ enum store_rc store_webhook_secret_get(struct store *st, struct arena *a, int64_
     memset(out, 0, sizeof(*out));
     struct db_stmt *s = store_stmt(
         st, Q_WEBHOOK_SECRET_GET,
-        "SELECT secret, prev_secret, rotated_ms FROM webhook_secrets WHERE profile_id = ?");
+        "SELECT profile_id, secret, prev_secret, rotated_ms FROM webhook_secrets "
+        "WHERE profile_id = ?1 OR profile_id = (SELECT a.primary_profile_id FROM profiles p "
+        "JOIN accounts a ON a.id = p.account_id WHERE p.id = ?1) "
+        "ORDER BY profile_id = ?1 DESC LIMIT 1");
     if (!s)
         return STORE_ERROR;
     D->bind_i64(s, 1, profile_id);
     enum db_rc dr = D->step(s);
     if (dr == DB_ROW) {
-        out->secret = blob_copy(st, s, 0, a, &out->secret_len);
-        out->prev = blob_copy(st, s, 1, a, &out->prev_len);
-        out->rotated_ms = D->col_null(s, 2) ? 0 : D->col_i64(s, 2);
+        out->profile_id = D->col_i64(s, 0);
+        out->secret = blob_copy(st, s, 1, a, &out->secret_len);
+        out->prev = blob_copy(st, s, 2, a, &out->prev_len);
+        out->rotated_ms = D->col_null(s, 3) ? 0 : D->col_i64(s, 3);
     }
     D->reset(s);
     return dr == DB_ROW || dr == DB_DONE ? STORE_OK : STORE_ERROR;
@@ -536,7 +540,8 @@ enum store_rc store_key_ids_in_use(struct store *st, struct arena *a, uint32_t *
         "SELECT key_id FROM webhook_secrets UNION SELECT prev_key_id FROM webhook_secrets "
         "WHERE prev_key_id IS NOT NULL UNION SELECT token_key_id FROM linked_accounts "
         "WHERE token_key_id IS NOT NULL UNION SELECT key_id FROM account_oauth_apps "
-        "UNION SELECT token_key_id FROM revocations WHERE token_key_id IS NOT NULL");
+        "UNION SELECT token_key_id FROM revocations WHERE token_key_id IS NOT NULL "
+        "UNION SELECT key_id FROM secrets WHERE key_id IS NOT NULL");
     if (!s)
         return STORE_ERROR;
     size_t cap = 16, cnt = 0;

@@ -310,7 +310,7 @@ const ENDPOINTS = [
         '"https://127.0.0.1/"', '"https://[::1]/"', '"https://localhost/"', '"https://10.0.0.1/"', '"https://192.168.1.1/"',
         '"https://169.254.169.254/latest/meta-data"', '"https://[::ffff:127.0.0.1]/"', '"https://0.0.0.0/"',
         '"https://127.1/"', '"https://2130706433/"', '"https://0x7f000001/"', '"https://h\\u00e9.example/"', `"https://x.example/${'a'.repeat(2048)}"`],
-      secret: [...NOT_STRING, '"short"', '"has a space in it 1234"', '"tab\\tinside-the-secret"', '"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9"', long(257)],
+      secret: [...NOT_STRING, '""', '"tab\\tinside-the-secret"', '"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9"', long(257)],
     },
   },
   {
@@ -319,7 +319,7 @@ const ENDPOINTS = [
   },
   {
     method: 'POST', path: '/api/hook/webhook/secret', action: 'webhook', base: {},
-    fields: { secret: [...NOT_STRING, 'null', '"short"', '"with spaces inside 123"', long(257)] },
+    fields: { secret: [...NOT_STRING, 'null', '""', '"new\\nline"', '"\\u00e9t\\u00e9"', long(257)] },
   },
   {
     method: 'PATCH', path: '/api/user/gbp', action: 'user', base: {},
@@ -350,7 +350,7 @@ const ENDPOINTS = [
   },
   {
     method: 'DELETE', path: '/api/profiles/social', action: 'profiles', pk: true, base: {},
-    fields: { platform: [...NOT_STRING, 'null', '""', '"myspace"', '"bluesky"', '"../../facebook"'] },
+    fields: { platform: [...NOT_STRING, 'null', '""', '"myspace"', '"Bluesky"', '"../../facebook"', long(33)] },
   },
   {
     // Deleting by title without a Profile-Key: never a real title here.

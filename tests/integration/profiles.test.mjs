@@ -288,6 +288,18 @@ test('delete by header, body profileKey or title; tombstone for validate; twice 
   assert.equal((await srv.api('/api/user', { key: acct.apiKey })).status, 200);
 });
 
+test('the Profile-Key header wins over a body profileKey (SPEC §1): header A + body B deletes A, B intact', async () => {
+  const a = (await create(acct.apiKey, { title: uniq('HeaderA') })).json;
+  const b = (await create(acct.apiKey, { title: uniq('BodyB') })).json;
+  const r = await srv.api('/api/profiles', { method: 'DELETE', key: acct.apiKey, profileKey: a.profileKey, body: { profileKey: b.profileKey, title: b.title } });
+  assert.deepEqual(r.json, { status: 'success', refId: a.refId });
+  assertError(await srv.api('/api/user?validate=true', { key: acct.apiKey, profileKey: a.profileKey }), 404, 611, 'user');
+  const alive = await srv.api('/api/user', { key: acct.apiKey, profileKey: b.profileKey });
+  assert.equal(alive.status, 200, alive.text);
+  assert.equal(alive.json.refId, b.refId);
+  assert.equal((await list(acct.apiKey, `?refId=${b.refId}`)).json.count, 1);
+});
+
 test('unlink: removes the network from GET /api/user at once; 200 when not linked', async () => {
   const seed = srv.cli(['seed', '--profiles', '1', '--accounts', '4', '--keys-out', join(srv.data, 'u.txt')]);
   const key = seed.json.apiKey;
@@ -308,11 +320,25 @@ test('unlink: removes the network from GET /api/user at once; 200 when not linke
   const own = await srv.api('/api/profiles/social', { method: 'DELETE', key, body: { platform: 'facebook' } });
   assert.equal(own.json.refId, (await srv.api('/api/user', { key })).json.refId);
   assert.deepEqual((await srv.api('/api/user', { key })).json.activeSocialAccounts, ['gmb', 'instagram', 'linkedin']);
-  for (const body of [{}, { platform: 'myspace' }, { platform: 7 }, { platform: 'bluesky' }]) {
+  for (const body of [{}, { platform: 'myspace' }, { platform: 7 }, { platform: 'BLUESKY' }, { platform: 'mastodon' }]) {
     assertError(await srv.api('/api/profiles/social', { method: 'DELETE', key, body }), 400, 600, 'profiles');
   }
-  const blue = await srv.api('/api/profiles/social', { method: 'DELETE', key, body: { platform: 'bluesky' } });
-  assert.match(blue.json.details.reason, /does not link/);
+  const myspace = await srv.api('/api/profiles/social', { method: 'DELETE', key, body: { platform: 'myspace' } });
+  assert.match(myspace.json.details.reason, /must be one of/);
+  // A network Ayrshare names but sociald does not link is simply not
+  // linked: 200 with the name as sent, nothing changes, no webhook.
+  await srv.api('/api/hook/webhook', { method: 'POST', key, body: { action: 'social', url: 'https://hooks.does-not-exist.invalid/x' } });
+  const user0 = await srv.api('/api/user', { key, profileKey: pk });
+  for (const platform of ['bluesky', 'threads', 'snapchat', 'whatsapp', 'fbg', 'tumblr']) {
+    for (const profileKey of [pk, undefined]) {
+      const r2 = await srv.api('/api/profiles/social', { method: 'DELETE', key, profileKey, body: { platform } });
+      assert.equal(r2.status, 200, `${platform}: ${r2.text}`);
+      const refId = profileKey ? before.json.refId : own.json.refId;
+      assert.deepEqual(r2.json, { status: 'success', platform, refId });
+    }
+  }
+  assert.deepEqual((await srv.api('/api/user', { key, profileKey: pk })).json.displayNames, user0.json.displayNames);
+  assert.equal((await srv.api('/api/hook/deliveries', { key })).json.count, 0, 'no unlink event');
   // removing every network omits activeSocialAccounts
   for (const p of ['facebook', 'gmb', 'linkedin']) await srv.api('/api/profiles/social', { method: 'DELETE', key, profileKey: pk, body: { platform: p } });
   const bare = await srv.api('/api/user', { key, profileKey: pk });

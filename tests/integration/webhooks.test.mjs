@@ -53,13 +53,30 @@ describe('registration and URL rules (operator defaults: https, public addresses
     assertError(await srv.api('/api/hook/deliveries', { key: free.apiKey }), 403, 620, 'webhook');
   });
 
-  test('bad fields are all reported; unknown actions and short secrets refused', async () => {
-    const r = await register(srv, acct.apiKey, { action: 'posts', url: 'ftp://x', secret: 'short' });
+  test('bad fields are all reported; unknown actions and unusable secrets refused', async () => {
+    const r = await register(srv, acct.apiKey, { action: 'posts', url: 'ftp://x', secret: '' });
     assertError(r, 400, 600, 'webhook');
     assert.deepEqual(r.json.details.fields.map((f) => f.field).sort(), ['action', 'secret', 'url']);
     assertError(await register(srv, acct.apiKey, {}), 400, 600, 'webhook');
-    assertError(await srv.api('/api/hook/webhook/secret', { method: 'POST', key: acct.apiKey, body: { secret: 'x'.repeat(15) } }), 400, 600);
-    assertError(await srv.api('/api/hook/webhook/secret', { method: 'POST', key: acct.apiKey, body: { secret: 'has spaces in it......' } }), 400, 600);
+    // empty, over 256, control characters, not ASCII: refused on both paths
+    for (const secret of ['', 'x'.repeat(257), 'tab\tinside', 'line\nbreak', '\u00e9'.repeat(16)]) {
+      const s = await srv.api('/api/hook/webhook/secret', { method: 'POST', key: acct.apiKey, body: { secret } });
+      assertError(s, 400, 600, 'webhook');
+      assert.equal(s.json.details.field, 'secret', JSON.stringify(secret));
+      const w = await register(srv, acct.apiKey, { action: 'social', url: 'https://8.8.8.8/x', secret });
+      assertError(w, 400, 600, 'webhook');
+      assert.equal(w.json.details.field, 'secret', JSON.stringify(secret));
+    }
+    assertError(await srv.api('/api/hook/webhook/secret', { method: 'POST', key: acct.apiKey, body: {} }), 400, 600, 'webhook');
+  });
+
+  test('any non-empty printable secret up to 256 characters is accepted (Ayrshare\'s example is "secret")', async () => {
+    for (const secret of ['secret', 'x', 'has spaces in it', '~!@#$%^&*()_+{}|:"<>?`-=[]\\;\',./', 'y'.repeat(256)]) {
+      const s = await srv.api('/api/hook/webhook/secret', { method: 'POST', key: acct.apiKey, body: { secret } });
+      assert.equal(s.status, 200, `${JSON.stringify(secret)}: ${s.text}`);
+      const w = await register(srv, acct.apiKey, { action: 'feed', url: 'https://8.8.8.8/x', secret });
+      assert.equal(w.status, 200, `${JSON.stringify(secret)}: ${w.text}`);
+    }
   });
 
   test('https only; no credentials, loopback, private, link-local or metadata targets', async () => {
@@ -170,6 +187,20 @@ describe('delivery', () => {
     assert.equal(rx.requests.length, before);
   });
 
+  test('Ayrshare\'s example secret "secret" is accepted and signs deliveries', async () => {
+    // ("secret" is not added to `secrets`: the word itself is in log lines.)
+    const { key, keys } = seed(srv, 1, 1);
+    const w = await register(srv, key, { action: 'social', url: rx.url, secret: 'secret' });
+    assert.equal(w.status, 200, w.text);
+    const refId = (await srv.api('/api/user', { key, profileKey: keys[0] })).json.refId;
+    await unlink(srv, key, keys[0], 'facebook');
+    await rx.waitFor((rs) => rs.some((r) => r.body?.refId === refId));
+    const got = rx.requests.find((r) => r.body?.refId === refId);
+    const v = verify(got, 'secret');
+    assert.equal(v.ayrshare, true, 'X-Authorization-Content-SHA256 with "secret"');
+    assert.equal(v.sociald, true, 'X-Sociald-Signature with "secret"');
+  });
+
   test('routing: the profile\'s own webhook, else the account\'s', async () => {
     const own = await new Receiver().start();
     const { key, keys } = seed(srv, 2, 2);
@@ -189,6 +220,36 @@ describe('delivery', () => {
     const l = await srv.api('/api/hook/webhook', { key, profileKey: keys[0] });
     assert.equal(l.json.social, own.url);
     await own.stop();
+  });
+
+  test('a profile webhook without a secret of its own is signed with the account\'s; unsigned only when neither has one', async () => {
+    const ACCT = 'account-secret-0123456789abcdef', OWN = 'profile-secret-0123456789abcdef';
+    secrets.add(ACCT); secrets.add(OWN);
+    const { key, keys } = seed(srv, 2, 1);
+    const s = await srv.api('/api/hook/webhook/secret', { method: 'POST', key, body: { secret: ACCT } });
+    assert.equal(s.status, 200, s.text);
+    await register(srv, key, { action: 'social', url: rx.url }, keys[0]);
+    await register(srv, key, { action: 'social', url: rx.url, secret: OWN }, keys[1]);
+    const ref = async (pk) => (await srv.api('/api/user', { key, profileKey: pk })).json.refId;
+    const [r0, r1] = [await ref(keys[0]), await ref(keys[1])];
+    await unlink(srv, key, keys[0], 'facebook');
+    await unlink(srv, key, keys[1], 'facebook');
+    await rx.waitFor((rs) => rs.some((r) => r.body?.refId === r0) && rs.some((r) => r.body?.refId === r1));
+    const got0 = rx.requests.find((r) => r.body?.refId === r0);
+    const v0 = verify(got0, ACCT);
+    assert.equal(v0.ayrshare && v0.sociald, true, 'the account\'s secret signs the profile\'s webhook');
+    const got1 = rx.requests.find((r) => r.body?.refId === r1);
+    assert.equal(verify(got1, OWN).sociald, true, 'a profile\'s own secret comes first');
+    assert.equal(verify(got1, ACCT).sociald, false);
+    // neither the profile nor the account has a secret: unsigned
+    const bare = seed(srv, 1, 1);
+    await register(srv, bare.key, { action: 'social', url: rx.url }, bare.keys[0]);
+    const refBare = (await srv.api('/api/user', { key: bare.key, profileKey: bare.keys[0] })).json.refId;
+    await unlink(srv, bare.key, bare.keys[0], 'facebook');
+    await rx.waitFor((rs) => rs.some((r) => r.body?.refId === refBare));
+    const gotBare = rx.requests.find((r) => r.body?.refId === refBare);
+    assert.equal(gotBare.headers['x-authorization-content-sha256'], undefined);
+    assert.equal(gotBare.headers['x-sociald-signature'], undefined);
   });
 
   test('deleting a profile sends an unlink for each linked network', async () => {

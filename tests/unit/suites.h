@@ -30,6 +30,7 @@ Suite *directory_suite(void);
 Suite *linktoken_suite(void);
 Suite *oauth_suite(void);
 Suite *html_suite(void);
+Suite *fsutil_suite(void);
 Suite *upkeep_suite(void);
 Suite *link_tg_suite(void);
 Suite *server_suite(void);

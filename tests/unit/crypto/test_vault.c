@@ -102,6 +102,42 @@ START_TEST(environment_keys)
 }
 END_TEST
 
+START_TEST(only_the_owner_may_open_data_and_keys)
+{
+    struct vault *v = fresh();
+    vault_free(v);
+    char err[512], want[160], path[96];
+    ck_assert_int_eq(chmod(dir, 0700), 0);
+    ck_assert_msg(vault_path_private(dir, "data directory", err, sizeof(err)), "%s", err);
+    /* group or others may read, write or enter: refused, saying what to run */
+    const mode_t open_modes[] = {0755, 0750, 0770, 0701, 0702, 0710};
+    for (size_t i = 0; i < sizeof(open_modes) / sizeof(open_modes[0]); i++) {
+        ck_assert_int_eq(chmod(dir, open_modes[i]), 0);
+        ck_assert(!vault_path_private(dir, "data directory", err, sizeof(err)));
+        snprintf(want, sizeof(want), "data directory %s", dir);
+        ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+        snprintf(want, sizeof(want), "chmod 700 %s", dir);
+        ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+    }
+    ck_assert_int_eq(chmod(dir, 0700), 0);
+    /* the key file: 0600 only; vault_open refuses it otherwise */
+    snprintf(path, sizeof(path), "%s/master.key", dir);
+    ck_assert(vault_path_private(path, "master key file", err, sizeof(err)));
+    ck_assert_int_eq(chmod(path, 0640), 0);
+    ck_assert(!vault_path_private(path, "master key file", err, sizeof(err)));
+    ck_assert_ptr_null(vault_open(dir, NULL, err, sizeof(err)));
+    snprintf(want, sizeof(want), "chmod 600 %s", path);
+    ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+    ck_assert_int_eq(chmod(path, 0600), 0);
+    v = vault_open(dir, NULL, err, sizeof(err));
+    ck_assert_msg(v != NULL, "%s", err);
+    /* a path that is not there is not private either */
+    snprintf(path, sizeof(path), "%s/missing", dir);
+    ck_assert(!vault_path_private(path, "data directory", err, sizeof(err)));
+    cleanup(v);
+}
+END_TEST
+
 Suite *vault_suite(void)
 {
     Suite *s = suite_create("crypto/vault");
@@ -109,6 +145,7 @@ Suite *vault_suite(void)
     tcase_add_test(tc, seal_unseal_and_tamper);
     tcase_add_test(tc, rotation_keeps_old_readable_until_retired);
     tcase_add_test(tc, environment_keys);
+    tcase_add_test(tc, only_the_owner_may_open_data_and_keys);
     suite_add_tcase(s, tc);
     return s;
 }

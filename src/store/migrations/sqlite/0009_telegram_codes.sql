@@ -1,4 +1,4 @@
--- sociald schema, version 8: proof that whoever links a Telegram chat
+-- sociald schema, version 9: proof that whoever links a Telegram chat
 -- controls it (docs/networks.md "Telegram").
 --
 -- The linking page shows a one-time code bound to its session and to the

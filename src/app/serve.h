@@ -1,15 +1,13 @@
 /*
  * serve: `sociald serve` — start-up, the signal loop and graceful shutdown.
  */
-#ifndef SOCIALD_CORE_SERVE_H
-#define SOCIALD_CORE_SERVE_H
+#ifndef SOCIALD_APP_SERVE_H
+#define SOCIALD_APP_SERVE_H
 
 #include "core/config.h"
 
 /* Runs the server until SIGTERM/SIGINT; returns the process exit code. When
  * the public URL was not configured it becomes http://<host>:<bound port>. */
-int serve_run(struct config *cfg);
-/* Creates dir (and parents) with mode 0700 if missing; false on failure. */
-bool serve_ensure_dir(const char *dir);
+int app_serve(struct config *cfg);
 
 #endif

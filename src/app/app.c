@@ -1,0 +1,149 @@
+/*
+ * app: building and tearing down the context (see app.h).
+ *
+ * The order of app_close is the reverse dependency order: the workers that
+ * hold requests and jobs go first, the meters flush into the store, and the
+ * store closes last.
+ */
+#include "app/app.h"
+#include "app/secrets.h"
+#include "api/directory.h"
+#include "api/live.h"
+#include "core/log.h"
+#include "core/offload.h"
+#include "crypto/vault.h"
+#include "jobs/batch.h"
+#include "jobs/revoke.h"
+#include "jobs/runner.h"
+#include "jobs/upkeep.h"
+#include "jobs/webhook.h"
+#include "limits/ratelimit.h"
+#include "limits/usage.h"
+#include "platforms/client.h"
+#include "platforms/netconf.h"
+#include "store/store.h"
+#include "util/fsutil.h"
+#include "util/timeutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool open_store(struct app *app, unsigned parts, char *err, size_t errlen)
+{
+    const struct config *cfg = app->cfg;
+    /* A database named by a URI or ":memory:" may live elsewhere; the
+     * server always needs the directory (master key, batch files). */
+    bool need_dir = (parts & APP_WORKERS) || !strchr(cfg->db, ':');
+    if (need_dir && !fs_mkdir_p(cfg->data)) {
+        snprintf(err, errlen, "cannot create data directory %s: %s", cfg->data, strerror(errno));
+        return false;
+    }
+    /* master.key, the database and the batch files live there: refused
+     * when group or others may open it, as master.key itself is. */
+    if (need_dir && !vault_path_private(cfg->data, "data directory", err, errlen))
+        return false;
+    app->store = store_open(cfg->db, err, errlen);
+    if (!app->store)
+        return false;
+    if (store_migrate(app->store, &app->migrations_applied) != STORE_OK) {
+        snprintf(err, errlen, "database migration failed");
+        return false;
+    }
+    return true;
+}
+
+/* Two runners, one per lane: deliveries never wait behind upkeep. */
+static void start_runners(struct app *app)
+{
+    const struct config *cfg = app->cfg;
+    struct runner_kind kinds[] = {webhook_job_kind(app)};
+    struct runner_config rc_cfg = {
+        .lane = JOB_LANE_DELIVERY,
+        .concurrency = (unsigned)cfg->jobs_concurrency,
+        .lease_ms = cfg->jobs_lease_ms,
+        .poll_ms = cfg->jobs_poll_ms,
+    };
+    app->runner = runner_new(app->store, kinds, sizeof(kinds) / sizeof(kinds[0]), &rc_cfg);
+    struct runner_kind upkeep_kinds[] = {revoke_job_kind(app),    upkeep_refresh_kind(app),
+                                         upkeep_remind_kind(app), upkeep_details_kind(app),
+                                         batch_job_kind(app),     sweep_job_kind(app)};
+    /* The sweeper of expired batch files runs in one process at a time. */
+    if (store_job_ensure(app->store, "sweep", time_now_ms(), time_now_ms()) != STORE_OK)
+        log_warn("cannot queue the batch file sweeper");
+    struct runner_config up_cfg = rc_cfg;
+    up_cfg.lane = JOB_LANE_UPKEEP;
+    app->upkeep_runner = runner_new(app->store, upkeep_kinds,
+                                    sizeof(upkeep_kinds) / sizeof(upkeep_kinds[0]), &up_cfg);
+}
+
+static void start_workers(struct app *app)
+{
+    const struct config *cfg = app->cfg;
+    app->dir = dir_new(app->store, (size_t)cfg->cache_mb << 20);
+    app->usage = usage_new(app->store, cfg->usage_flush_ms);
+    app->rl = ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000, cfg->rate_suspend_after);
+    app->client = client_new((unsigned)cfg->jobs_concurrency);
+    app->offload = offload_new((unsigned)cfg->network_workers);
+    app->upkeep_offload = offload_new((unsigned)cfg->upkeep_workers);
+    app->upkeep = upkeep_new(cfg);
+    app->live = live_new();
+    app->nets = netconf_load(cfg);
+    start_runners(app);
+}
+
+bool app_open(struct app *app, const struct config *cfg, unsigned parts, char *err, size_t errlen)
+{
+    memset(app, 0, sizeof(*app));
+    app->cfg = cfg;
+    if ((parts & APP_STORE) && !open_store(app, parts, err, errlen))
+        goto fail;
+    if (parts & APP_VAULT) {
+        app->vault = vault_open(cfg->data, getenv("SOCIALD_MASTER_KEY"), err, errlen);
+        if (!app->vault)
+            goto fail;
+    }
+    if ((parts & APP_SECRETS) &&
+        (!app_secrets_load(app->store, app->vault, "signing", app->signing_key, err, errlen) ||
+         !app_secrets_load(app->store, app->vault, "jwt", app->jwt_key, err, errlen)))
+        goto fail;
+    if (parts & APP_WORKERS)
+        start_workers(app);
+    return true;
+fail:
+    app_close(app);
+    return false;
+}
+
+void app_stop(struct app *app)
+{
+    if (app->stopped || !app->cfg)
+        return;
+    app->stopped = true;
+    int64_t grace_ms = app->cfg->shutdown_grace_s * 1000;
+    runner_stop(app->runner, grace_ms);
+    runner_stop(app->upkeep_runner, grace_ms);
+    client_stop(app->client); /* network calls still waiting end now */
+    offload_drain(app->offload);
+    offload_drain(app->upkeep_offload);
+}
+
+void app_close(struct app *app)
+{
+    app_stop(app);
+    offload_free(app->offload);
+    offload_free(app->upkeep_offload);
+    client_free(app->client);
+    runner_free(app->runner);
+    runner_free(app->upkeep_runner);
+    upkeep_free(app->upkeep);
+    live_free(app->live);
+    usage_free(app->usage);
+    ratelimit_free(app->rl);
+    dir_free(app->dir);
+    vault_free(app->vault);
+    netconf_free(app->nets);
+    store_close(app->store);
+    memset(app, 0, sizeof(*app)); /* the secrets too */
+}
