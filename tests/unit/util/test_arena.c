@@ -71,6 +71,8 @@ END_TEST
 
 /* ---- ownership (arena.h): debug builds abort on a broken contract ---- */
 
+#ifndef NDEBUG
+
 /* Each must abort in the arena call named; failing that the test ends
  * normally and fails. arena_release_spares() first: the arena must be one
  * kept for reuse (a real free() is the sanitizer's to catch). */
@@ -101,6 +103,8 @@ START_TEST(registering_a_cleanup_on_a_freed_arena_aborts)
     arena_on_free(a, count_cleanup, &one);
 }
 END_TEST
+
+#endif
 
 START_TEST(a_reused_arena_is_owned_again)
 {
