@@ -149,6 +149,16 @@ static void await(struct probe *p, size_t (*count)(struct probe *), size_t n, co
     ck_assert_msg(count(p) >= n, "%s: %zu of %zu after %d ms", what, count(p), n, DEADLINE);
 }
 
+/* Polls until r has recorded, and committed, all it started: a result
+ * counts in runner_inflight() until its drain's transaction is over. */
+static void settle(struct runner *r)
+{
+    int64_t end = time_mono_ms() + DEADLINE;
+    while (runner_inflight(r) > 0 && time_mono_ms() < end)
+        nap();
+    ck_assert_uint_eq(runner_inflight(r), 0);
+}
+
 static int64_t jobs_left(struct probe *p)
 {
     int64_t n = -1;
@@ -167,7 +177,7 @@ START_TEST(due_job_is_started_and_recorded_on_the_runner_thread)
     ck_assert_int_eq(p->jobs[0].ref, 42);
     ck_assert_int_eq(p->jobs[0].attempts, 1);
     ck_assert(!pthread_equal(p->record_thread, pthread_self()));
-    ck_assert_uint_eq(runner_inflight(r), 0);
+    settle(r);
     ck_assert_int_eq(jobs_left(p), 0);
     runner_stop(r, 1000);
     runner_free(r);
@@ -188,10 +198,12 @@ START_TEST(each_lane_leases_its_own_kinds)
     await(p, recorded, 1, "the delivery lane's job");
     ck_assert_uint_eq(started(p), 1);
     ck_assert_str_eq(p->jobs[0].kind, "webhook");
+    settle(delivery);
     ck_assert_int_eq(jobs_left(p), 1);
     struct runner *upkeep = runner_on(p, JOB_LANE_UPKEEP, 8);
     await(p, recorded, 2, "the upkeep lane's job");
     ck_assert_str_eq(p->jobs[1].kind, "refresh");
+    settle(upkeep);
     ck_assert_int_eq(jobs_left(p), 0);
     runner_stop(delivery, 1000);
     runner_stop(upkeep, 1000);
@@ -226,6 +238,7 @@ START_TEST(no_more_than_the_concurrency_in_flight)
     ck_assert_uint_eq(p->inflight_max, 2);
     /* Finished here, recorded on the runner's thread. */
     ck_assert(!pthread_equal(p->record_thread, pthread_self()));
+    settle(r);
     ck_assert_int_eq(jobs_left(p), 0);
     runner_stop(r, 1000);
     runner_free(r);
@@ -247,6 +260,7 @@ START_TEST(a_released_job_runs_again_when_due_with_attempts_counted)
     /* Not before it was due (the poll period is a minute: the runner
      * woke for the due time itself). */
     ck_assert_int_ge(p->started_ms[1] - p->started_ms[0], 300);
+    settle(r);
     ck_assert_int_eq(jobs_left(p), 0);
     runner_stop(r, 1000);
     runner_free(r);
