@@ -8,6 +8,7 @@
 #include "platforms/client.h"
 #include "sandbox/sandbox.h"
 #include "util/arena.h"
+#include "util/mem.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -136,7 +137,7 @@ int main(int argc, char **argv)
             listen_given |= !strcmp(a.opts[i].name, "listen");
         if (!listen_given && !getenv("SOCIALD_LISTEN")) {
             free(cfg.host);
-            cfg.host = strdup("127.0.0.1");
+            cfg.host = mem_strdup("127.0.0.1");
             cfg.port = 8090;
         }
         rc = sandbox_run(&cfg);

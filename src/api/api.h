@@ -33,6 +33,24 @@ enum status api_dispatch(void *ctx, struct req *r);
 /* The credential of "Authorization: Bearer <credential>" (an arena string),
  * or NULL when absent, malformed or over 256 bytes. */
 const char *api_bearer(struct req *r);
+/* The same for the header value h (NULL: absent), in a's memory. */
+const char *api_bearer_parse(struct arena *a, const char *h);
+/*
+ * The Profile-Key sent with r (SPEC §1), trimmed, in r's arena: header, the
+ * Profile-Key header's value (NULL when absent; a parameter so the
+ * precedence can be tested without HTTP), else the body's profileKey, else
+ * the query's. *present tells whether one was sent at all; 600 when the
+ * body's is not a string.
+ */
+enum status api_profile_key(struct req *r, const char *header, const char **out, bool *present);
+/* ST_OK when the route r reached needs no plan family or p's plan opens it;
+ * else 620 with a message naming the plans of cfg that do. */
+enum status api_plan_check(const struct config *cfg, struct req *r, const struct principal *p);
+struct rl_result;
+/* Adds SPEC §7's x-ratelimit-* headers for the window's result rl; when rl
+ * refuses the request, also Retry-After and details.retryAfter (seconds,
+ * rounded up), and returns 621. */
+enum status api_ratelimit_answer(struct req *r, const struct rl_result *rl);
 
 /* The principal of an authenticated request. */
 static inline struct principal *api_principal(struct req *r)
@@ -58,15 +76,15 @@ enum store_rc delete_with_events(struct app *app, struct arena *a, const struct 
                                  const char *by);
 
 /* handlers */
-enum status user_get(struct app *app, struct req *r);
-enum status details_get(struct app *app, struct req *r);
+enum status api_user_get(struct app *app, struct req *r);
+enum status api_details_get(struct app *app, struct req *r);
 
 /* The status for a network call's failure: 632 the token was refused, 631
  * no answer in time, 630 anything else (api/netfail.c). */
 enum status api_net_rc_status(enum net_rc rc);
 /* The same, with details {platform, status, error} of n's last failure. */
 enum status api_net_status(struct req *r, const struct net *n, enum net_rc rc);
-enum status gbp_patch(struct app *app, struct req *r);
+enum status api_gbp_patch(struct app *app, struct req *r);
 /* PATCH /api/user/gbp's body, validated (every problem at once, as 600):
  * Google's Location JSON with the fields sent (owned by r's arena) and
  * their updateMask paths. Pure: no store, no network (fuzzed). */
@@ -77,25 +95,25 @@ struct gbp_update {
     const char *names[GBP_FIELDS]; /* the request's field names, for 633 */
     size_t n;
 };
-enum status gbp_parse(struct req *r, struct gbp_update *u);
-enum status batch_get(struct app *app, struct req *r);
-enum status batch_file(struct app *app, struct req *r);
+enum status api_gbp_parse(struct req *r, struct gbp_update *u);
+enum status api_batch_get(struct app *app, struct req *r);
+enum status api_batch_file(struct app *app, struct req *r);
 /* A Range header's single byte range within size (false: send it all). */
-bool batch_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len);
-enum status health_get(struct app *app, struct req *r);
-enum status metrics_get(struct app *app, struct req *r);
+bool api_batch_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len);
+enum status api_health_get(struct app *app, struct req *r);
+enum status api_metrics_get(struct app *app, struct req *r);
 /* The HTTP layer's completion hook: counts the request in core/metrics. */
 void api_on_complete(void *ctx, const struct req *r, unsigned http_status, int64_t dur_us);
-enum status profiles_create(struct app *app, struct req *r);
-enum status profiles_list(struct app *app, struct req *r);
-enum status profiles_update(struct app *app, struct req *r);
-enum status profiles_delete(struct app *app, struct req *r);
-enum status social_unlink(struct app *app, struct req *r);
-enum status webhooks_register(struct app *app, struct req *r);
-enum status webhooks_unregister(struct app *app, struct req *r);
-enum status webhooks_list(struct app *app, struct req *r);
-enum status webhooks_secret(struct app *app, struct req *r);
-enum status webhooks_deliveries(struct app *app, struct req *r);
-enum status webhooks_resend(struct app *app, struct req *r);
+enum status api_profiles_create(struct app *app, struct req *r);
+enum status api_profiles_list(struct app *app, struct req *r);
+enum status api_profiles_update(struct app *app, struct req *r);
+enum status api_profiles_delete(struct app *app, struct req *r);
+enum status api_social_unlink(struct app *app, struct req *r);
+enum status api_webhooks_register(struct app *app, struct req *r);
+enum status api_webhooks_unregister(struct app *app, struct req *r);
+enum status api_webhooks_list(struct app *app, struct req *r);
+enum status api_webhooks_secret(struct app *app, struct req *r);
+enum status api_webhooks_deliveries(struct app *app, struct req *r);
+enum status api_webhooks_resend(struct app *app, struct req *r);
 
 #endif

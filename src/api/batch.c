@@ -34,7 +34,7 @@ static int64_t estimate(const struct batch_export *last, int64_t n, int64_t now)
     return now + EST_BASE_MS + (int64_t)(us * (double)n / 1000.0);
 }
 
-enum status batch_get(struct app *app, struct req *r)
+enum status api_batch_get(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     struct store *st = app->store;
@@ -103,7 +103,7 @@ enum status batch_get(struct app *app, struct req *r)
 /* "bytes=a-b", "bytes=a-" or "bytes=-n" within size: *off, *len. Anything
  * else (several ranges, nonsense, out of range) is ignored: the whole file
  * is sent, as RFC 9110 allows. */
-bool batch_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
+bool api_batch_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 {
     if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ',') || size == 0)
         return false;
@@ -149,7 +149,7 @@ static bool plain_name(const char *s, size_t max)
     return true;
 }
 
-enum status batch_file(struct app *app, struct req *r)
+enum status api_batch_file(struct app *app, struct req *r)
 {
     const char *ref = r->params[0], *file = r->params[1];
     int64_t now = time_now_ms();
@@ -204,7 +204,7 @@ enum status batch_file(struct app *app, struct req *r)
     }
     const char *range = req_header(r, "Range");
     const char *if_range = req_header(r, "If-Range");
-    if ((!if_range || !strcmp(if_range, etag)) && batch_parse_range(range, size, &off, &len)) {
+    if ((!if_range || !strcmp(if_range, etag)) && api_batch_parse_range(range, size, &off, &len)) {
         r->http_status = 206;
         req_add_header(r, "Content-Range",
                        arena_printf(r->arena, "bytes %llu-%llu/%llu", (unsigned long long)off,

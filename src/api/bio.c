@@ -21,7 +21,7 @@ static void not_found(struct req *r)
     r->http_status = 404;
 }
 
-enum status bio_page(struct app *app, struct req *r)
+enum status api_bio_page(struct app *app, struct req *r)
 {
     struct buf *b = &r->out;
     r->content_type = "text/html; charset=utf-8";

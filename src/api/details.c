@@ -152,7 +152,7 @@ out:
     req_resume(r, st);
 }
 
-enum status details_get(struct app *app, struct req *r)
+enum status api_details_get(struct app *app, struct req *r)
 {
     const char *platform = r->params[0];
     if (strcmp(platform, "pinterest") != 0)
@@ -334,7 +334,7 @@ static void read_gbp(struct fields *f, struct gbp_update *u)
     }
 }
 
-enum status gbp_parse(struct req *r, struct gbp_update *u)
+enum status api_gbp_parse(struct req *r, struct gbp_update *u)
 {
     memset(u, 0, sizeof(*u));
     u->body = json_object();
@@ -391,14 +391,14 @@ static void gbp_run(void *arg)
     req_resume(r, st);
 }
 
-enum status gbp_patch(struct app *app, struct req *r)
+enum status api_gbp_patch(struct app *app, struct req *r)
 {
     const char *platform = r->params[0];
     if (strcmp(platform, "gbp") != 0 && strcmp(platform, "gmb") != 0)
         return req_fail(r, ST_BAD_PARAM, "platform",
                         "only Google Business Profile can be updated (PATCH /api/user/gbp)");
     struct gbp_update u;
-    enum status st = gbp_parse(r, &u);
+    enum status st = api_gbp_parse(r, &u);
     if (st != ST_OK)
         return st;
     struct gbp_task *t = arena_alloc(r->arena, sizeof(*t));

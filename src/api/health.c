@@ -20,7 +20,7 @@ _Static_assert(PLATFORM_COUNT <= METRICS_NETS, "metrics count every network");
 static const char *const method_names[METRICS_METHODS] = {"GET",    "POST", "PUT",     "PATCH",
                                                           "DELETE", "HEAD", "OPTIONS", "OTHER"};
 
-enum status health_get(struct app *app, struct req *r)
+enum status api_health_get(struct app *app, struct req *r)
 {
     if (store_ping(app->store) != STORE_OK)
         return ST_UNAVAILABLE;
@@ -56,7 +56,7 @@ static bool token_ok(struct req *r, const char *token)
     return crypto_ct_eq(a, b, sizeof(a));
 }
 
-enum status metrics_get(struct app *app, struct req *r)
+enum status api_metrics_get(struct app *app, struct req *r)
 {
     if (app->cfg->metrics_token && !token_ok(r, app->cfg->metrics_token)) {
         r->err_message = "Metrics token not valid. Send the operator's metrics token as "

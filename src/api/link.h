@@ -65,20 +65,20 @@ enum store_rc link_tg_complete(struct app *app, struct arena *a, const struct pr
                                int64_t code_id, const struct identity *id, const struct tokens *t);
 
 /* handlers: the API */
-enum status link_generate_jwt(struct app *app, struct req *r);
-enum status link_sessions_create(struct app *app, struct req *r);
-enum status link_import(struct app *app, struct req *r);
+enum status api_link_generate_jwt(struct app *app, struct req *r);
+enum status api_link_sessions_create(struct app *app, struct req *r);
+enum status api_link_import(struct app *app, struct req *r);
 /* handlers: the page */
-enum status link_jwt_open(struct app *app, struct req *r);
-enum status link_page(struct app *app, struct req *r);
-enum status link_start(struct app *app, struct req *r);
-enum status link_callback(struct app *app, struct req *r);
-enum status link_choose_page(struct app *app, struct req *r);
-enum status link_choose(struct app *app, struct req *r);
-enum status link_unlink(struct app *app, struct req *r);
-enum status link_telegram(struct app *app, struct req *r);
-enum status link_telegram_check(struct app *app, struct req *r);
-enum status link_asset(struct app *app, struct req *r);
-enum status bio_page(struct app *app, struct req *r);
+enum status api_link_jwt_open(struct app *app, struct req *r);
+enum status api_link_page(struct app *app, struct req *r);
+enum status api_link_start(struct app *app, struct req *r);
+enum status api_link_callback(struct app *app, struct req *r);
+enum status api_link_choose_page(struct app *app, struct req *r);
+enum status api_link_choose(struct app *app, struct req *r);
+enum status api_link_unlink(struct app *app, struct req *r);
+enum status api_link_telegram(struct app *app, struct req *r);
+enum status api_link_telegram_check(struct app *app, struct req *r);
+enum status api_link_asset(struct app *app, struct req *r);
+enum status api_bio_page(struct app *app, struct req *r);
 
 #endif

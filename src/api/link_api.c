@@ -160,7 +160,7 @@ static const char *private_pem(struct req *r, const char *key, bool b64)
     return (const char *)out;
 }
 
-enum status link_generate_jwt(struct app *app, struct req *r)
+enum status api_link_generate_jwt(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     enum status st = need_profile_key(r, p);
@@ -250,7 +250,7 @@ enum status link_generate_jwt(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status link_sessions_create(struct app *app, struct req *r)
+enum status api_link_sessions_create(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     enum status st = need_profile_key(r, p);
@@ -386,7 +386,7 @@ out:
     req_resume(r, st);
 }
 
-enum status link_import(struct app *app, struct req *r)
+enum status api_link_import(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     struct fields f;

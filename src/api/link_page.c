@@ -254,7 +254,7 @@ static const char *rs256_key(struct app *app, struct req *r, const struct link_c
     return NULL;
 }
 
-enum status link_jwt_open(struct app *app, struct req *r)
+enum status api_link_jwt_open(struct app *app, struct req *r)
 {
     const char *token = req_query(r, "jwt");
     if (!token || !*token)
@@ -496,7 +496,7 @@ static void card(struct req *r, const struct live *lv, int idx, const struct lin
     buf_puts(b, "</li>\n");
 }
 
-enum status link_page(struct app *app, struct req *r)
+enum status api_link_page(struct app *app, struct req *r)
 {
     struct live lv;
     enum status st = session_load(app, r, r->params[0], &lv);
@@ -578,7 +578,7 @@ static const char *state_aad(struct req *r, const char *nonce)
     return arena_printf(r->arena, "oauth-state:%s", nonce);
 }
 
-enum status link_start(struct app *app, struct req *r)
+enum status api_link_start(struct app *app, struct req *r)
 {
     int idx = platform_index(r->params[0]);
     const char *secret = req_query(r, "s");
@@ -760,7 +760,7 @@ static void callback_run(void *arg)
     req_resume(r, redirect(r, 303, to));
 }
 
-enum status link_callback(struct app *app, struct req *r)
+enum status api_link_callback(struct app *app, struct req *r)
 {
     int idx = platform_index(r->params[0]);
     const struct platform *pf = idx >= 0 ? platform_at(idx) : NULL;
@@ -923,7 +923,7 @@ static bool choice_open(struct app *app, struct req *r, struct live *lv, struct 
     return true;
 }
 
-enum status link_choose_page(struct app *app, struct req *r)
+enum status api_link_choose_page(struct app *app, struct req *r)
 {
     struct live lv;
     struct pending pd;
@@ -956,7 +956,7 @@ enum status link_choose_page(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status link_choose(struct app *app, struct req *r)
+enum status api_link_choose(struct app *app, struct req *r)
 {
     struct live lv;
     struct pending pd;
@@ -979,7 +979,7 @@ enum status link_choose(struct app *app, struct req *r)
 
 /* ---- unlink, telegram ------------------------------------------------------- */
 
-enum status link_unlink(struct app *app, struct req *r)
+enum status api_link_unlink(struct app *app, struct req *r)
 {
     struct live lv;
     enum status st = session_load(app, r, r->params[0], &lv);
@@ -1068,7 +1068,7 @@ static void telegram_code_run(void *arg)
     telegram_back(cb, "tgcode", NULL);
 }
 
-enum status link_telegram(struct app *app, struct req *r)
+enum status api_link_telegram(struct app *app, struct req *r)
 {
     struct callback *cb = arena_alloc(r->arena, sizeof(*cb));
     memset(cb, 0, sizeof(*cb));
@@ -1145,7 +1145,7 @@ static void telegram_check_run(void *arg)
         telegram_back(cb, "linked", NULL);
 }
 
-enum status link_telegram_check(struct app *app, struct req *r)
+enum status api_link_telegram_check(struct app *app, struct req *r)
 {
     struct callback *cb = arena_alloc(r->arena, sizeof(*cb));
     memset(cb, 0, sizeof(*cb));
@@ -1175,7 +1175,7 @@ enum status link_telegram_check(struct app *app, struct req *r)
 
 /* ---- assets ------------------------------------------------------------------ */
 
-enum status link_asset(struct app *app, struct req *r)
+enum status api_link_asset(struct app *app, struct req *r)
 {
     (void)app;
     for (const struct asset *a = web_assets; a->name; a++) {

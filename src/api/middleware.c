@@ -21,9 +21,8 @@
 
 #define KEY_MAX 256 /* longer "keys" are refused without hashing */
 
-const char *api_bearer(struct req *r)
+const char *api_bearer_parse(struct arena *a, const char *h)
 {
-    const char *h = req_header(r, "Authorization");
     if (!h)
         return NULL;
     struct slice s = str_trim(h);
@@ -37,16 +36,18 @@ const char *api_bearer(struct req *r)
     }
     if (s.n == 0 || s.n > KEY_MAX)
         return NULL;
-    return arena_strndup(r->arena, s.p, s.n);
+    return arena_strndup(a, s.p, s.n);
 }
 
-/* The Profile-Key from the header, the body or the query, in that order
- * (SPEC §1). Sets *present when one was sent at all. */
-static enum status profile_key(struct req *r, const char **out, bool *present)
+const char *api_bearer(struct req *r)
+{
+    return api_bearer_parse(r->arena, req_header(r, "Authorization"));
+}
+
+enum status api_profile_key(struct req *r, const char *h, const char **out, bool *present)
 {
     *out = NULL;
     *present = false;
-    const char *h = req_header(r, "Profile-Key");
     if (h) {
         struct slice s = str_trim(h);
         *present = true;
@@ -99,22 +100,22 @@ static enum status load_principal(struct app *app, struct req *r, struct princip
     return rc == STORE_OK ? ST_OK : ST_INTERNAL;
 }
 
-static enum status plan_check(struct app *app, struct req *r, struct principal *p)
+enum status api_plan_check(const struct config *cfg, struct req *r, const struct principal *p)
 {
     const char *fam = r->route->family;
     if (!fam || (p->plan && config_plan_allows(p->plan, fam)))
         return ST_OK;
     char list[160] = "";
     size_t n = 0, count = 0;
-    for (size_t i = 0; i < app->cfg->nplans; i++)
-        if (config_plan_allows(&app->cfg->plans[i], fam))
+    for (size_t i = 0; i < cfg->nplans; i++)
+        if (config_plan_allows(&cfg->plans[i], fam))
             count++;
-    for (size_t i = 0, k = 0; i < app->cfg->nplans; i++) {
-        if (!config_plan_allows(&app->cfg->plans[i], fam))
+    for (size_t i = 0, k = 0; i < cfg->nplans; i++) {
+        if (!config_plan_allows(&cfg->plans[i], fam))
             continue;
         k++;
         const char *sep = k == 1 ? "" : k == count ? " or " : ", ";
-        int w = snprintf(list + n, sizeof(list) - n, "%s%s", sep, app->cfg->plans[i].name);
+        int w = snprintf(list + n, sizeof(list) - n, "%s%s", sep, cfg->plans[i].name);
         if (w < 0 || (size_t)w >= sizeof(list) - n)
             break;
         n += (size_t)w;
@@ -148,12 +149,18 @@ static void suspend_profile(struct app *app, const struct principal *p, int64_t 
     log_end(&l);
 }
 
-static void ratelimit_headers(struct req *r, const struct rl_result *rl)
+enum status api_ratelimit_answer(struct req *r, const struct rl_result *rl)
 {
     req_add_header(r, "x-ratelimit-max", num(r, rl->max));
     req_add_header(r, "x-ratelimit-count", num(r, rl->count));
     req_add_header(r, "x-ratelimit-remaining", num(r, rl->remaining));
     req_add_header(r, "x-ratelimit-reset", num(r, rl->reset_ms));
+    if (!rl->limited)
+        return ST_OK;
+    int64_t secs = (rl->reset_ms + 999) / 1000;
+    req_add_header(r, "Retry-After", num(r, secs));
+    req_detail_int(r, "retryAfter", secs);
+    return ST_RATE_LIMITED;
 }
 
 static enum status authenticate(struct app *app, struct req *r)
@@ -171,7 +178,7 @@ static enum status authenticate(struct app *app, struct req *r)
     const char *pkey = NULL;
     bool pkey_sent = false;
     if (r->route->flags & ROUTE_PROFILE) {
-        enum status st = profile_key(r, &pkey, &pkey_sent);
+        enum status st = api_profile_key(r, req_header(r, "Profile-Key"), &pkey, &pkey_sent);
         if (st != ST_OK)
             return st;
         if (pkey_sent && (!pkey || !*pkey || strlen(pkey) > KEY_MAX))
@@ -189,21 +196,17 @@ static enum status authenticate(struct app *app, struct req *r)
     p->plan = config_plan(app->cfg, p->acct.plan);
     r->principal = p;
 
-    st = plan_check(app, r, p);
+    st = api_plan_check(app->cfg, r, p);
     if (st != ST_OK)
         return st;
 
     struct rl_result rl;
     ratelimit_hit(app->rl, p->profile.id, now, &rl);
-    ratelimit_headers(r, &rl);
-    if (rl.limited) {
-        if (rl.suspend)
-            suspend_profile(app, p, now);
-        int64_t secs = (rl.reset_ms + 999) / 1000;
-        req_add_header(r, "Retry-After", num(r, secs));
-        req_detail_int(r, "retryAfter", secs);
-        return ST_RATE_LIMITED;
-    }
+    if (rl.limited && rl.suspend)
+        suspend_profile(app, p, now);
+    st = api_ratelimit_answer(r, &rl);
+    if (st != ST_OK)
+        return st;
 
     int64_t quota = p->plan ? p->plan->monthly_quota : 0;
     bool count = !(r->route->flags & ROUTE_NO_COUNT);

@@ -65,7 +65,7 @@ static bool blank(const char *s)
     return t.n == 0;
 }
 
-enum status profiles_create(struct app *app, struct req *r)
+enum status api_profiles_create(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     struct fields f;
@@ -129,7 +129,7 @@ static bool handle_ok(const char *h)
     return true;
 }
 
-enum status profiles_update(struct app *app, struct req *r)
+enum status api_profiles_update(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     if (!p->via_profile_key)
@@ -219,7 +219,7 @@ static enum status already_deleted(struct req *r, const struct profile *pr)
     return ST_PROFILE_KEY_INVALID;
 }
 
-enum status profiles_delete(struct app *app, struct req *r)
+enum status api_profiles_delete(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     struct profile target;
@@ -417,7 +417,7 @@ static enum status rows_by_keys(struct app *app, struct req *r, const struct lis
     return ST_OK;
 }
 
-enum status profiles_list(struct app *app, struct req *r)
+enum status api_profiles_list(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     struct listing l;

@@ -32,7 +32,7 @@ enum store_rc unlink_account(struct app *app, struct arena *a, const struct prof
     return events_commit(app, rc);
 }
 
-enum status social_unlink(struct app *app, struct req *r)
+enum status api_social_unlink(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     struct fields f;

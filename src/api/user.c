@@ -85,7 +85,7 @@ static void fetch_run(void *arg)
     req_resume(r, render(v, time_now_ms()));
 }
 
-enum status user_get(struct app *app, struct req *r)
+enum status api_user_get(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     bool validate, igq, igd;

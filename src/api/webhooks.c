@@ -238,7 +238,7 @@ static void resolve_and_save(void *arg)
     req_resume(g->r, st);
 }
 
-enum status webhooks_register(struct app *app, struct req *r)
+enum status api_webhooks_register(struct app *app, struct req *r)
 {
     struct fields f;
     fields_init(&f, r);
@@ -303,7 +303,7 @@ enum status webhooks_register(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status webhooks_unregister(struct app *app, struct req *r)
+enum status api_webhooks_unregister(struct app *app, struct req *r)
 {
     struct fields f;
     fields_init(&f, r);
@@ -325,7 +325,7 @@ enum status webhooks_unregister(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status webhooks_list(struct app *app, struct req *r)
+enum status api_webhooks_list(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     struct webhook *hooks = NULL;
@@ -371,7 +371,7 @@ enum status webhooks_list(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status webhooks_secret(struct app *app, struct req *r)
+enum status api_webhooks_secret(struct app *app, struct req *r)
 {
     struct fields f;
     fields_init(&f, r);
@@ -443,7 +443,7 @@ static uint64_t fingerprint(const char *action, const char *status, int64_t prof
     return fp;
 }
 
-enum status webhooks_deliveries(struct app *app, struct req *r)
+enum status api_webhooks_deliveries(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     static const char *const statuses[] = {"pending", "delivered", "failed",
@@ -509,7 +509,7 @@ enum status webhooks_deliveries(struct app *app, struct req *r)
     return jw_failed(&w) ? ST_INTERNAL : ST_OK;
 }
 
-enum status webhooks_resend(struct app *app, struct req *r)
+enum status api_webhooks_resend(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
     struct delivery d;

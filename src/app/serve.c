@@ -11,6 +11,7 @@
 #include "app/app.h"
 #include "core/log.h"
 #include "http/server.h"
+#include "util/mem.h"
 #include "util/timeutil.h"
 #include "version.h"
 
@@ -79,7 +80,7 @@ static void announce(struct config *cfg, struct http_server *srv)
         snprintf(url, sizeof(url), "http://%s%s%s:%u", v6 ? "[" : "", cfg->host, v6 ? "]" : "",
                  http_server_port(srv));
         free(cfg->public_url);
-        cfg->public_url = strdup(url);
+        cfg->public_url = mem_strdup(url);
     }
     struct logline l;
     log_begin(&l, LOG_INFO, "listening");

@@ -6,6 +6,7 @@
  * synchronously instead of growing memory (back-pressure, nothing dropped).
  */
 #include "core/log.h"
+#include "util/mem.h"
 #include "util/timeutil.h"
 
 #include <errno.h>
@@ -99,7 +100,7 @@ void log_init(enum log_level min_level, const char *path)
         int fd = open_path(path);
         if (fd >= 0) {
             g.fd = fd;
-            g.path = strdup(path);
+            g.path = mem_strdup(path);
         }
     }
     if (!g.running) {

@@ -5,10 +5,12 @@
 #include "http/server.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "util/mem.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -582,13 +584,28 @@ static enum status parse_body(struct req *r)
 
 void req_suspend(struct req *r)
 {
-    r->conn->suspend_wanted = true;
+    struct http_conn *hc = r->conn;
+    assert(hc->state == CS_DISPATCHED && "req_suspend: not called from a handler");
+    assert(!hc->suspend_wanted && "req_suspend: called twice");
+    hc->suspend_wanted = true;
 }
+
+#ifndef NDEBUG
+/* True once req_resume() was called (for assertions). */
+static bool resumed(struct http_conn *hc)
+{
+    pthread_mutex_lock(&hc->mu);
+    bool ready = hc->result_ready;
+    pthread_mutex_unlock(&hc->mu);
+    return ready;
+}
+#endif
 
 void req_resume(struct req *r, enum status s)
 {
     struct http_conn *hc = r->conn;
     pthread_mutex_lock(&hc->mu);
+    assert(!hc->result_ready && "req_resume: called twice");
     hc->result = s;
     hc->result_ready = true;
     bool was_suspended = hc->suspended;
@@ -643,8 +660,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         if (st != ST_OK)
             return answer(r, st);
         st = s->app.dispatch(s->app.ctx, r);
-        if (!hc->suspend_wanted)
+        if (!hc->suspend_wanted) {
+            /* The handler answered itself: nothing may resume it. */
+            assert(!resumed(hc) && "req_resume: the handler did not suspend the request");
             return answer(r, st);
+        }
         pthread_mutex_lock(&hc->mu);
         if (hc->result_ready) {
             pthread_mutex_unlock(&hc->mu);
@@ -702,9 +722,7 @@ struct http_server *http_server_start(const struct http_config *cfg, const struc
         return NULL;
     }
 
-    struct http_server *s = calloc(1, sizeof(*s));
-    if (!s)
-        abort();
+    struct http_server *s = mem_calloc(1, sizeof(*s));
     s->cfg = *cfg;
     s->app = *app;
     atomic_init(&s->inflight, 0);

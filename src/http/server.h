@@ -64,10 +64,14 @@ long http_server_inflight(const struct http_server *s);
 void http_server_stop(struct http_server *s);
 
 /* Marks r as waiting: the final call returns without answering and the
- * connection is suspended until req_resume(). Call from a handler only. */
+ * connection is suspended until req_resume(). Call from a handler only,
+ * at most once (debug builds assert both). */
 void req_suspend(struct req *r);
 /* Answers a suspended request with outcome s (the handler's r->out etc. are
- * used as if it had returned s). Callable from any thread, exactly once. */
+ * used as if it had returned s). Callable from any thread, exactly once,
+ * and only for a request whose handler calls req_suspend() (possibly after
+ * this call, when the task it started finishes first). Debug builds assert
+ * a second call, and a resume of a request its handler answered itself. */
 void req_resume(struct req *r, enum status s);
 
 #endif

@@ -384,7 +384,7 @@ static void export_run(void *arg)
              (unsigned long long)w.bytes);
 out:
     arena_free(a);
-    runner_finish(t->runner, export_record, t);
+    runner_finish(t->runner, t->job_id, export_record, t);
 }
 
 static void export_start(void *ctx, struct runner *r, const struct job *job)
@@ -398,7 +398,7 @@ static void export_start(void *ctx, struct runner *r, const struct job *job)
     t->attempt = job->attempts;
     if (!offload_run(app->upkeep_offload, export_run, t)) {
         t->shutdown = true;
-        runner_finish(r, export_record, t);
+        runner_finish(r, t->job_id, export_record, t);
     }
 }
 
@@ -459,7 +459,7 @@ static void sweep_start(void *ctx, struct runner *r, const struct job *job)
     struct sweep_task *t = mem_calloc(1, sizeof(*t));
     t->app = ctx;
     t->job_id = job->id;
-    runner_finish(r, sweep_record, t);
+    runner_finish(r, t->job_id, sweep_record, t);
 }
 
 struct runner_kind sweep_job_kind(struct app *app)

@@ -123,7 +123,7 @@ static void run(void *arg)
     }
 out:
     arena_free(a);
-    runner_finish(t->runner, record, t);
+    runner_finish(t->runner, t->job_id, record, t);
 }
 
 static void start(void *ctx, struct runner *r, const struct job *job)
@@ -138,7 +138,7 @@ static void start(void *ctx, struct runner *r, const struct job *job)
     snprintf(t->platform, sizeof(t->platform), "?");
     if (!offload_run(app->upkeep_offload, run, t)) {
         t->shutdown = true; /* run again first thing after the restart */
-        runner_finish(r, record, t);
+        runner_finish(r, t->job_id, record, t);
     }
 }
 

@@ -7,6 +7,7 @@
 #include "util/mem.h"
 #include "util/timeutil.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,6 +35,12 @@ struct runner {
     bool stopping;
     struct finished *done_head, *done_tail;
     size_t inflight; /* under mu */
+    /* Under mu: the ids of the jobs started and not yet finished, at most
+     * cfg.concurrency, so runner_finish can tell a job it holds from one
+     * it does not (runner.h: exactly once). A job leased again after its
+     * lease expired, while its first run still goes on, is here twice. */
+    int64_t *held;
+    size_t nheld;
 };
 
 static void wait_until(struct runner *r, int64_t deadline_mono)
@@ -114,6 +121,8 @@ static size_t lease(struct runner *r)
         }
         pthread_mutex_lock(&r->mu);
         r->inflight++;
+        assert(r->nheld < r->cfg.concurrency);
+        r->held[r->nheld++] = jobs[i].id;
         pthread_mutex_unlock(&r->mu);
         k->start(k->ctx, r, &jobs[i]);
     }
@@ -160,6 +169,7 @@ struct runner *runner_new(struct store *st, const struct runner_kind *kinds, siz
     r->cfg = *cfg;
     if (!r->cfg.concurrency)
         r->cfg.concurrency = 64;
+    r->held = mem_calloc(r->cfg.concurrency, sizeof(*r->held));
     char host[32] = "host";
     gethostname(host, sizeof(host) - 1);
     snprintf(r->owner, sizeof(r->owner), "%.31s-%d-%08llx", host, (int)getpid(),
@@ -181,12 +191,26 @@ void runner_wake(struct runner *r)
     pthread_mutex_unlock(&r->mu);
 }
 
-void runner_finish(struct runner *r, void (*record)(void *arg), void *arg)
+/* Takes job_id off the jobs held; false when it was not held. Under mu. */
+static bool release_held(struct runner *r, int64_t job_id)
+{
+    for (size_t i = 0; i < r->nheld; i++)
+        if (r->held[i] == job_id) {
+            r->held[i] = r->held[--r->nheld];
+            return true;
+        }
+    return false;
+}
+
+void runner_finish(struct runner *r, int64_t job_id, void (*record)(void *arg), void *arg)
 {
     struct finished *f = mem_calloc(1, sizeof(*f));
     f->record = record;
     f->arg = arg;
     pthread_mutex_lock(&r->mu);
+    bool held = release_held(r, job_id);
+    assert(held && "runner_finish: a job not in flight (never leased, or finished twice)");
+    (void)held;
     if (r->done_tail)
         r->done_tail->next = f;
     else
@@ -246,6 +270,7 @@ void runner_free(struct runner *r)
                  runner_inflight(r));
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->cv);
+    free(r->held);
     free(r->kinds);
     free(r);
 }

@@ -33,8 +33,8 @@ struct runner_kind {
     const char *name;
     /*
      * Starts a leased job, on the runner thread. It must not block on the
-     * network; it ends the job by calling runner_finish() exactly once,
-     * from any thread.
+     * network; it ends the job by calling runner_finish(r, job->id, ...)
+     * exactly once, from any thread (debug builds assert it).
      */
     void (*start)(void *ctx, struct runner *r, const struct job *job);
     void *ctx;
@@ -53,9 +53,11 @@ struct runner *runner_new(struct store *st, const struct runner_kind *kinds, siz
 /* Something was queued: look now. Call after the queuing transaction
  * commits. */
 void runner_wake(struct runner *r);
-/* Ends a job: record(arg) runs on the runner thread (where store writes
- * belong), then the job no longer counts as in flight. */
-void runner_finish(struct runner *r, void (*record)(void *arg), void *arg);
+/* Ends leased job job_id: record(arg) runs on the runner thread (where
+ * store writes belong), then the job no longer counts as in flight. Once
+ * per lease: finishing a job this runner does not hold in flight (never
+ * leased, or already finished) fails an assertion. */
+void runner_finish(struct runner *r, int64_t job_id, void (*record)(void *arg), void *arg);
 /*
  * For jobs that may outlast a lease (a batch export): renews the lease of
  * job id for another lease period. False when this runner no longer holds

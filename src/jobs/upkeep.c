@@ -398,7 +398,7 @@ static void refresh_run(void *arg)
         pause_on_429(app->upkeep, idx, &n, now);
     }
 out:
-    runner_finish(t->runner, refresh_record, t);
+    runner_finish(t->runner, t->job_id, refresh_record, t);
 }
 
 static void refresh_start(void *ctx, struct runner *r, const struct job *job)
@@ -413,7 +413,7 @@ static void refresh_start(void *ctx, struct runner *r, const struct job *job)
     if (!offload_run(app->upkeep_offload, refresh_run, t)) {
         t->outcome = O_LATER; /* stopping: first thing after the restart */
         t->at = time_now_ms();
-        runner_finish(r, refresh_record, t);
+        runner_finish(r, t->job_id, refresh_record, t);
     }
 }
 
@@ -493,7 +493,7 @@ static void remind_start(void *ctx, struct runner *r, const struct job *job)
     t->app = ctx;
     t->job_id = job->id;
     t->linked_id = job->ref;
-    runner_finish(r, remind_record, t);
+    runner_finish(r, t->job_id, remind_record, t);
 }
 
 struct runner_kind upkeep_remind_kind(struct app *app)
@@ -630,7 +630,7 @@ static void details_run(void *arg)
         t->found[i].platform = s->platform;
     }
 out:
-    runner_finish(t->runner, details_record, t);
+    runner_finish(t->runner, t->job_id, details_record, t);
 }
 
 static void details_start(void *ctx, struct runner *r, const struct job *job)
@@ -644,7 +644,7 @@ static void details_start(void *ctx, struct runner *r, const struct job *job)
     t->a = arena_new();
     if (!offload_run(app->upkeep_offload, details_run, t)) {
         t->shutdown = true;
-        runner_finish(r, details_record, t);
+        runner_finish(r, t->job_id, details_record, t);
     }
 }
 

@@ -78,14 +78,30 @@ static char *describe(const struct attempt *at)
     return mem_strdup(text);
 }
 
-static bool transient(const struct attempt *at)
+static bool transient(enum client_error error, long status)
 {
-    if (at->error == CLIENT_BLOCKED)
+    if (error == CLIENT_BLOCKED)
         return false; /* the address is not allowed: retrying will not help */
-    if (at->error != CLIENT_OK && !(at->error == CLIENT_TOO_LARGE && at->status))
+    if (error != CLIENT_OK && !(error == CLIENT_TOO_LARGE && status))
         return true;
-    long s = at->status;
-    return s == 408 || s == 425 || s == 429 || s >= 500;
+    return status == 408 || status == 425 || status == 429 || status >= 500;
+}
+
+const char *webhook_verdict(const struct config *cfg, enum client_error error, long status,
+                            int64_t attempt, int64_t retry_after_ms, int64_t *delay_ms)
+{
+    *delay_ms = 0;
+    if ((error == CLIENT_OK || error == CLIENT_TOO_LARGE) && status >= 200 && status < 300)
+        return "delivered";
+    int64_t max_attempts = (int64_t)cfg->webhook_nretries + 1;
+    if (!transient(error, status) || attempt < 1 || attempt >= max_attempts)
+        return "failed";
+    int64_t delay = cfg->webhook_retry_ms[attempt - 1];
+    int64_t longest = cfg->webhook_retry_ms[cfg->webhook_nretries - 1];
+    if (retry_after_ms > delay)
+        delay = retry_after_ms < longest ? retry_after_ms : longest;
+    *delay_ms = delay;
+    return "pending";
 }
 
 static void record(void *arg)
@@ -108,10 +124,12 @@ static void record(void *arg)
         attempt_free(at);
         return;
     }
-    bool ok = (at->error == CLIENT_OK || at->error == CLIENT_TOO_LARGE) && at->status >= 200 &&
-              at->status < 300;
-    int64_t max_attempts = (int64_t)cfg->webhook_nretries + 1;
+    int64_t delay = 0;
+    const char *verdict =
+        webhook_verdict(cfg, at->error, at->status, at->attempt, at->retry_after_ms, &delay);
+    bool ok = !strcmp(verdict, "delivered");
     struct delivery_outcome o = {
+        .status = verdict,
         .attempts = at->attempt,
         .http_status = at->status,
         .url = at->url,
@@ -119,22 +137,12 @@ static void record(void *arg)
         .disable_after = (int)cfg->webhook_disable_after,
     };
     char *err = NULL;
-    if (ok) {
-        o.status = "delivered";
-    } else {
+    if (!ok) {
         err = describe(at);
         o.error = err;
-        if (transient(at) && at->attempt < max_attempts) {
-            int64_t delay = cfg->webhook_retry_ms[at->attempt - 1];
-            int64_t longest = cfg->webhook_retry_ms[cfg->webhook_nretries - 1];
-            if (at->retry_after_ms > delay)
-                delay = at->retry_after_ms < longest ? at->retry_after_ms : longest;
-            o.status = "pending";
-            o.next_attempt_ms = now + delay;
-        } else {
-            o.status = "failed";
-        }
     }
+    if (!strcmp(verdict, "pending"))
+        o.next_attempt_ms = now + delay;
     metrics_delivery(ok ? MD_DELIVERED : !strcmp(o.status, "pending") ? MD_RETRY : MD_FAILED);
     bool disabled = false;
     enum store_rc rc = store_begin(st);
@@ -181,7 +189,7 @@ static void on_answer(void *arg, const struct client_response *resp)
     int64_t secs;
     if (resp->retry_after && str_to_i64(resp->retry_after, 0, 86400, &secs))
         at->retry_after_ms = secs * 1000;
-    runner_finish(at->runner, record, at);
+    runner_finish(at->runner, at->job_id, record, at);
 }
 
 /* hex HMAC-SHA256(key, prefix || body) into out (65 bytes). */
@@ -199,6 +207,26 @@ static void sign(const char *key, size_t keylen, const char *prefix, const char 
         crypto_hmac_sha256(key, keylen, body, strlen(body), mac);
     }
     crypto_hex(mac, 32, out);
+}
+
+size_t webhook_sign(struct arena *a, const char *secret, size_t secret_len, const char *prev,
+                    size_t prev_len, const char *ts, const char *body, const char *out[3])
+{
+    char sig[65], sig_prev[65], prefix[32];
+    size_t n = 0;
+    snprintf(prefix, sizeof(prefix), "%s.", ts);
+    sign(secret, secret_len, NULL, body, sig);
+    out[n++] = arena_printf(a, "X-Authorization-Content-SHA256: %s", sig);
+    sign(secret, secret_len, prefix, body, sig);
+    if (prev) {
+        sign(prev, prev_len, prefix, body, sig_prev);
+        out[n++] = arena_printf(a, "X-Sociald-Signature: t=%s,v1=%s,v1=%s", ts, sig, sig_prev);
+        sign(prev, prev_len, NULL, body, sig_prev);
+        out[n++] = arena_printf(a, "X-Authorization-Content-SHA256-Previous: %s", sig_prev);
+    } else {
+        out[n++] = arena_printf(a, "X-Sociald-Signature: t=%s,v1=%s", ts, sig);
+    }
+    return n;
 }
 
 static void start(void *ctx, struct runner *r, const struct job *job)
@@ -219,7 +247,7 @@ static void start(void *ctx, struct runner *r, const struct job *job)
         if (rc == STORE_ERROR)
             at->shutdown = true; /* try again soon */
         arena_free(a);
-        runner_finish(r, record, at);
+        runner_finish(r, at->job_id, record, at);
         return;
     }
     snprintf(at->public_id, sizeof(at->public_id), "%s", d.public_id);
@@ -245,30 +273,16 @@ static void start(void *ctx, struct runner *r, const struct job *job)
     }
 
     const char *body = d.payload;
-    char ts[24], sig[65], sig_prev[65], prefix[32];
+    char ts[24];
     snprintf(ts, sizeof(ts), "%lld", (long long)(time_now_ms() / 1000));
-    snprintf(prefix, sizeof(prefix), "%s.", ts);
     const char *headers[10];
     size_t nh = 0;
     headers[nh++] = "Content-Type: application/json";
     headers[nh++] = arena_printf(a, "X-Authorization-Timestamp: %s", ts);
     headers[nh++] = arena_printf(a, "X-Sociald-Delivery: %s", d.public_id);
     headers[nh++] = arena_printf(a, "X-Sociald-Attempt: %lld", (long long)job->attempts);
-    if (cur) {
-        sign(cur, cur_len, NULL, body, sig);
-        headers[nh++] = arena_printf(a, "X-Authorization-Content-SHA256: %s", sig);
-        sign(cur, cur_len, prefix, body, sig);
-        if (prev) {
-            sign(prev, prev_len, prefix, body, sig_prev);
-            headers[nh++] =
-                arena_printf(a, "X-Sociald-Signature: t=%s,v1=%s,v1=%s", ts, sig, sig_prev);
-            sign(prev, prev_len, NULL, body, sig_prev);
-            headers[nh++] =
-                arena_printf(a, "X-Authorization-Content-SHA256-Previous: %s", sig_prev);
-        } else {
-            headers[nh++] = arena_printf(a, "X-Sociald-Signature: t=%s,v1=%s", ts, sig);
-        }
-    }
+    if (cur)
+        nh += webhook_sign(a, cur, cur_len, prev, prev_len, ts, body, headers + nh);
     vault_wipe(cur, cur_len);
     vault_wipe(prev, prev_len);
     struct client_request req = {

@@ -174,7 +174,7 @@ void calls_record(struct req *r, enum sbx_net net)
     pthread_mutex_unlock(&cl.mu);
 }
 
-enum status calls_handle(struct app *app, struct req *r)
+enum status sbx_calls_handle(struct app *app, struct req *r)
 {
     (void)app;
     pthread_mutex_lock(&cl.mu);

@@ -482,7 +482,7 @@ static enum status post(struct req *r)
     return ST_OK;
 }
 
-enum status faults_handle(struct app *app, struct req *r)
+enum status sbx_faults_handle(struct app *app, struct req *r)
 {
     (void)app;
     if (r->method == HM_POST)

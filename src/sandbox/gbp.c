@@ -235,7 +235,7 @@ static bool begin(struct req *r, struct sbx_login *l)
     return true;
 }
 
-enum status gbp_locations(struct app *app, struct req *r)
+enum status sbx_gbp_locations(struct app *app, struct req *r)
 {
     (void)app;
     struct sbx_login l;
@@ -502,7 +502,7 @@ out:
     return st;
 }
 
-enum status gbp_location(struct app *app, struct req *r)
+enum status sbx_gbp_location(struct app *app, struct req *r)
 {
     (void)app;
     struct sbx_login l;

@@ -15,7 +15,7 @@
 #define YT_MAX_RESULTS     5 /* channels.list's default maxResults */
 #define YT_MAX_RESULTS_MAX 50
 
-enum status google_userinfo(struct app *app, struct req *r)
+enum status sbx_google_userinfo(struct app *app, struct req *r)
 {
     (void)app;
     enum sbx_net net = (enum sbx_net)sbx_net_of_path(r->path);
@@ -41,7 +41,7 @@ enum status google_userinfo(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status google_accounts(struct app *app, struct req *r)
+enum status sbx_google_accounts(struct app *app, struct req *r)
 {
     (void)app;
     struct sbx_grant g;
@@ -146,7 +146,7 @@ static void channel(struct req *r, struct jw *w, const struct sbx_login *l, int 
     jw_obj_end(w);
 }
 
-enum status youtube_channels(struct app *app, struct req *r)
+enum status sbx_youtube_channels(struct app *app, struct req *r)
 {
     (void)app;
     struct sbx_grant g;

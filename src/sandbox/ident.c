@@ -244,7 +244,7 @@ enum status ident_send_png(struct req *r)
     return ST_OK;
 }
 
-enum status ident_image(struct app *app, struct req *r)
+enum status sbx_ident_image(struct app *app, struct req *r)
 {
     (void)app;
     const char *net = r->params[0], *file = r->params[1];

@@ -287,52 +287,52 @@ bool sbx_auth(struct req *r, enum sbx_net net, bool pages, struct sbx_grant *g);
 /* ---- handlers ----------------------------------------------------------------------- */
 
 /* oauth.c: the consent page, GET and POST, for every network but Telegram. */
-enum status oauth_consent(struct app *app, struct req *r);
+enum status sbx_oauth_consent(struct app *app, struct req *r);
 /* token.c: token endpoints and revocation. */
-enum status token_exchange(struct app *app, struct req *r);
-enum status token_graph(struct app *app, struct req *r);
-enum status token_revoke(struct app *app, struct req *r);
-enum status token_graph_revoke(struct app *app, struct req *r);
+enum status sbx_token_exchange(struct app *app, struct req *r);
+enum status sbx_token_graph(struct app *app, struct req *r);
+enum status sbx_token_revoke(struct app *app, struct req *r);
+enum status sbx_token_graph_revoke(struct app *app, struct req *r);
 /* meta.c: Facebook's and Instagram's graph. */
-enum status meta_me(struct app *app, struct req *r);
-enum status meta_accounts(struct app *app, struct req *r);
-enum status meta_debug_token(struct app *app, struct req *r);
-enum status meta_object(struct app *app, struct req *r);
-enum status meta_publishing_limit(struct app *app, struct req *r);
+enum status sbx_meta_me(struct app *app, struct req *r);
+enum status sbx_meta_accounts(struct app *app, struct req *r);
+enum status sbx_meta_debug_token(struct app *app, struct req *r);
+enum status sbx_meta_object(struct app *app, struct req *r);
+enum status sbx_meta_publishing_limit(struct app *app, struct req *r);
 /* linkedin.c */
-enum status linkedin_userinfo(struct app *app, struct req *r);
-enum status linkedin_me(struct app *app, struct req *r);
-enum status linkedin_acls(struct app *app, struct req *r);
-enum status linkedin_org(struct app *app, struct req *r);
+enum status sbx_linkedin_userinfo(struct app *app, struct req *r);
+enum status sbx_linkedin_me(struct app *app, struct req *r);
+enum status sbx_linkedin_acls(struct app *app, struct req *r);
+enum status sbx_linkedin_org(struct app *app, struct req *r);
 /* google.c: userinfo, accounts, YouTube. */
-enum status google_userinfo(struct app *app, struct req *r);
-enum status google_accounts(struct app *app, struct req *r);
-enum status youtube_channels(struct app *app, struct req *r);
+enum status sbx_google_userinfo(struct app *app, struct req *r);
+enum status sbx_google_accounts(struct app *app, struct req *r);
+enum status sbx_youtube_channels(struct app *app, struct req *r);
 /* gbp.c: Business Information locations. */
-enum status gbp_locations(struct app *app, struct req *r);
-enum status gbp_location(struct app *app, struct req *r);
+enum status sbx_gbp_locations(struct app *app, struct req *r);
+enum status sbx_gbp_location(struct app *app, struct req *r);
 /* pinterest.c */
-enum status pinterest_user(struct app *app, struct req *r);
-enum status pinterest_boards(struct app *app, struct req *r);
+enum status sbx_pinterest_user(struct app *app, struct req *r);
+enum status sbx_pinterest_boards(struct app *app, struct req *r);
 /* reddit.c */
-enum status reddit_me(struct app *app, struct req *r);
+enum status sbx_reddit_me(struct app *app, struct req *r);
 /* telegram.c */
-enum status telegram_method(struct app *app, struct req *r);
-enum status telegram_file(struct app *app, struct req *r);
+enum status sbx_telegram_method(struct app *app, struct req *r);
+enum status sbx_telegram_file(struct app *app, struct req *r);
 /* POST /_sandbox/telegram/members and /_sandbox/telegram/messages. */
-enum status telegram_sbx_member(struct app *app, struct req *r);
-enum status telegram_sbx_message(struct app *app, struct req *r);
+enum status sbx_telegram_member(struct app *app, struct req *r);
+enum status sbx_telegram_message(struct app *app, struct req *r);
 /* tiktok.c */
-enum status tiktok_user_info(struct app *app, struct req *r);
+enum status sbx_tiktok_user_info(struct app *app, struct req *r);
 /* twitter.c */
-enum status twitter_me(struct app *app, struct req *r);
-enum status twitter_usage(struct app *app, struct req *r);
+enum status sbx_twitter_me(struct app *app, struct req *r);
+enum status sbx_twitter_usage(struct app *app, struct req *r);
 /* ident.c: GET /_sandbox/img/<network>/<login>.png */
-enum status ident_image(struct app *app, struct req *r);
+enum status sbx_ident_image(struct app *app, struct req *r);
 /* faults.c: POST/DELETE /_sandbox/faults */
-enum status faults_handle(struct app *app, struct req *r);
+enum status sbx_faults_handle(struct app *app, struct req *r);
 /* calls.c: GET/DELETE /_sandbox/calls */
-enum status calls_handle(struct app *app, struct req *r);
+enum status sbx_calls_handle(struct app *app, struct req *r);
 
 /* ---- fault injection (faults.c) and the call log (calls.c) ------------------------ */
 

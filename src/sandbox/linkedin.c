@@ -34,7 +34,7 @@ static enum status bad_request(struct req *r, const char *message)
     return ST_OK;
 }
 
-enum status linkedin_userinfo(struct app *app, struct req *r)
+enum status sbx_linkedin_userinfo(struct app *app, struct req *r)
 {
     (void)app;
     struct sbx_grant g;
@@ -63,7 +63,7 @@ enum status linkedin_userinfo(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status linkedin_me(struct app *app, struct req *r)
+enum status sbx_linkedin_me(struct app *app, struct req *r)
 {
     (void)app;
     struct sbx_grant g;
@@ -84,7 +84,7 @@ enum status linkedin_me(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status linkedin_acls(struct app *app, struct req *r)
+enum status sbx_linkedin_acls(struct app *app, struct req *r)
 {
     (void)app;
     struct sbx_grant g;
@@ -135,7 +135,7 @@ enum status linkedin_acls(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status linkedin_org(struct app *app, struct req *r)
+enum status sbx_linkedin_org(struct app *app, struct req *r)
 {
     (void)app;
     struct sbx_grant g;

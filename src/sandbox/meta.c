@@ -201,7 +201,7 @@ static enum status no_object(struct req *r, const char *id)
                                      id));
 }
 
-enum status meta_me(struct app *app, struct req *r)
+enum status sbx_meta_me(struct app *app, struct req *r)
 {
     (void)app;
     enum sbx_net net = (enum sbx_net)sbx_net_of_path(r->path);
@@ -259,7 +259,7 @@ static bool cursor_parse(const char *c, int *index)
     return true;
 }
 
-enum status meta_accounts(struct app *app, struct req *r)
+enum status sbx_meta_accounts(struct app *app, struct req *r)
 {
     (void)app;
     enum sbx_net net = (enum sbx_net)sbx_net_of_path(r->path);
@@ -332,7 +332,7 @@ enum status meta_accounts(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status meta_debug_token(struct app *app, struct req *r)
+enum status sbx_meta_debug_token(struct app *app, struct req *r)
 {
     (void)app;
     enum sbx_net net = (enum sbx_net)sbx_net_of_path(r->path);
@@ -386,7 +386,7 @@ static bool object_for(struct req *r, enum sbx_net net, struct sbx_grant *g, str
     return true;
 }
 
-enum status meta_object(struct app *app, struct req *r)
+enum status sbx_meta_object(struct app *app, struct req *r)
 {
     (void)app;
     enum sbx_net net = (enum sbx_net)sbx_net_of_path(r->path);
@@ -408,7 +408,7 @@ enum status meta_object(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status meta_publishing_limit(struct app *app, struct req *r)
+enum status sbx_meta_publishing_limit(struct app *app, struct req *r)
 {
     (void)app;
     enum sbx_net net = (enum sbx_net)sbx_net_of_path(r->path);

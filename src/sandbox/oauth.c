@@ -188,7 +188,7 @@ static enum status redirect(struct req *r, const struct consent *c, const char *
     return ST_OK;
 }
 
-enum status oauth_consent(struct app *app, struct req *r)
+enum status sbx_oauth_consent(struct app *app, struct req *r)
 {
     (void)app;
     struct consent c;

@@ -27,7 +27,7 @@ static enum status bad_param(struct req *r, const char *message)
     return ST_OK;
 }
 
-enum status pinterest_user(struct app *app, struct req *r)
+enum status sbx_pinterest_user(struct app *app, struct req *r)
 {
     (void)app;
     struct sbx_grant g;
@@ -109,7 +109,7 @@ static bool bookmark_parse(const char *s, int *next)
     return true;
 }
 
-enum status pinterest_boards(struct app *app, struct req *r)
+enum status sbx_pinterest_boards(struct app *app, struct req *r)
 {
     (void)app;
     struct sbx_grant g;

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-enum status reddit_me(struct app *app, struct req *r)
+enum status sbx_reddit_me(struct app *app, struct req *r)
 {
     (void)app;
     struct sbx_grant g;

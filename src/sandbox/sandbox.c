@@ -90,77 +90,94 @@ static enum status health(struct app *app, struct req *r)
 /* The route's action names its kind: fault injection answers "oauth"
  * routes in the token endpoint's format and "consent" ones in plain text. */
 // clang-format off
-#define API(m, p, h)   {m, p, h, "api", 0, NULL, 0}
-#define OAUTH(m, p, h) {m, p, h, "oauth", 0, NULL, 0}
-#define CONSENT(p)     {HM_GET | HM_POST, p, oauth_consent, "consent", 0, NULL, 0}
-#define GRAPH(net)                                                                   \
-    CONSENT("/" net "/dialog/oauth"),                                                \
-    OAUTH(HM_GET, "/" net "/graph/oauth/access_token", token_graph),                 \
-    API(HM_GET, "/" net "/graph/me", meta_me),                                       \
-    API(HM_GET, "/" net "/graph/me/accounts", meta_accounts),                        \
-    OAUTH(HM_DELETE, "/" net "/graph/me/permissions", token_graph_revoke),           \
-    API(HM_GET, "/" net "/graph/debug_token", meta_debug_token),                     \
-    API(HM_GET, "/" net "/graph/:id", meta_object),                                  \
-    API(HM_GET, "/" net "/graph/:id/content_publishing_limit", meta_publishing_limit)
-#define GOOGLE(net)                                                                  \
-    CONSENT("/" net "/o/oauth2/v2/auth"),                                            \
-    OAUTH(HM_POST, "/" net "/oauth2/token", token_exchange),                         \
-    OAUTH(HM_POST, "/" net "/oauth2/revoke", token_revoke),                          \
-    API(HM_GET, "/" net "/googleapis/oauth2/v2/userinfo", google_userinfo)
+#define API(m, p, h)   {.methods = (m), .pattern = (p), .handler = (h), .action = "api"}
+#define OAUTH(m, p, h) {.methods = (m), .pattern = (p), .handler = (h), .action = "oauth"}
+#define CONSENT(p)     {.methods = HM_GET | HM_POST, .pattern = (p),                         \
+                        .handler = sbx_oauth_consent, .action = "consent"}
+#define GRAPH(net)                                                                  \
+    CONSENT("/" net "/dialog/oauth"),                                               \
+    OAUTH(HM_GET, "/" net "/graph/oauth/access_token", sbx_token_graph),            \
+    API(HM_GET, "/" net "/graph/me", sbx_meta_me),                                  \
+    API(HM_GET, "/" net "/graph/me/accounts", sbx_meta_accounts),                   \
+    OAUTH(HM_DELETE, "/" net "/graph/me/permissions", sbx_token_graph_revoke),      \
+    API(HM_GET, "/" net "/graph/debug_token", sbx_meta_debug_token),                \
+    API(HM_GET, "/" net "/graph/:id", sbx_meta_object),                             \
+    API(HM_GET, "/" net "/graph/:id/content_publishing_limit", sbx_meta_publishing_limit)
+#define GOOGLE(net)                                                                 \
+    CONSENT("/" net "/o/oauth2/v2/auth"),                                           \
+    OAUTH(HM_POST, "/" net "/oauth2/token", sbx_token_exchange),                    \
+    OAUTH(HM_POST, "/" net "/oauth2/revoke", sbx_token_revoke),                     \
+    API(HM_GET, "/" net "/googleapis/oauth2/v2/userinfo", sbx_google_userinfo)
 // clang-format on
 
 static const struct route routes[] = {
-    {HM_GET, "/_sandbox/health", health, "sandbox", 0, NULL, 0},
-    {HM_POST | HM_DELETE, "/_sandbox/faults", faults_handle, "sandbox", ROUTE_BODY_JSON, NULL, 0},
-    {HM_GET | HM_DELETE, "/_sandbox/calls", calls_handle, "sandbox", 0, NULL, 0},
-    {HM_GET, "/_sandbox/img/:net/:file", ident_image, "sandbox", 0, NULL, 0},
-    {HM_POST, "/_sandbox/telegram/members", telegram_sbx_member, "sandbox", ROUTE_BODY_JSON, NULL,
-     0},
-    {HM_POST, "/_sandbox/telegram/messages", telegram_sbx_message, "sandbox", ROUTE_BODY_JSON, NULL,
-     0},
+    {.methods = HM_GET, .pattern = "/_sandbox/health", .handler = health, .action = "sandbox"},
+    {.methods = HM_POST | HM_DELETE,
+     .pattern = "/_sandbox/faults",
+     .handler = sbx_faults_handle,
+     .action = "sandbox",
+     .flags = ROUTE_BODY_JSON},
+    {.methods = HM_GET | HM_DELETE,
+     .pattern = "/_sandbox/calls",
+     .handler = sbx_calls_handle,
+     .action = "sandbox"},
+    {.methods = HM_GET,
+     .pattern = "/_sandbox/img/:net/:file",
+     .handler = sbx_ident_image,
+     .action = "sandbox"},
+    {.methods = HM_POST,
+     .pattern = "/_sandbox/telegram/members",
+     .handler = sbx_telegram_member,
+     .action = "sandbox",
+     .flags = ROUTE_BODY_JSON},
+    {.methods = HM_POST,
+     .pattern = "/_sandbox/telegram/messages",
+     .handler = sbx_telegram_message,
+     .action = "sandbox",
+     .flags = ROUTE_BODY_JSON},
 
     GRAPH("facebook"),
     GRAPH("instagram"),
 
     CONSENT("/linkedin/oauth/v2/authorization"),
-    OAUTH(HM_POST, "/linkedin/oauth/v2/accessToken", token_exchange),
-    OAUTH(HM_POST, "/linkedin/oauth/v2/revoke", token_revoke),
-    API(HM_GET, "/linkedin/api/v2/userinfo", linkedin_userinfo),
-    API(HM_GET, "/linkedin/api/v2/me", linkedin_me),
-    API(HM_GET, "/linkedin/api/v2/organizationAcls", linkedin_acls),
-    API(HM_GET, "/linkedin/api/v2/organizations/:id", linkedin_org),
+    OAUTH(HM_POST, "/linkedin/oauth/v2/accessToken", sbx_token_exchange),
+    OAUTH(HM_POST, "/linkedin/oauth/v2/revoke", sbx_token_revoke),
+    API(HM_GET, "/linkedin/api/v2/userinfo", sbx_linkedin_userinfo),
+    API(HM_GET, "/linkedin/api/v2/me", sbx_linkedin_me),
+    API(HM_GET, "/linkedin/api/v2/organizationAcls", sbx_linkedin_acls),
+    API(HM_GET, "/linkedin/api/v2/organizations/:id", sbx_linkedin_org),
 
     GOOGLE("gmb"),
-    API(HM_GET, "/gmb/accountmanagement/v1/accounts", google_accounts),
-    API(HM_GET, "/gmb/businessinformation/v1/accounts/:id/locations", gbp_locations),
-    API(HM_GET | HM_PATCH, "/gmb/businessinformation/v1/locations/:id", gbp_location),
+    API(HM_GET, "/gmb/accountmanagement/v1/accounts", sbx_google_accounts),
+    API(HM_GET, "/gmb/businessinformation/v1/accounts/:id/locations", sbx_gbp_locations),
+    API(HM_GET | HM_PATCH, "/gmb/businessinformation/v1/locations/:id", sbx_gbp_location),
 
     GOOGLE("youtube"),
-    API(HM_GET, "/youtube/googleapis/youtube/v3/channels", youtube_channels),
+    API(HM_GET, "/youtube/googleapis/youtube/v3/channels", sbx_youtube_channels),
 
     CONSENT("/pinterest/oauth"),
-    OAUTH(HM_POST, "/pinterest/v5/oauth/token", token_exchange),
-    API(HM_GET, "/pinterest/v5/user_account", pinterest_user),
-    API(HM_GET, "/pinterest/v5/boards", pinterest_boards),
+    OAUTH(HM_POST, "/pinterest/v5/oauth/token", sbx_token_exchange),
+    API(HM_GET, "/pinterest/v5/user_account", sbx_pinterest_user),
+    API(HM_GET, "/pinterest/v5/boards", sbx_pinterest_boards),
 
     CONSENT("/reddit/api/v1/authorize"),
-    OAUTH(HM_POST, "/reddit/api/v1/access_token", token_exchange),
-    OAUTH(HM_POST, "/reddit/api/v1/revoke_token", token_revoke),
-    API(HM_GET, "/reddit/oauth/api/v1/me", reddit_me),
+    OAUTH(HM_POST, "/reddit/api/v1/access_token", sbx_token_exchange),
+    OAUTH(HM_POST, "/reddit/api/v1/revoke_token", sbx_token_revoke),
+    API(HM_GET, "/reddit/oauth/api/v1/me", sbx_reddit_me),
 
-    API(HM_GET, "/telegram/file/:bot/photos/:name", telegram_file),
-    API(HM_GET | HM_POST, "/telegram/:bot/:method", telegram_method),
+    API(HM_GET, "/telegram/file/:bot/photos/:name", sbx_telegram_file),
+    API(HM_GET | HM_POST, "/telegram/:bot/:method", sbx_telegram_method),
 
     CONSENT("/tiktok/v2/auth/authorize"),
-    OAUTH(HM_POST, "/tiktok/v2/oauth/token", token_exchange),
-    OAUTH(HM_POST, "/tiktok/v2/oauth/revoke", token_revoke),
-    API(HM_GET, "/tiktok/v2/user/info", tiktok_user_info),
+    OAUTH(HM_POST, "/tiktok/v2/oauth/token", sbx_token_exchange),
+    OAUTH(HM_POST, "/tiktok/v2/oauth/revoke", sbx_token_revoke),
+    API(HM_GET, "/tiktok/v2/user/info", sbx_tiktok_user_info),
 
     CONSENT("/twitter/i/oauth2/authorize"),
-    OAUTH(HM_POST, "/twitter/2/oauth2/token", token_exchange),
-    OAUTH(HM_POST, "/twitter/2/oauth2/revoke", token_revoke),
-    API(HM_GET, "/twitter/2/users/me", twitter_me),
-    API(HM_GET, "/twitter/2/usage/tweets", twitter_usage),
+    OAUTH(HM_POST, "/twitter/2/oauth2/token", sbx_token_exchange),
+    OAUTH(HM_POST, "/twitter/2/oauth2/revoke", sbx_token_revoke),
+    API(HM_GET, "/twitter/2/users/me", sbx_twitter_me),
+    API(HM_GET, "/twitter/2/usage/tweets", sbx_twitter_usage),
 };
 
 static enum status dispatch(void *ctx, struct req *r)

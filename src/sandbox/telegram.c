@@ -329,7 +329,7 @@ static enum status get_file(struct req *r, struct tg *t)
     return ST_OK;
 }
 
-enum status telegram_method(struct app *app, struct req *r)
+enum status sbx_telegram_method(struct app *app, struct req *r)
 {
     (void)app;
     struct tg t;
@@ -367,7 +367,7 @@ enum status telegram_method(struct app *app, struct req *r)
     return fail(r, 404, "Not Found");
 }
 
-enum status telegram_file(struct app *app, struct req *r)
+enum status sbx_telegram_file(struct app *app, struct req *r)
 {
     (void)app;
     /* A file URL carries the bot token too, and is refused like a method. */
@@ -419,7 +419,7 @@ static bool body_login(struct req *r, const char *key, const char *login, enum s
     return true;
 }
 
-enum status telegram_sbx_member(struct app *app, struct req *r)
+enum status sbx_telegram_member(struct app *app, struct req *r)
 {
     (void)app;
     static const char *const statuses[] = {"creator", "administrator", "member", "restricted",
@@ -470,7 +470,7 @@ static void text_json(struct jw *w, const char *text)
     jw_arr_end(w);
 }
 
-enum status telegram_sbx_message(struct app *app, struct req *r)
+enum status sbx_telegram_message(struct app *app, struct req *r)
 {
     (void)app;
     json_t *b = r->body;

@@ -81,7 +81,7 @@ static void field(struct req *r, struct jw *w, const struct sbx_login *l, int f)
     }
 }
 
-enum status tiktok_user_info(struct app *app, struct req *r)
+enum status sbx_tiktok_user_info(struct app *app, struct req *r)
 {
     (void)app;
     struct sbx_grant g;

@@ -230,7 +230,7 @@ static enum status refresh(struct req *r, enum sbx_net net, const struct sbx_for
                    rules[net].countdown ? g.deadline_ms : g.expires_ms, true);
 }
 
-enum status token_exchange(struct app *app, struct req *r)
+enum status sbx_token_exchange(struct app *app, struct req *r)
 {
     (void)app;
     enum sbx_net net = (enum sbx_net)sbx_net_of_path(r->path);
@@ -284,7 +284,7 @@ static enum status graph_long_lived(struct req *r, enum sbx_net net, const char 
     return ST_OK;
 }
 
-enum status token_graph(struct app *app, struct req *r)
+enum status sbx_token_graph(struct app *app, struct req *r)
 {
     (void)app;
     enum sbx_net net = (enum sbx_net)sbx_net_of_path(r->path);
@@ -341,7 +341,7 @@ enum status token_graph(struct app *app, struct req *r)
 
 /* DELETE {graph}/me/permissions: the user removes the app, and with it every
  * token the app holds for them, page tokens included. */
-enum status token_graph_revoke(struct app *app, struct req *r)
+enum status sbx_token_graph_revoke(struct app *app, struct req *r)
 {
     (void)app;
     enum sbx_net net = (enum sbx_net)sbx_net_of_path(r->path);
@@ -359,7 +359,7 @@ enum status token_graph_revoke(struct app *app, struct req *r)
 
 /* ---- revocation --------------------------------------------------------------------- */
 
-enum status token_revoke(struct app *app, struct req *r)
+enum status sbx_token_revoke(struct app *app, struct req *r)
 {
     (void)app;
     enum sbx_net net = (enum sbx_net)sbx_net_of_path(r->path);

@@ -29,7 +29,7 @@ static bool listed(const char *list, const char *word)
     return false;
 }
 
-enum status twitter_me(struct app *app, struct req *r)
+enum status sbx_twitter_me(struct app *app, struct req *r)
 {
     (void)app;
     struct sbx_grant g;
@@ -76,7 +76,7 @@ enum status twitter_me(struct app *app, struct req *r)
     return ST_OK;
 }
 
-enum status twitter_usage(struct app *app, struct req *r)
+enum status sbx_twitter_usage(struct app *app, struct req *r)
 {
     (void)app;
     const char *token = sbx_bearer(r, NET_TWITTER);

@@ -7,12 +7,34 @@
 #include "util/arena.h"
 #include "util/mem.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Under AddressSanitizer a chunk's free space, and all of a freed arena's,
+ * is poisoned and each allocation unpoisoned: a read past an allocation or
+ * through a pointer kept after arena_free() is reported, although the
+ * memory is still the process's (kept for reuse). */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 #define ALIGN         16u
 #define FIRST_CHUNK   8192u
@@ -34,6 +56,7 @@ struct cleanup {
 struct arena {
     struct chunk *head;
     struct cleanup *cleanups;
+    bool freed; /* in a spare list: owned by no one (arena.h "Ownership") */
 };
 
 static struct chunk *chunk_new(size_t size)
@@ -42,6 +65,7 @@ static struct chunk *chunk_new(size_t size)
     c->next = NULL;
     c->size = size;
     c->used = 0;
+    POISON(c->data, size);
     return c;
 }
 
@@ -76,11 +100,16 @@ static void spare_key_init(void)
 
 struct arena *arena_new(void)
 {
-    if (nspare > 0)
-        return spare[--nspare];
+    if (nspare > 0) {
+        struct arena *a = spare[--nspare];
+        assert(a->freed);
+        a->freed = false;
+        return a;
+    }
     struct arena *a = mem_malloc(sizeof(*a));
     a->head = chunk_new(FIRST_CHUNK);
     a->cleanups = NULL;
+    a->freed = false;
     return a;
 }
 
@@ -88,6 +117,7 @@ void arena_free(struct arena *a)
 {
     if (!a)
         return;
+    assert(!a->freed && "arena_free: the arena was already freed");
     while (a->cleanups) {
         struct cleanup *c = a->cleanups;
         a->cleanups = c->next;
@@ -101,6 +131,7 @@ void arena_free(struct arena *a)
         c = next;
     }
     c->used = 0;
+    POISON(c->data, c->size);
     a->head = c;
     if (c->size == FIRST_CHUNK && nspare < SPARE_ARENAS) {
         if (nspare == 0) {
@@ -108,6 +139,7 @@ void arena_free(struct arena *a)
             pthread_once(&spare_once, spare_key_init);
             pthread_setspecific(spare_key, (void *)1);
         }
+        a->freed = true;
         spare[nspare++] = a;
         return;
     }
@@ -117,6 +149,7 @@ void arena_free(struct arena *a)
 
 void *arena_alloc(struct arena *a, size_t n)
 {
+    assert(!a->freed && "arena_alloc: the arena was freed");
     size_t need = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (need < n)
         abort(); /* overflow: a caller passed a nonsense size */
@@ -132,6 +165,7 @@ void *arena_alloc(struct arena *a, size_t n)
     }
     void *p = c->data + c->used;
     c->used += need;
+    UNPOISON(p, n);
     memset(p, 0, n);
     return p;
 }

@@ -5,6 +5,12 @@
  * cleanup registered on it, is released in one place by arena_free() when the
  * request completes (the nginx pool / h2o req->pool pattern). Allocation
  * aborts on out-of-memory, so callers never check for NULL.
+ *
+ * Ownership: whoever created an arena frees it, once; nothing is allocated
+ * from it, and nothing touches what it gave, after that. Debug builds
+ * assert the first two; AddressSanitizer builds also poison what a freed
+ * arena held (freed arenas are kept for reuse, which would otherwise hide
+ * a use after free from the sanitizer).
  */
 #ifndef SOCIALD_UTIL_ARENA_H
 #define SOCIALD_UTIL_ARENA_H
@@ -15,7 +21,8 @@ struct arena;
 
 /* Creates an empty arena; the caller releases it with arena_free(). */
 struct arena *arena_new(void);
-/* Runs the registered cleanups (last registered first) and frees all memory. */
+/* Runs the registered cleanups (last registered first) and frees all
+ * memory. NULL is ignored; freeing an arena twice fails an assertion. */
 void arena_free(struct arena *a);
 /* Returns n zeroed bytes aligned for any type, owned by the arena. */
 void *arena_alloc(struct arena *a, size_t n);

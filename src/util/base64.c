@@ -2,6 +2,7 @@
  * base64: URL-safe base64 without padding (see base64.h).
  */
 #include "util/base64.h"
+#include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +53,7 @@ bool base64_decode(const char *s, unsigned char *out, size_t cap, size_t *n)
     size_t len = strlen(s);
     while (len && s[len - 1] == '=')
         len--;
-    char *tmp = malloc(len + 1);
-    if (!tmp)
-        return false;
+    char *tmp = mem_malloc(len + 1);
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         if (c == '-' || c == '_') {

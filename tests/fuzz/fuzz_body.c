@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fields_done(&f);
 
     struct gbp_update u;
-    gbp_parse(r, &u);
+    api_gbp_parse(r, &u);
 
     arena_free(a); /* frees err_details too */
     json_decref(body);

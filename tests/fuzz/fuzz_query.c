@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* The same bytes as a Range header. */
     uint64_t off, len;
-    batch_parse_range(q, 1000, &off, &len);
-    batch_parse_range(q, 1, &off, &len);
+    api_batch_parse_range(q, 1000, &off, &len);
+    api_batch_parse_range(q, 1, &off, &len);
     arena_free(a); /* frees err_details too */
     return 0;
 }

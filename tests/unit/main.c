@@ -6,12 +6,13 @@
 int main(void)
 {
     Suite *(*suites[])(void) = {
-        arena_suite,  buf_suite,       cache_suite,     i64map_suite,    jsonw_suite,
-        str_suite,    timeutil_suite,  router_suite,    request_suite,   status_suite,
-        crypto_suite, config_suite,    ratelimit_suite, usage_suite,     store_suite,
-        render_suite, directory_suite, base64_suite,    cursor_suite,    netaddr_suite,
-        url_suite,    vault_suite,     client_suite,    linktoken_suite, oauth_suite,
-        html_suite,   upkeep_suite,    link_tg_suite,   fsutil_suite,
+        arena_suite,   buf_suite,       cache_suite,      i64map_suite,    jsonw_suite,
+        str_suite,     timeutil_suite,  router_suite,     request_suite,   status_suite,
+        crypto_suite,  config_suite,    ratelimit_suite,  usage_suite,     store_suite,
+        render_suite,  directory_suite, base64_suite,     cursor_suite,    netaddr_suite,
+        url_suite,     vault_suite,     client_suite,     linktoken_suite, oauth_suite,
+        html_suite,    upkeep_suite,    link_tg_suite,    server_suite,    runner_suite,
+        webhook_suite, fields_suite,    middleware_suite, routes_suite,    fsutil_suite,
     };
     SRunner *sr = srunner_create(NULL);
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)

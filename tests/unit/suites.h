@@ -33,5 +33,11 @@ Suite *html_suite(void);
 Suite *fsutil_suite(void);
 Suite *upkeep_suite(void);
 Suite *link_tg_suite(void);
+Suite *server_suite(void);
+Suite *runner_suite(void);
+Suite *webhook_suite(void);
+Suite *fields_suite(void);
+Suite *middleware_suite(void);
+Suite *routes_suite(void);
 
 #endif

@@ -1,8 +1,20 @@
 #include "suites.h"
 #include "util/arena.h"
 
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UT_ASAN 1
+#endif
+#endif
+#ifdef UT_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 static int cleaned;
 static void count_cleanup(void *p)
@@ -57,6 +69,81 @@ START_TEST(cleanups_run_once_in_reverse)
 }
 END_TEST
 
+/* ---- ownership (arena.h): debug builds abort on a broken contract ---- */
+
+#ifndef NDEBUG
+
+/* Each must abort in the arena call named; failing that the test ends
+ * normally and fails. arena_release_spares() first: the arena must be one
+ * kept for reuse (a real free() is the sanitizer's to catch). */
+START_TEST(freeing_twice_aborts)
+{
+    arena_release_spares();
+    struct arena *a = arena_new();
+    arena_free(a);
+    arena_free(a);
+}
+END_TEST
+
+START_TEST(allocating_from_a_freed_arena_aborts)
+{
+    arena_release_spares();
+    struct arena *a = arena_new();
+    arena_free(a);
+    arena_alloc(a, 16);
+}
+END_TEST
+
+START_TEST(registering_a_cleanup_on_a_freed_arena_aborts)
+{
+    arena_release_spares();
+    struct arena *a = arena_new();
+    arena_free(a);
+    int one = 1;
+    arena_on_free(a, count_cleanup, &one);
+}
+END_TEST
+
+#endif
+
+START_TEST(a_reused_arena_is_owned_again)
+{
+    arena_release_spares();
+    struct arena *a = arena_new();
+    arena_free(a);
+    struct arena *b = arena_new();
+    ck_assert_ptr_eq(a, b); /* the spare came back */
+    ck_assert_str_eq(arena_strdup(b, "fine"), "fine");
+    arena_free(b);
+    arena_release_spares();
+}
+END_TEST
+
+#ifdef UT_ASAN
+/* Under AddressSanitizer what a freed arena held is poisoned, though the
+ * arena is kept for reuse, and so is a chunk's space past each allocation. */
+START_TEST(freed_memory_is_poisoned)
+{
+    arena_release_spares();
+    struct arena *a = arena_new();
+    char *p = arena_alloc(a, 24);
+    ck_assert(!__asan_address_is_poisoned(p));
+    ck_assert(!__asan_address_is_poisoned(p + 23));
+    ck_assert(__asan_address_is_poisoned(p + 24));
+    arena_free(a);
+    ck_assert(__asan_address_is_poisoned(p));
+    struct arena *b = arena_new();
+    ck_assert_ptr_eq(a, b);
+    char *q = arena_alloc(b, 8);
+    ck_assert_ptr_eq(p, q);
+    ck_assert(!__asan_address_is_poisoned(q));
+    ck_assert(__asan_address_is_poisoned(q + 8));
+    arena_free(b);
+    arena_release_spares();
+}
+END_TEST
+#endif
+
 Suite *arena_suite(void)
 {
     Suite *s = suite_create("util/arena");
@@ -65,6 +152,15 @@ Suite *arena_suite(void)
     tcase_add_test(tc, large_allocation_gets_own_chunk);
     tcase_add_test(tc, strings_and_printf);
     tcase_add_test(tc, cleanups_run_once_in_reverse);
+    tcase_add_test(tc, a_reused_arena_is_owned_again);
+#ifndef NDEBUG
+    tcase_add_test_raise_signal(tc, freeing_twice_aborts, SIGABRT);
+    tcase_add_test_raise_signal(tc, allocating_from_a_freed_arena_aborts, SIGABRT);
+    tcase_add_test_raise_signal(tc, registering_a_cleanup_on_a_freed_arena_aborts, SIGABRT);
+#endif
+#ifdef UT_ASAN
+    tcase_add_test(tc, freed_memory_is_poisoned);
+#endif
     suite_add_tcase(s, tc);
     return s;
 }
