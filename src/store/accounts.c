@@ -176,12 +176,7 @@ enum store_rc store_account_list(struct store *st, struct arena *a, struct accou
     struct account *arr = arena_alloc(a, cap * sizeof(*arr));
     enum db_rc dr;
     while ((dr = D->step(s)) == DB_ROW) {
-        if (cnt == cap) {
-            struct account *bigger = arena_alloc(a, cap * 2 * sizeof(*arr));
-            memcpy(bigger, arr, cap * sizeof(*arr));
-            arr = bigger;
-            cap *= 2;
-        }
+        arr = arena_grow(a, arr, &cap, cnt, sizeof(*arr));
         read_account(st, s, a, &arr[cnt]);
         arr[cnt].ref_id = store_col_str(st, s, 5, a);
         cnt++;

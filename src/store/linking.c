@@ -451,12 +451,7 @@ enum store_rc store_linked_tokens_all(struct store *st, struct arena *a, struct 
     struct sealed_tokens *arr = arena_alloc(a, cap * sizeof(*arr));
     enum db_rc dr;
     while ((dr = D->step(s)) == DB_ROW) {
-        if (cnt == cap) {
-            struct sealed_tokens *bigger = arena_alloc(a, cap * 2 * sizeof(*arr));
-            memcpy(bigger, arr, cap * sizeof(*arr));
-            arr = bigger;
-            cap *= 2;
-        }
+        arr = arena_grow(a, arr, &cap, cnt, sizeof(*arr));
         struct sealed_tokens *t = &arr[cnt++];
         t->id = D->col_i64(s, 0);
         t->aad_key = arena_printf(a, "%lld:%s", (long long)D->col_i64(s, 1), D->col_text(s, 2));

@@ -144,12 +144,7 @@ enum store_rc store_linked_list(struct store *st, struct arena *a, int64_t profi
     struct linked_account *arr = arena_alloc(a, cap * sizeof(*arr));
     enum db_rc dr;
     while ((dr = D->step(s)) == DB_ROW) {
-        if (cnt == cap) {
-            struct linked_account *bigger = arena_alloc(a, cap * 2 * sizeof(*arr));
-            memcpy(bigger, arr, cap * sizeof(*arr));
-            arr = bigger;
-            cap *= 2;
-        }
+        arr = arena_grow(a, arr, &cap, cnt, sizeof(*arr));
         store_read_linked(st, s, 0, a, &arr[cnt++]);
     }
     D->reset(s);
@@ -516,12 +511,7 @@ enum store_rc store_profile_list(struct store *st, struct arena *a, int64_t acco
     struct profile_row *rows = arena_alloc(a, cap * sizeof(*rows));
     enum db_rc dr;
     while ((dr = D->step(s)) == DB_ROW) {
-        if (cnt == cap) {
-            struct profile_row *bigger = arena_alloc(a, cap * 2 * sizeof(*rows));
-            memcpy(bigger, rows, cap * sizeof(*rows));
-            rows = bigger;
-            cap *= 2;
-        }
+        rows = arena_grow(a, rows, &cap, cnt, sizeof(*rows));
         struct profile_row *r = &rows[cnt++];
         r->id = D->col_i64(s, 0);
         const char *ref = D->col_text(s, 1);
@@ -578,12 +568,7 @@ enum store_rc store_linked_health(struct store *st, struct arena *a, int64_t pro
     struct linked_health *arr = arena_alloc(a, cap * sizeof(*arr));
     enum db_rc dr;
     while ((dr = D->step(s)) == DB_ROW) {
-        if (cnt == cap) {
-            struct linked_health *bigger = arena_alloc(a, cap * 2 * sizeof(*arr));
-            memcpy(bigger, arr, cap * sizeof(*arr));
-            arr = bigger;
-            cap *= 2;
-        }
+        arr = arena_grow(a, arr, &cap, cnt, sizeof(*arr));
         struct linked_health *h = &arr[cnt++];
         h->platform = store_col_str(st, s, 0, a);
         h->status = store_col_str(st, s, 1, a);

@@ -110,12 +110,7 @@ enum store_rc store_webhook_list(struct store *st, struct arena *a, int64_t prof
     struct webhook *arr = arena_alloc(a, cap * sizeof(*arr));
     enum db_rc dr;
     while ((dr = D->step(s)) == DB_ROW) {
-        if (cnt == cap) {
-            struct webhook *bigger = arena_alloc(a, cap * 2 * sizeof(*arr));
-            memcpy(bigger, arr, cap * sizeof(*arr));
-            arr = bigger;
-            cap *= 2;
-        }
+        arr = arena_grow(a, arr, &cap, cnt, sizeof(*arr));
         struct webhook *w = &arr[cnt++];
         w->id = D->col_i64(s, 0);
         w->account_id = D->col_i64(s, 1);
@@ -358,12 +353,7 @@ enum store_rc store_delivery_list(struct store *st, struct arena *a, int64_t acc
     struct delivery *arr = arena_alloc(a, cap * sizeof(*arr));
     enum db_rc dr;
     while ((dr = D->step(s)) == DB_ROW) {
-        if (cnt == cap) {
-            struct delivery *bigger = arena_alloc(a, cap * 2 * sizeof(*arr));
-            memcpy(bigger, arr, cap * sizeof(*arr));
-            arr = bigger;
-            cap *= 2;
-        }
+        arr = arena_grow(a, arr, &cap, cnt, sizeof(*arr));
         read_delivery(st, s, a, &arr[cnt++]);
     }
     D->reset(s);
@@ -490,12 +480,7 @@ enum store_rc store_webhook_secrets_all(struct store *st, struct arena *a, struc
     struct sealed_pair *arr = arena_alloc(a, cap * sizeof(*arr));
     enum db_rc dr;
     while ((dr = D->step(s)) == DB_ROW) {
-        if (cnt == cap) {
-            struct sealed_pair *bigger = arena_alloc(a, cap * 2 * sizeof(*arr));
-            memcpy(bigger, arr, cap * sizeof(*arr));
-            arr = bigger;
-            cap *= 2;
-        }
+        arr = arena_grow(a, arr, &cap, cnt, sizeof(*arr));
         struct sealed_pair *p = &arr[cnt++];
         p->id = D->col_i64(s, 0);
         p->a = blob_copy(st, s, 1, a, &p->alen);
