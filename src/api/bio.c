@@ -8,6 +8,8 @@
 #include "api/render.h"
 #include "platforms/names.h"
 #include "platforms/platform.h"
+#include "store/linked.h"
+#include "store/profiles.h"
 #include "util/html.h"
 
 #include <string.h>

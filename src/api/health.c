@@ -8,6 +8,8 @@
 #include "api/directory.h"
 #include "core/metrics.h"
 #include "crypto/crypto.h"
+#include "store/jobs.h"
+#include "store/store.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>

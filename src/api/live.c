@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "platforms/linked.h"
 #include "platforms/netconf.h"
+#include "store/linked.h"
 #include "util/cache.h"
 #include "util/mem.h"
 #include "util/timeutil.h"

@@ -7,6 +7,8 @@
  */
 #include "api/render.h"
 #include "api/live.h"
+#include "store/linked.h"
+#include "store/profiles.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "api/api.h"
 #include "core/log.h"
+#include "store/profiles.h"
 #include "store/store.h"
 #include "util/timeutil.h"
 

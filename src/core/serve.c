@@ -24,6 +24,8 @@
 #include "http/server.h"
 #include "limits/ratelimit.h"
 #include "limits/usage.h"
+#include "store/jobs.h"
+#include "store/secrets.h"
 #include "store/store.h"
 #include "util/timeutil.h"
 #include "version.h"

@@ -8,6 +8,10 @@
 #include "crypto/crypto.h"
 #include "jobs/events.h"
 #include "platforms/linked.h"
+#include "store/jobs.h"
+#include "store/linked.h"
+#include "store/profiles.h"
+#include "store/store.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 

@@ -6,6 +6,10 @@
 #include "crypto/vault.h"
 #include "jobs/events.h"
 #include "platforms/netconf.h"
+#include "store/accounts.h"
+#include "store/linked.h"
+#include "store/profiles.h"
+#include "store/store.h"
 #include "util/timeutil.h"
 
 #include <stdlib.h>

@@ -19,7 +19,8 @@
 
 #include "core/app.h"
 #include "platforms/platform.h"
-#include "store/store.h"
+#include "store/linked.h"
+#include "store/profiles.h"
 
 /*
  * Fills n for account_id's use of network idx (calls limited to

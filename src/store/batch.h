@@ -10,10 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/linked.h"
+#include "store/profiles.h"
 #include "store/store.h"
-
-struct linked_account;
-struct profile;
 
 struct batch_export {
     int64_t id;

@@ -93,19 +93,4 @@ uint64_t store_stamp(struct store *st, enum store_kind kind, int64_t id);
  * `sociald rotate-master-key`); *out is an arena array. */
 enum store_rc store_key_ids_in_use(struct store *st, struct arena *a, uint32_t **out, size_t *n);
 
-/* Transitional: every table's header, for the callers that still include
- * only store.h (removed once each includes the table headers it uses). */
-#include "store/accounts.h"
-#include "store/batch.h"
-#include "store/deliveries.h"
-#include "store/edits.h"
-#include "store/jobs.h"
-#include "store/linked.h"
-#include "store/linking.h"
-#include "store/profiles.h"
-#include "store/revocations.h"
-#include "store/secrets.h"
-#include "store/usage.h"
-#include "store/webhooks.h"
-
 #endif

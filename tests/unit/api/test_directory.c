@@ -1,3 +1,7 @@
+#include "store/accounts.h"
+#include "store/linked.h"
+#include "store/profiles.h"
+#include "store/store.h"
 #include "suites.h"
 #include "api/directory.h"
 #include "crypto/crypto.h"

@@ -1,3 +1,6 @@
+#include "store/accounts.h"
+#include "store/linked.h"
+#include "store/profiles.h"
 #include "suites.h"
 #include "api/render.h"
 #include "api/live.h"
