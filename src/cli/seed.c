@@ -101,10 +101,10 @@ static void make_linked(struct rng *r, struct arena *a, const char *platform,
     const char *img = "https://images.sociald.example/avatars";
     if (!strcmp(platform, "facebook")) {
         digits(r, num, 15);
-        la->network_id = arena_strdup(a, num);
-        la->display_name = la->page_name = arena_strdup(a, p->biz);
-        la->profile_url = arena_printf(a, "https://www.facebook.com/%s", p->biz_handle);
-        la->user_image = arena_printf(a, "%s/facebook/%s.jpeg", img, num);
+        la->disp.network_id = arena_strdup(a, num);
+        la->disp.display_name = la->disp.page_name = arena_strdup(a, p->biz);
+        la->disp.profile_url = arena_printf(a, "https://www.facebook.com/%s", p->biz_handle);
+        la->disp.user_image = arena_printf(a, "%s/facebook/%s.jpeg", img, num);
     } else if (!strcmp(platform, "gmb")) {
         char cid[24], place[32];
         static const char b64[] =
@@ -114,80 +114,80 @@ static void make_linked(struct rng *r, struct arena *a, const char *platform,
         for (int i = 4; i < 27; i++)
             place[i] = b64[next(r) % 64];
         place[27] = '\0';
-        la->display_name = arena_strdup(a, p->biz);
-        la->description =
+        la->disp.display_name = arena_strdup(a, p->biz);
+        la->disp.description =
             arena_printf(a,
                          "%s is a family-run business serving the neighbourhood since %u. Visit us "
                          "for friendly service and local favourites.",
                          p->biz, (unsigned)(1980 + next(r) % 40));
-        la->maps_url = arena_printf(a, "https://maps.google.com/maps?cid=%s", cid);
-        la->place_id = arena_strdup(a, place);
-        la->profile_url = arena_printf(a, "https://www.%s.com/", p->biz_handle);
-        la->review_url =
+        la->disp.maps_url = arena_printf(a, "https://maps.google.com/maps?cid=%s", cid);
+        la->disp.place_id = arena_strdup(a, place);
+        la->disp.profile_url = arena_printf(a, "https://www.%s.com/", p->biz_handle);
+        la->disp.review_url =
             arena_printf(a, "https://search.google.com/local/writereview?placeid=%s", place);
     } else if (!strcmp(platform, "instagram")) {
         digits(r, num, 17);
-        la->network_id = arena_strdup(a, num);
-        la->display_name = arena_strdup(a, p->biz);
-        la->page_name = arena_strdup(a, p->biz);
-        la->profile_url = arena_printf(a, "https://www.instagram.com/%s", p->biz_handle);
-        la->type = next(r) % 3 ? "business" : "creator";
-        la->user_image = arena_printf(a, "%s/instagram/%s.jpeg", img, num);
-        la->username = arena_strdup(a, p->biz_handle);
+        la->disp.network_id = arena_strdup(a, num);
+        la->disp.display_name = arena_strdup(a, p->biz);
+        la->disp.page_name = arena_strdup(a, p->biz);
+        la->disp.profile_url = arena_printf(a, "https://www.instagram.com/%s", p->biz_handle);
+        la->disp.type = next(r) % 3 ? "business" : "creator";
+        la->disp.user_image = arena_printf(a, "%s/instagram/%s.jpeg", img, num);
+        la->disp.username = arena_strdup(a, p->biz_handle);
     } else if (!strcmp(platform, "linkedin")) {
         bool corporate = next(r) % 2;
         digits(r, num, corporate ? 8 : 9);
-        la->network_id = arena_strdup(a, num);
-        la->display_name = arena_strdup(a, corporate ? p->biz : p->name);
-        la->profile_url =
+        la->disp.network_id = arena_strdup(a, num);
+        la->disp.display_name = arena_strdup(a, corporate ? p->biz : p->name);
+        la->disp.profile_url =
             corporate ? arena_printf(a, "https://www.linkedin.com/company/%s", p->biz_handle)
                       : arena_printf(a, "https://www.linkedin.com/in/%s", p->handle);
-        la->type = corporate ? "corporate" : "personal";
-        la->user_image = arena_printf(a, "%s/linkedin/%s.jpeg", img, num);
-        la->username = arena_strdup(a, p->handle);
+        la->disp.type = corporate ? "corporate" : "personal";
+        la->disp.user_image = arena_printf(a, "%s/linkedin/%s.jpeg", img, num);
+        la->disp.username = arena_strdup(a, p->handle);
     } else if (!strcmp(platform, "pinterest")) {
         digits(r, num, 18);
-        la->network_id = arena_strdup(a, num);
-        la->display_name = arena_strdup(a, p->biz);
-        la->profile_url = arena_printf(a, "https://www.pinterest.com/%s", p->biz_handle);
-        la->user_image = arena_printf(a, "%s/pinterest/%s.jpeg", img, num);
-        la->username = arena_strdup(a, p->biz_handle);
+        la->disp.network_id = arena_strdup(a, num);
+        la->disp.display_name = arena_strdup(a, p->biz);
+        la->disp.profile_url = arena_printf(a, "https://www.pinterest.com/%s", p->biz_handle);
+        la->disp.user_image = arena_printf(a, "%s/pinterest/%s.jpeg", img, num);
+        la->disp.username = arena_strdup(a, p->biz_handle);
     } else if (!strcmp(platform, "reddit")) {
-        la->display_name = arena_strdup(a, p->handle);
-        la->profile_url = arena_printf(a, "https://www.reddit.com/user/%s", p->handle);
-        la->user_image = arena_printf(a, "%s/reddit/%s.png", img, p->handle);
-        la->username = arena_strdup(a, p->handle);
+        la->disp.display_name = arena_strdup(a, p->handle);
+        la->disp.profile_url = arena_printf(a, "https://www.reddit.com/user/%s", p->handle);
+        la->disp.user_image = arena_printf(a, "%s/reddit/%s.png", img, p->handle);
+        la->disp.username = arena_strdup(a, p->handle);
     } else if (!strcmp(platform, "telegram")) {
         digits(r, num, 10);
-        la->network_id = arena_printf(a, "-100%s", num);
-        la->display_name = arena_strdup(a, p->biz);
-        la->profile_url = arena_printf(a, "https://web.telegram.org/z/#-100%s", num);
+        la->disp.network_id = arena_printf(a, "-100%s", num);
+        la->disp.display_name = arena_strdup(a, p->biz);
+        la->disp.profile_url = arena_printf(a, "https://web.telegram.org/z/#-100%s", num);
         static const char *const kinds[] = {"channel", "group", "supergroup"};
-        la->type = kinds[next(r) % 3];
-        la->user_image = arena_printf(a, "%s/telegram/%s.jpeg", img, num);
+        la->disp.type = kinds[next(r) % 3];
+        la->disp.user_image = arena_printf(a, "%s/telegram/%s.jpeg", img, num);
     } else if (!strcmp(platform, "tiktok")) {
         uint64_t x = next(r), y = next(r);
-        la->network_id = arena_printf(
+        la->disp.network_id = arena_printf(
             a, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(x >> 32), (unsigned)(x >> 16) & 0xffffu,
             (unsigned)x & 0xffffu, (unsigned)(y >> 48), (unsigned long long)y & 0xffffffffffffULL);
-        la->display_name = arena_strdup(a, p->name);
-        la->profile_url = arena_printf(a, "https://www.tiktok.com/@%s", p->handle);
-        la->user_image = arena_printf(a, "%s/tiktok/%s.jpeg", img, p->handle);
-        la->username = arena_printf(a, "@%s", p->handle);
+        la->disp.display_name = arena_strdup(a, p->name);
+        la->disp.profile_url = arena_printf(a, "https://www.tiktok.com/@%s", p->handle);
+        la->disp.user_image = arena_printf(a, "%s/tiktok/%s.jpeg", img, p->handle);
+        la->disp.username = arena_printf(a, "@%s", p->handle);
     } else if (!strcmp(platform, "twitter")) {
         digits(r, num, 10);
-        la->network_id = arena_strdup(a, num);
-        la->display_name = arena_strdup(a, p->name);
-        la->profile_url = arena_printf(a, "https://twitter.com/%s", p->handle);
-        la->user_image = arena_printf(a, "%s/twitter/%s.png", img, num);
-        la->username = arena_strdup(a, p->handle);
+        la->disp.network_id = arena_strdup(a, num);
+        la->disp.display_name = arena_strdup(a, p->name);
+        la->disp.profile_url = arena_printf(a, "https://twitter.com/%s", p->handle);
+        la->disp.user_image = arena_printf(a, "%s/twitter/%s.png", img, num);
+        la->disp.username = arena_strdup(a, p->handle);
     } else { /* youtube */
         digits(r, num, 21);
-        la->network_id = arena_strdup(a, num);
-        la->display_name = arena_printf(a, "@%s", p->biz_handle);
-        la->profile_url = arena_printf(a, "https://www.youtube.com/@%s", p->biz_handle);
-        la->user_image = arena_printf(a, "%s/youtube/%s.png", img, num);
-        la->username = arena_printf(a, "@%s", p->biz_handle);
+        la->disp.network_id = arena_strdup(a, num);
+        la->disp.display_name = arena_printf(a, "@%s", p->biz_handle);
+        la->disp.profile_url = arena_printf(a, "https://www.youtube.com/@%s", p->biz_handle);
+        la->disp.user_image = arena_printf(a, "%s/youtube/%s.png", img, num);
+        la->disp.username = arena_printf(a, "@%s", p->biz_handle);
     }
 }
 

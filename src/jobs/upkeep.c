@@ -573,7 +573,8 @@ static const struct identity *match(const struct linked_state *ls, const struct 
                                     size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (ls->network_id && ids[i].network_id && !strcmp(ls->network_id, ids[i].network_id))
+        if (ls->network_id && ids[i].disp.network_id &&
+            !strcmp(ls->network_id, ids[i].disp.network_id))
             return &ids[i];
     /* Networks whose accounts carry no id (Reddit): the only one there is. */
     return !ls->network_id && n == 1 ? &ids[0] : NULL;

@@ -136,19 +136,7 @@ bool linked_unseal(struct app *app, struct arena *a, int64_t profile_id, const c
 
 void linked_from_identity(struct linked_account *la, const struct identity *id)
 {
-    *la = (struct linked_account){
-        .network_id = id->network_id,
-        .display_name = id->display_name,
-        .username = id->username,
-        .profile_url = id->profile_url,
-        .user_image = id->user_image,
-        .page_name = id->page_name,
-        .type = id->type,
-        .description = id->description,
-        .maps_url = id->maps_url,
-        .place_id = id->place_id,
-        .review_url = id->review_url,
-    };
+    *la = (struct linked_account){.disp = id->disp};
 }
 
 enum store_rc linked_store(struct app *app, struct arena *a, const struct profile *p, int idx,
@@ -185,6 +173,6 @@ enum store_rc linked_store(struct app *app, struct arena *a, const struct profil
     if (rc == STORE_OK)
         rc = store_profile_details_done(st, p->id, now);
     if (rc == STORE_OK)
-        rc = events_social(st, p, "link", name, "user", id->display_name, NULL, now);
+        rc = events_social(st, p, "link", name, "user", id->disp.display_name, NULL, now);
     return events_commit(app, rc);
 }

@@ -17,23 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/display.h"
 #include "store/store.h"
 
 struct linked_account {
     int64_t id;
     int64_t profile_id;
     const char *platform;
-    const char *network_id;
-    const char *display_name;
-    const char *username;
-    const char *profile_url;
-    const char *user_image;
-    const char *page_name;
-    const char *type;
-    const char *description;
-    const char *maps_url;
-    const char *place_id;
-    const char *review_url;
+    struct display_fields disp;
     int64_t linked_ms;
     const char *status; /* ok | refresh_failing | relink_required */
 };
