@@ -386,7 +386,8 @@ static void refresh_run(void *arg)
                                     : out.refresh_expires_ms ? out.refresh_expires_ms
                                                              : ls->refresh_expires_ms;
         t->sec.scopes = out.scopes;
-        if (!linked_seal(app, t->a, ls->profile_id, ls->platform, out.access, refresh, &t->sec)) {
+        if (!linked_seal(app->vault, t->a, ls->profile_id, ls->platform, out.access, refresh,
+                         &t->sec)) {
             t->outcome = O_FAILING;
             snprintf(t->error, sizeof(t->error), "cannot seal the new tokens");
             goto out;

@@ -96,13 +96,13 @@ static const char *aad(struct arena *a, int64_t profile_id, const char *platform
     return arena_printf(a, "linked:%lld:%s:%s", (long long)profile_id, platform, what);
 }
 
-static const void *seal(struct app *app, struct arena *a, const char *plain, const char *ad,
-                        size_t *n)
+static const void *seal(struct vault *v, struct arena *a, int64_t profile_id, const char *platform,
+                        const char *what, const char *plain, size_t *n)
 {
     *n = 0;
     if (!plain)
         return NULL;
-    unsigned char *b = vault_seal(app->vault, plain, strlen(plain), ad, n);
+    unsigned char *b = vault_seal(v, plain, strlen(plain), aad(a, profile_id, platform, what), n);
     if (!b)
         return NULL;
     void *c = arena_alloc(a, *n);
@@ -111,13 +111,12 @@ static const void *seal(struct app *app, struct arena *a, const char *plain, con
     return c;
 }
 
-bool linked_seal(struct app *app, struct arena *a, int64_t profile_id, const char *platform,
+bool linked_seal(struct vault *v, struct arena *a, int64_t profile_id, const char *platform,
                  const char *access, const char *refresh, struct linked_secret *sec)
 {
-    sec->access = seal(app, a, access, aad(a, profile_id, platform, "access"), &sec->access_len);
-    sec->refresh =
-        seal(app, a, refresh, aad(a, profile_id, platform, "refresh"), &sec->refresh_len);
-    sec->key_id = vault_current(app->vault);
+    sec->access = seal(v, a, profile_id, platform, "access", access, &sec->access_len);
+    sec->refresh = seal(v, a, profile_id, platform, "refresh", refresh, &sec->refresh_len);
+    sec->key_id = vault_current(v);
     return (!access || sec->access) && (!refresh || sec->refresh);
 }
 
@@ -159,7 +158,7 @@ enum store_rc linked_store(struct app *app, struct arena *a, const struct profil
         .extra = id->extra,
         .linked_ms = now,
     };
-    if (!linked_seal(app, a, p->id, name, access, t->refresh, &sec))
+    if (!linked_seal(app->vault, a, p->id, name, access, t->refresh, &sec))
         return STORE_ERROR;
     struct store *st = app->store;
     enum store_rc rc = store_begin(st);

@@ -161,7 +161,6 @@ enum stmt_id {
     Q_SECRET_INSERT,
     Q_SECRET_GET,
     Q_LINKED_LIST,
-    Q_LINKED_PUT,
     Q_USAGE_ADD,
     Q_USAGE_GET,
     Q_COUNT_

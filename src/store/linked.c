@@ -117,42 +117,6 @@ enum store_rc store_linked_link(struct store *st, const struct linked_account *l
     return STORE_OK;
 }
 
-enum store_rc store_linked_put(struct store *st, const struct linked_account *la)
-{
-    struct db_stmt *s = store_stmt(
-        st, Q_LINKED_PUT,
-        "INSERT INTO linked_accounts (profile_id, platform, network_id, display_name, username, "
-        "profile_url, user_image, page_name, type, description, maps_url, place_id, review_url, "
-        "linked_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (profile_id, platform) DO UPDATE SET network_id = excluded.network_id, "
-        "display_name = excluded.display_name, username = excluded.username, "
-        "profile_url = excluded.profile_url, user_image = excluded.user_image, "
-        "page_name = excluded.page_name, type = excluded.type, "
-        "description = excluded.description, maps_url = excluded.maps_url, "
-        "place_id = excluded.place_id, review_url = excluded.review_url, "
-        "linked_ms = excluded.linked_ms, status = 'ok'");
-    if (!s)
-        return STORE_ERROR;
-    D->bind_i64(s, 1, la->profile_id);
-    D->bind_text(s, 2, la->platform);
-    D->bind_text(s, 3, la->disp.network_id);
-    D->bind_text(s, 4, la->disp.display_name);
-    D->bind_text(s, 5, la->disp.username);
-    D->bind_text(s, 6, la->disp.profile_url);
-    D->bind_text(s, 7, la->disp.user_image);
-    D->bind_text(s, 8, la->disp.page_name);
-    D->bind_text(s, 9, la->disp.type);
-    D->bind_text(s, 10, la->disp.description);
-    D->bind_text(s, 11, la->disp.maps_url);
-    D->bind_text(s, 12, la->disp.place_id);
-    D->bind_text(s, 13, la->disp.review_url);
-    D->bind_i64(s, 14, la->linked_ms);
-    enum store_rc rc = store_rc_of(store_run(st, s));
-    if (rc == STORE_OK)
-        store_touch(st, STORE_KIND_PROFILE, la->profile_id);
-    return rc;
-}
-
 enum store_rc store_linked_delete(struct store *st, struct arena *a, int64_t profile_id,
                                   const char *platform, const char **removed_name)
 {

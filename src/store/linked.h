@@ -85,8 +85,6 @@ struct linked_state {
  */
 enum store_rc store_linked_link(struct store *st, const struct linked_account *la,
                                 const struct linked_secret *sec, int64_t *id);
-/* Inserts or replaces the display fields of a linked account (no tokens). */
-enum store_rc store_linked_put(struct store *st, const struct linked_account *la);
 /* Removes the profile's account on platform; *removed_name (arena, may be
  * NULL) gets its display name. STORE_NOTFOUND when none was linked. Its
  * tokens are queued for revocation at the network (struct revocation). */

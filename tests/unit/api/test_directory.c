@@ -51,7 +51,8 @@ START_TEST(sees_other_writers_at_once)
 
     struct linked_account la = {
         .profile_id = pid, .platform = "reddit", .disp.display_name = "funone", .linked_ms = 5};
-    ck_assert_int_eq(store_linked_put(other, &la), STORE_OK);
+    ck_assert_int_eq(store_linked_link(other, &la, &(struct linked_secret){0}, &(int64_t){0}),
+                     STORE_OK);
     ck_assert_int_eq(dir_profile_by_key(d, a, aid, ph, &p), STORE_OK);
     ck_assert_int_eq(dir_linked(d, a, &p, 10, &lj), STORE_OK);
     ck_assert_uint_eq(lj.count, 1);

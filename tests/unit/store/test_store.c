@@ -130,11 +130,13 @@ START_TEST(linked_accounts_sorted_and_bump_version)
     for (int i = 0; i < 3; i++) {
         struct linked_account la = {
             .profile_id = p.id, .platform = plats[i], .disp.display_name = "X", .linked_ms = 5};
-        ck_assert_int_eq(store_linked_put(st, &la), STORE_OK);
+        ck_assert_int_eq(store_linked_link(st, &la, &(struct linked_secret){0}, &(int64_t){0}),
+                         STORE_OK);
     }
     struct linked_account la2 = {
         .profile_id = p.id, .platform = "facebook", .disp.display_name = "Renamed", .linked_ms = 6};
-    ck_assert_int_eq(store_linked_put(st, &la2), STORE_OK);
+    ck_assert_int_eq(store_linked_link(st, &la2, &(struct linked_secret){0}, &(int64_t){0}),
+                     STORE_OK);
     struct linked_account *list;
     size_t n;
     ck_assert_int_eq(store_linked_list(st, a, p.id, &list, &n), STORE_OK);
