@@ -12,7 +12,8 @@
 #include "core/app.h"
 #include "http/router.h"
 #include "platforms/platform.h"
-#include "store/store.h"
+#include "store/accounts.h"
+#include "store/profiles.h"
 
 /* Who is calling and on which profile, set by the middleware. */
 struct principal {

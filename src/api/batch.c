@@ -5,6 +5,9 @@
  */
 #include "api/api.h"
 #include "jobs/batch.h"
+#include "store/accounts.h"
+#include "store/batch.h"
+#include "store/store.h"
 #include "util/jsonw.h"
 #include "util/str.h"
 #include "util/timeutil.h"

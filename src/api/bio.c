@@ -8,6 +8,8 @@
 #include "api/render.h"
 #include "platforms/names.h"
 #include "platforms/platform.h"
+#include "store/linked.h"
+#include "store/profiles.h"
 #include "util/html.h"
 
 #include <string.h>
@@ -63,26 +65,26 @@ enum status api_bio_page(struct app *app, struct req *r)
         if (!render_shown(&la[i]))
             continue; /* must be re-linked: not shown as linked anywhere */
         const struct platform *pf = platform_get(la[i].platform);
-        bool link = html_safe_url(la[i].profile_url);
+        bool link = html_safe_url(la[i].disp.profile_url);
         buf_puts(b, "<li class=\"card\">");
         if (link) {
             buf_puts(b, "<a href=\"");
-            html_esc(b, la[i].profile_url);
+            html_esc(b, la[i].disp.profile_url);
             buf_puts(b, "\" rel=\"me noopener\">");
         }
         buf_puts(b, "<div class=\"who\">");
-        if (html_safe_url(la[i].user_image)) {
+        if (html_safe_url(la[i].disp.user_image)) {
             buf_puts(b, "<img src=\"");
-            html_esc(b, la[i].user_image);
+            html_esc(b, la[i].disp.user_image);
             buf_puts(b, "\" alt=\"\" width=\"40\" height=\"40\" referrerpolicy=\"no-referrer\">");
         }
         buf_puts(b, "<div><span class=\"name\">");
-        html_esc(b, la[i].display_name ? la[i].display_name : la[i].username);
+        html_esc(b, la[i].disp.display_name ? la[i].disp.display_name : la[i].disp.username);
         buf_puts(b, "</span><p class=\"state\">");
         html_esc(b, pf ? pf->label : la[i].platform);
-        if (la[i].username) {
+        if (la[i].disp.username) {
             buf_puts(b, " · ");
-            html_esc(b, la[i].username);
+            html_esc(b, la[i].disp.username);
         }
         buf_puts(b, "</p></div></div>");
         if (link)

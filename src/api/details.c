@@ -15,6 +15,8 @@
 #include "http/server.h"
 #include "platforms/linked.h"
 #include "platforms/names.h"
+#include "store/edits.h"
+#include "store/linked.h"
 #include "util/cache.h"
 #include "util/mem.h"
 #include "util/timeutil.h"

@@ -10,6 +10,10 @@
  */
 #include "api/directory.h"
 #include "crypto/crypto.h"
+#include "store/accounts.h"
+#include "store/linked.h"
+#include "store/profiles.h"
+#include "store/store.h"
 #include "util/cache.h"
 #include "util/mem.h"
 #include "util/str.h"

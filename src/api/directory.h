@@ -20,6 +20,8 @@
 #include <stddef.h>
 
 #include "api/render.h"
+#include "store/accounts.h"
+#include "store/profiles.h"
 #include "store/store.h"
 
 struct directory;

@@ -9,6 +9,8 @@
 #include "core/metrics.h"
 #include "crypto/crypto.h"
 #include "platforms/names.h"
+#include "store/jobs.h"
+#include "store/store.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>

@@ -18,6 +18,7 @@
 #define SOCIALD_API_LINK_H
 
 #include "api/api.h"
+#include "store/profiles.h"
 
 #define LINK_SECRET_LEN      43
 #define LINK_HASH_LEN        64

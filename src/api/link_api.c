@@ -13,6 +13,10 @@
 #include "http/server.h"
 #include "platforms/linked.h"
 #include "platforms/names.h"
+#include "store/accounts.h"
+#include "store/linked.h"
+#include "store/linking.h"
+#include "store/profiles.h"
 #include "util/base64.h"
 #include "util/jsonw.h"
 #include "util/timeutil.h"
@@ -307,7 +311,7 @@ static enum status net_status(struct req *r, const struct net *n, enum net_rc rc
 
 static bool identity_is(const struct identity *id, const char *want)
 {
-    if (id->network_id && !strcmp(id->network_id, want))
+    if (id->disp.network_id && !strcmp(id->disp.network_id, want))
         return true;
     /* Networks without a public id (GBP locations): the ids in extra. */
     if (id->extra) {
@@ -350,9 +354,9 @@ static void import_run(void *arg)
     if (!pick) {
         json_t *list = json_array();
         for (size_t i = 0; i < count; i++)
-            json_array_append_new(list,
-                                  json_pack("{s:s?,s:s?}", "id", ids[i].network_id, "name",
-                                            ids[i].label ? ids[i].label : ids[i].display_name));
+            json_array_append_new(
+                list, json_pack("{s:s?,s:s?}", "id", ids[i].disp.network_id, "name",
+                                ids[i].label ? ids[i].label : ids[i].disp.display_name));
         st = req_fail(r, ST_BAD_PARAM, "accountId",
                       im->account_id ? "is not one of the accounts this token can link"
                                      : "is required: this token can link several accounts");

@@ -45,6 +45,10 @@
 #include "platforms/linked.h"
 #include "platforms/net.h"
 #include "platforms/names.h"
+#include "store/accounts.h"
+#include "store/linked.h"
+#include "store/linking.h"
+#include "store/profiles.h"
 #include "util/asset.h"
 #include "util/base64.h"
 #include "util/html.h"
@@ -462,9 +466,9 @@ static void card(struct req *r, const struct live *lv, int idx, const struct lin
     bool can_link = (lv->offer & (1u << idx)) != 0;
     if (la) {
         buf_puts(b, "<div class=\"who\">");
-        avatar(b, la->user_image);
+        avatar(b, la->disp.user_image);
         buf_puts(b, "<span class=\"name\">");
-        html_esc(b, la->display_name ? la->display_name : la->username);
+        html_esc(b, la->disp.display_name ? la->disp.display_name : la->disp.username);
         buf_puts(b, "</span></div>\n");
         bool relink = la->status && !strcmp(la->status, "relink_required");
         buf_printf(b, "<p class=\"state%s\">%s</p>\n", relink ? " warn" : "",
@@ -675,10 +679,11 @@ static const char *pending_save(struct callback *cb, const struct tokens *t,
         json_array_append_new(
             list, json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,"
                             "s:s?}",
-                            "id", d->network_id, "dn", d->display_name, "un", d->username, "pu",
-                            d->profile_url, "ui", d->user_image, "pn", d->page_name, "ty", d->type,
-                            "de", d->description, "mu", d->maps_url, "pl", d->place_id, "ru",
-                            d->review_url, "ac", d->access, "ex", d->extra, "lb", d->label));
+                            "id", d->disp.network_id, "dn", d->disp.display_name, "un",
+                            d->disp.username, "pu", d->disp.profile_url, "ui", d->disp.user_image,
+                            "pn", d->disp.page_name, "ty", d->disp.type, "de", d->disp.description,
+                            "mu", d->disp.maps_url, "pl", d->disp.place_id, "ru",
+                            d->disp.review_url, "ac", d->access, "ex", d->extra, "lb", d->label));
     }
     json_t *o = json_pack("{s:s?,s:s?,s:I,s:I,s:s?,s:o}", "a", t->access, "r", t->refresh, "ae",
                           (json_int_t)t->access_expires_ms, "re", (json_int_t)t->refresh_expires_ms,
@@ -886,17 +891,17 @@ static bool pending_load(struct app *app, struct req *r, const struct live *lv, 
     json_array_foreach(ids, i, e)
     {
         struct identity *d = &pd->ids[i];
-        d->network_id = jget(r, e, "id");
-        d->display_name = jget(r, e, "dn");
-        d->username = jget(r, e, "un");
-        d->profile_url = jget(r, e, "pu");
-        d->user_image = jget(r, e, "ui");
-        d->page_name = jget(r, e, "pn");
-        d->type = jget(r, e, "ty");
-        d->description = jget(r, e, "de");
-        d->maps_url = jget(r, e, "mu");
-        d->place_id = jget(r, e, "pl");
-        d->review_url = jget(r, e, "ru");
+        d->disp.network_id = jget(r, e, "id");
+        d->disp.display_name = jget(r, e, "dn");
+        d->disp.username = jget(r, e, "un");
+        d->disp.profile_url = jget(r, e, "pu");
+        d->disp.user_image = jget(r, e, "ui");
+        d->disp.page_name = jget(r, e, "pn");
+        d->disp.type = jget(r, e, "ty");
+        d->disp.description = jget(r, e, "de");
+        d->disp.maps_url = jget(r, e, "mu");
+        d->disp.place_id = jget(r, e, "pl");
+        d->disp.review_url = jget(r, e, "ru");
         d->access = jget(r, e, "ac");
         d->extra = jget(r, e, "ex");
         d->label = jget(r, e, "lb");
@@ -943,9 +948,9 @@ enum status api_link_choose_page(struct app *app, struct req *r)
         const struct identity *d = &pd.ids[i];
         buf_printf(b, "<label><input type=\"radio\" name=\"pick\" value=\"%zu\"%s>", i,
                    i == 0 ? " checked" : "");
-        avatar(b, d->user_image);
+        avatar(b, d->disp.user_image);
         buf_puts(b, "<span class=\"name\">");
-        html_esc(b, d->label ? d->label : d->display_name);
+        html_esc(b, d->label ? d->label : d->disp.display_name);
         buf_puts(b, "</span></label>\n");
     }
     buf_printf(b,
@@ -1060,8 +1065,8 @@ static void telegram_code_run(void *arg)
         telegram_failed(cb, &n, rc);
         return;
     }
-    if (link_tg_code_issue(cb->app, cb->lv.hash, id->network_id, id->display_name, bot_name,
-                           time_now_ms()) != STORE_OK) {
+    if (link_tg_code_issue(cb->app, cb->lv.hash, id->disp.network_id, id->disp.display_name,
+                           bot_name, time_now_ms()) != STORE_OK) {
         req_resume(cb->r, page_fail(cb->r, ST_INTERNAL));
         return;
     }

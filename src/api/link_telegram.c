@@ -33,6 +33,9 @@
 #include "crypto/crypto.h"
 #include "platforms/linked.h"
 #include "platforms/net.h"
+#include "store/linking.h"
+#include "store/profiles.h"
+#include "store/store.h"
 #include "util/base64.h"
 #include "util/timeutil.h"
 

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "platforms/linked.h"
 #include "platforms/netconf.h"
+#include "store/linked.h"
 #include "util/cache.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
@@ -105,7 +106,7 @@ void live_ig_fetch(struct app *app, struct arena *a, int64_t profile_id, int64_t
     }
     for (size_t i = 0; i < n; i++)
         if (!strcmp(la[i].platform, "instagram"))
-            ig_id = la[i].network_id;
+            ig_id = la[i].disp.network_id;
     struct net net;
     if (!plain_id(ig_id) || !sec.access ||
         !linked_unseal(app, a, profile_id, "instagram", sec.access, sec.access_len, sec.refresh,

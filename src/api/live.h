@@ -15,7 +15,6 @@
 #include <stdint.h>
 
 #include "core/app.h"
-#include "store/store.h"
 #include "util/arena.h"
 
 #define LIVE_IG_TTL_MS    60000

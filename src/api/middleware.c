@@ -12,6 +12,8 @@
 #include "crypto/crypto.h"
 #include "limits/ratelimit.h"
 #include "limits/usage.h"
+#include "store/profiles.h"
+#include "store/store.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 

@@ -14,6 +14,9 @@
 #include "crypto/crypto.h"
 #include "jobs/events.h"
 #include "platforms/names.h"
+#include "store/linked.h"
+#include "store/profiles.h"
+#include "store/store.h"
 #include "util/jsonw.h"
 #include "util/str.h"
 #include "util/timeutil.h"
@@ -204,8 +207,8 @@ enum store_rc delete_with_events(struct app *app, struct arena *a, const struct 
     /* Accounts the system unlinked already had their unlink webhook. */
     for (size_t i = 0; i < n && rc == STORE_OK; i++)
         if (render_shown(&la[i]))
-            rc = events_social(st, pr, "unlink", la[i].platform, "user", la[i].display_name, NULL,
-                               now);
+            rc = events_social(st, pr, "unlink", la[i].platform, "user", la[i].disp.display_name,
+                               NULL, now);
     return events_commit(app, rc);
 }
 

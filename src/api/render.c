@@ -7,6 +7,8 @@
  */
 #include "api/render.h"
 #include "api/live.h"
+#include "store/linked.h"
+#include "store/profiles.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 
@@ -18,14 +20,15 @@
 /* Telegram's id is the numeric chat id (SPEC §2); every other id a string. */
 static void write_id(struct jw *w, const struct linked_account *la)
 {
-    if (!la->network_id)
+    if (!la->disp.network_id)
         return;
     jw_key(w, "id");
     int64_t n;
-    if (!strcmp(la->platform, "telegram") && str_to_i64(la->network_id, INT64_MIN, INT64_MAX, &n))
+    if (!strcmp(la->platform, "telegram") &&
+        str_to_i64(la->disp.network_id, INT64_MIN, INT64_MAX, &n))
         jw_int(w, n);
     else
-        jw_str(w, la->network_id);
+        jw_str(w, la->disp.network_id);
 }
 
 static void write_error(struct jw *w, const char *key, int code, const char *message)
@@ -49,14 +52,14 @@ static void display_name(struct jw *w, const struct linked_account *la,
     jw_obj(w);
     time_iso_ms(la->linked_ms, ts, sizeof(ts));
     jw_kstr(w, "created", ts);
-    jw_kstr_opt(w, "description", la->description);
-    jw_kstr(w, "displayName", la->display_name ? la->display_name : "");
+    jw_kstr_opt(w, "description", la->disp.description);
+    jw_kstr(w, "displayName", la->disp.display_name ? la->disp.display_name : "");
     write_id(w, la);
-    jw_kstr_opt(w, "mapsUrl", la->maps_url);
-    jw_kstr_opt(w, "pageName", la->page_name);
-    jw_kstr_opt(w, "placeId", la->place_id);
+    jw_kstr_opt(w, "mapsUrl", la->disp.maps_url);
+    jw_kstr_opt(w, "pageName", la->disp.page_name);
+    jw_kstr_opt(w, "placeId", la->disp.place_id);
     jw_kstr(w, "platform", la->platform);
-    jw_kstr_opt(w, "profileUrl", la->profile_url);
+    jw_kstr_opt(w, "profileUrl", la->disp.profile_url);
     if (ig && !ig->ok)
         write_error(w, "quotaError", ig->code, ig->message);
     if (ig && ig->ok)
@@ -74,7 +77,7 @@ static void display_name(struct jw *w, const struct linked_account *la,
                 *until_ms = change;
         }
     }
-    jw_kstr_opt(w, "reviewUrl", la->review_url);
+    jw_kstr_opt(w, "reviewUrl", la->disp.review_url);
     if (x && x->ok) {
         jw_key(w, "twitterUsage");
         jw_obj(w);
@@ -88,11 +91,11 @@ static void display_name(struct jw *w, const struct linked_account *la,
     /* Instagram's type is business|creator and only shown with
      * instagramQuota (the seed's comment); the others always. */
     if (!instagram || instagram_quota)
-        jw_kstr_opt(w, "type", la->type);
+        jw_kstr_opt(w, "type", la->disp.type);
     if (ig && ig->ok)
         jw_kint(w, "usedQuota", ig->used);
-    jw_kstr_opt(w, "userImage", la->user_image);
-    jw_kstr_opt(w, "username", la->username);
+    jw_kstr_opt(w, "userImage", la->disp.user_image);
+    jw_kstr_opt(w, "username", la->disp.username);
     jw_obj_end(w);
 }
 

@@ -14,7 +14,9 @@
 #include <stdint.h>
 
 #include "core/config.h"
-#include "store/store.h"
+#include "store/accounts.h"
+#include "store/linked.h"
+#include "store/profiles.h"
 #include "util/jsonw.h"
 
 /* The rendered linked accounts of a profile. */

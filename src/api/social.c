@@ -12,6 +12,9 @@
 #include "api/fields.h"
 #include "jobs/events.h"
 #include "platforms/names.h"
+#include "store/linked.h"
+#include "store/profiles.h"
+#include "store/store.h"
 #include "util/jsonw.h"
 #include "util/timeutil.h"
 

@@ -10,6 +10,7 @@
 #include "http/server.h"
 #include "jobs/upkeep.h"
 #include "platforms/names.h"
+#include "store/linked.h"
 #include "util/timeutil.h"
 
 #include <string.h>

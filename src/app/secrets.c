@@ -7,6 +7,7 @@
 #include "crypto/vault.h"
 #include "store/store.h"
 #include "util/arena.h"
+#include "store/secrets.h"
 
 #include <stdio.h>
 #include <stdlib.h>

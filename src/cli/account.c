@@ -21,6 +21,7 @@
 #include "crypto/vault.h"
 #include "platforms/linked.h"
 #include "platforms/names.h"
+#include "store/accounts.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/jsonw.h"

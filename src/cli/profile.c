@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "app/app.h"
 #include "core/log.h"
+#include "store/profiles.h"
 #include "store/store.h"
 #include "util/timeutil.h"
 

@@ -16,7 +16,9 @@
 #include "app/secrets.h"
 #include "core/log.h"
 #include "crypto/vault.h"
+#include "store/linked.h"
 #include "store/store.h"
+#include "store/webhooks.h"
 #include "util/buf.h"
 #include "util/jsonw.h"
 

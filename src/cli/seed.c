@@ -5,11 +5,20 @@
  * (ids, handles, URLs and images shaped like each network's). The primary
  * profile is linked the same way, so the account's own GET /api/user shows
  * data too. For demos and benchmarks; keys are real random keys.
+ *
+ * Accounts are linked through the store's one link path, with a dummy
+ * access token sealed by the vault as a real one would be, so seeded rows
+ * are what linking leaves (and benchmarks read rows of the real size).
  */
 #include "cli/cli.h"
 #include "app/app.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "crypto/vault.h"
+#include "platforms/linked.h"
+#include "store/accounts.h"
+#include "store/linked.h"
+#include "store/profiles.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/jsonw.h"
@@ -18,6 +27,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -96,13 +106,14 @@ static void make_linked(struct rng *r, struct arena *a, const char *platform,
     memset(la, 0, sizeof(*la));
     la->platform = platform;
     la->linked_ms = now - (int64_t)(next(r) % (300 * (uint64_t)MS_PER_DAY));
+    struct display_fields *d = &la->disp;
     const char *img = "https://images.sociald.example/avatars";
     if (!strcmp(platform, "facebook")) {
         digits(r, num, 15);
-        la->network_id = arena_strdup(a, num);
-        la->display_name = la->page_name = arena_strdup(a, p->biz);
-        la->profile_url = arena_printf(a, "https://www.facebook.com/%s", p->biz_handle);
-        la->user_image = arena_printf(a, "%s/facebook/%s.jpeg", img, num);
+        d->network_id = arena_strdup(a, num);
+        d->display_name = d->page_name = arena_strdup(a, p->biz);
+        d->profile_url = arena_printf(a, "https://www.facebook.com/%s", p->biz_handle);
+        d->user_image = arena_printf(a, "%s/facebook/%s.jpeg", img, num);
     } else if (!strcmp(platform, "gmb")) {
         char cid[24], place[32];
         static const char b64[] =
@@ -112,85 +123,91 @@ static void make_linked(struct rng *r, struct arena *a, const char *platform,
         for (int i = 4; i < 27; i++)
             place[i] = b64[next(r) % 64];
         place[27] = '\0';
-        la->display_name = arena_strdup(a, p->biz);
-        la->description =
+        d->display_name = arena_strdup(a, p->biz);
+        d->description =
             arena_printf(a,
                          "%s is a family-run business serving the neighbourhood since %u. Visit us "
                          "for friendly service and local favourites.",
                          p->biz, (unsigned)(1980 + next(r) % 40));
-        la->maps_url = arena_printf(a, "https://maps.google.com/maps?cid=%s", cid);
-        la->place_id = arena_strdup(a, place);
-        la->profile_url = arena_printf(a, "https://www.%s.com/", p->biz_handle);
-        la->review_url =
+        d->maps_url = arena_printf(a, "https://maps.google.com/maps?cid=%s", cid);
+        d->place_id = arena_strdup(a, place);
+        d->profile_url = arena_printf(a, "https://www.%s.com/", p->biz_handle);
+        d->review_url =
             arena_printf(a, "https://search.google.com/local/writereview?placeid=%s", place);
     } else if (!strcmp(platform, "instagram")) {
         digits(r, num, 17);
-        la->network_id = arena_strdup(a, num);
-        la->display_name = arena_strdup(a, p->biz);
-        la->page_name = arena_strdup(a, p->biz);
-        la->profile_url = arena_printf(a, "https://www.instagram.com/%s", p->biz_handle);
-        la->type = next(r) % 3 ? "business" : "creator";
-        la->user_image = arena_printf(a, "%s/instagram/%s.jpeg", img, num);
-        la->username = arena_strdup(a, p->biz_handle);
+        d->network_id = arena_strdup(a, num);
+        d->display_name = arena_strdup(a, p->biz);
+        d->page_name = arena_strdup(a, p->biz);
+        d->profile_url = arena_printf(a, "https://www.instagram.com/%s", p->biz_handle);
+        d->type = next(r) % 3 ? "business" : "creator";
+        d->user_image = arena_printf(a, "%s/instagram/%s.jpeg", img, num);
+        d->username = arena_strdup(a, p->biz_handle);
     } else if (!strcmp(platform, "linkedin")) {
         bool corporate = next(r) % 2;
         digits(r, num, corporate ? 8 : 9);
-        la->network_id = arena_strdup(a, num);
-        la->display_name = arena_strdup(a, corporate ? p->biz : p->name);
-        la->profile_url =
-            corporate ? arena_printf(a, "https://www.linkedin.com/company/%s", p->biz_handle)
-                      : arena_printf(a, "https://www.linkedin.com/in/%s", p->handle);
-        la->type = corporate ? "corporate" : "personal";
-        la->user_image = arena_printf(a, "%s/linkedin/%s.jpeg", img, num);
-        la->username = arena_strdup(a, p->handle);
+        d->network_id = arena_strdup(a, num);
+        d->display_name = arena_strdup(a, corporate ? p->biz : p->name);
+        d->profile_url = corporate
+                             ? arena_printf(a, "https://www.linkedin.com/company/%s", p->biz_handle)
+                             : arena_printf(a, "https://www.linkedin.com/in/%s", p->handle);
+        d->type = corporate ? "corporate" : "personal";
+        d->user_image = arena_printf(a, "%s/linkedin/%s.jpeg", img, num);
+        d->username = arena_strdup(a, p->handle);
     } else if (!strcmp(platform, "pinterest")) {
         digits(r, num, 18);
-        la->network_id = arena_strdup(a, num);
-        la->display_name = arena_strdup(a, p->biz);
-        la->profile_url = arena_printf(a, "https://www.pinterest.com/%s", p->biz_handle);
-        la->user_image = arena_printf(a, "%s/pinterest/%s.jpeg", img, num);
-        la->username = arena_strdup(a, p->biz_handle);
+        d->network_id = arena_strdup(a, num);
+        d->display_name = arena_strdup(a, p->biz);
+        d->profile_url = arena_printf(a, "https://www.pinterest.com/%s", p->biz_handle);
+        d->user_image = arena_printf(a, "%s/pinterest/%s.jpeg", img, num);
+        d->username = arena_strdup(a, p->biz_handle);
     } else if (!strcmp(platform, "reddit")) {
-        la->display_name = arena_strdup(a, p->handle);
-        la->profile_url = arena_printf(a, "https://www.reddit.com/user/%s", p->handle);
-        la->user_image = arena_printf(a, "%s/reddit/%s.png", img, p->handle);
-        la->username = arena_strdup(a, p->handle);
+        d->display_name = arena_strdup(a, p->handle);
+        d->profile_url = arena_printf(a, "https://www.reddit.com/user/%s", p->handle);
+        d->user_image = arena_printf(a, "%s/reddit/%s.png", img, p->handle);
+        d->username = arena_strdup(a, p->handle);
     } else if (!strcmp(platform, "telegram")) {
         digits(r, num, 10);
-        la->network_id = arena_printf(a, "-100%s", num);
-        la->display_name = arena_strdup(a, p->biz);
-        la->profile_url = arena_printf(a, "https://web.telegram.org/z/#-100%s", num);
+        d->network_id = arena_printf(a, "-100%s", num);
+        d->display_name = arena_strdup(a, p->biz);
+        d->profile_url = arena_printf(a, "https://web.telegram.org/z/#-100%s", num);
         static const char *const kinds[] = {"channel", "group", "supergroup"};
-        la->type = kinds[next(r) % 3];
-        la->user_image = arena_printf(a, "%s/telegram/%s.jpeg", img, num);
+        d->type = kinds[next(r) % 3];
+        d->user_image = arena_printf(a, "%s/telegram/%s.jpeg", img, num);
     } else if (!strcmp(platform, "tiktok")) {
         uint64_t x = next(r), y = next(r);
-        la->network_id = arena_printf(
+        d->network_id = arena_printf(
             a, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(x >> 32), (unsigned)(x >> 16) & 0xffffu,
             (unsigned)x & 0xffffu, (unsigned)(y >> 48), (unsigned long long)y & 0xffffffffffffULL);
-        la->display_name = arena_strdup(a, p->name);
-        la->profile_url = arena_printf(a, "https://www.tiktok.com/@%s", p->handle);
-        la->user_image = arena_printf(a, "%s/tiktok/%s.jpeg", img, p->handle);
-        la->username = arena_printf(a, "@%s", p->handle);
+        d->display_name = arena_strdup(a, p->name);
+        d->profile_url = arena_printf(a, "https://www.tiktok.com/@%s", p->handle);
+        d->user_image = arena_printf(a, "%s/tiktok/%s.jpeg", img, p->handle);
+        d->username = arena_printf(a, "@%s", p->handle);
     } else if (!strcmp(platform, "twitter")) {
         digits(r, num, 10);
-        la->network_id = arena_strdup(a, num);
-        la->display_name = arena_strdup(a, p->name);
-        la->profile_url = arena_printf(a, "https://twitter.com/%s", p->handle);
-        la->user_image = arena_printf(a, "%s/twitter/%s.png", img, num);
-        la->username = arena_strdup(a, p->handle);
+        d->network_id = arena_strdup(a, num);
+        d->display_name = arena_strdup(a, p->name);
+        d->profile_url = arena_printf(a, "https://twitter.com/%s", p->handle);
+        d->user_image = arena_printf(a, "%s/twitter/%s.png", img, num);
+        d->username = arena_strdup(a, p->handle);
     } else { /* youtube */
         digits(r, num, 21);
-        la->network_id = arena_strdup(a, num);
-        la->display_name = arena_printf(a, "@%s", p->biz_handle);
-        la->profile_url = arena_printf(a, "https://www.youtube.com/@%s", p->biz_handle);
-        la->user_image = arena_printf(a, "%s/youtube/%s.png", img, num);
-        la->username = arena_printf(a, "@%s", p->biz_handle);
+        d->network_id = arena_strdup(a, num);
+        d->display_name = arena_printf(a, "@%s", p->biz_handle);
+        d->profile_url = arena_printf(a, "https://www.youtube.com/@%s", p->biz_handle);
+        d->user_image = arena_printf(a, "%s/youtube/%s.png", img, num);
+        d->username = arena_printf(a, "@%s", p->biz_handle);
     }
 }
 
-static int link_all(struct store *st, struct rng *rng, int64_t profile_id, size_t i, int64_t m,
-                    int64_t now)
+/*
+ * Links profile_id to the first m networks through the real link path
+ * (store_linked_link), each with a dummy access token sealed by the vault
+ * like a real one ("seed-access-<profile id>-<platform>": no network takes
+ * it). No expiry and no refresh token, so the refresher leaves them alone.
+ */
+static int link_all(struct store *st, struct vault *v, struct rng *rng, int64_t profile_id,
+                    size_t i, int64_t m, int64_t now)
 {
     struct arena *a = arena_new();
     struct person person;
@@ -200,7 +217,12 @@ static int link_all(struct store *st, struct rng *rng, int64_t profile_id, size_
         struct linked_account la;
         make_linked(rng, a, platforms[k], &person, now, &la);
         la.profile_id = profile_id;
-        if (store_linked_put(st, &la) != STORE_OK) {
+        char token[96];
+        snprintf(token, sizeof(token), "seed-access-%lld-%s", (long long)profile_id, platforms[k]);
+        struct linked_secret sec = {.linked_ms = la.linked_ms};
+        int64_t id = 0;
+        if (!linked_seal(v, a, profile_id, platforms[k], token, NULL, &sec) ||
+            store_linked_link(st, &la, &sec, &id) != STORE_OK) {
             rc = 1;
             break;
         }
@@ -221,9 +243,10 @@ int cli_seed(const struct config *cfg, struct args *a)
         return 2;
     }
     struct app app;
-    if (!cli_app_open(&app, cfg, APP_CLI))
+    if (!cli_app_open(&app, cfg, APP_CLI | APP_VAULT))
         return 1;
     struct store *st = app.store;
+    struct vault *v = app.vault;
     int rc = 1, fd = -1;
     FILE *keys = NULL;
     if (keys_out) {
@@ -262,7 +285,7 @@ int cli_seed(const struct config *cfg, struct args *a)
     store_account_find(st, ar, ref, &acct);
     char account_ref[CRYPTO_REFID_LEN + 1];
     snprintf(account_ref, sizeof(account_ref), "%s", ref); /* ref is reused below */
-    if (store_begin(st) != STORE_OK || link_all(st, &rng, acct.primary_profile_id, 0, m, now)) {
+    if (store_begin(st) != STORE_OK || link_all(st, v, &rng, acct.primary_profile_id, 0, m, now)) {
         arena_free(ar);
         goto out;
     }
@@ -279,7 +302,7 @@ int cli_seed(const struct config *cfg, struct args *a)
         /* Creation times one millisecond apart keep the creation order exact. */
         if (store_profile_create(st, account_id, title, kh, ref, NULL, now - n + i, &pid) !=
                 STORE_OK ||
-            link_all(st, &rng, pid, (size_t)i + 1, m, now)) {
+            link_all(st, v, &rng, pid, (size_t)i + 1, m, now)) {
             store_rollback(st);
             arena_free(ar);
             goto out;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VERSION   1
@@ -32,6 +33,7 @@ struct vault {
     size_t nkeys; /* keys[nkeys-1] is current */
     char *path;   /* NULL when the keys came from the environment */
     struct timespec mtime;
+    int64_t checked_ns; /* when refresh_soon() last looked (CLOCK_MONOTONIC) */
 };
 
 /* Parses "<id> <hex>" lines (or "id:hex,id:hex" / "hex" for env) into keys. */
@@ -176,6 +178,24 @@ bool vault_path_private(const char *path, const char *what, char *err, size_t er
     return true;
 }
 
+/*
+ * Sealing re-checks the key file at most once a millisecond: a stat() per
+ * seal was most of what sealing a token cost (the seed command seals a
+ * million), and a ciphertext made under the previous key up to 1 ms after a
+ * rotation is no different from one made just before it. Opening, adding
+ * and retiring keys always look.
+ */
+static void refresh_soon(struct vault *v)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    if (v->checked_ns && ns - v->checked_ns < 1000000)
+        return;
+    v->checked_ns = ns;
+    refresh(v);
+}
+
 struct vault *vault_open(const char *data_dir, const char *env, char *err, size_t errlen)
 {
     struct vault *v = mem_calloc(1, sizeof(*v));
@@ -223,7 +243,7 @@ void vault_free(struct vault *v)
 uint32_t vault_current(struct vault *v)
 {
     pthread_mutex_lock(&v->mu);
-    refresh(v);
+    refresh_soon(v);
     uint32_t id = v->keys[v->nkeys - 1].id;
     pthread_mutex_unlock(&v->mu);
     return id;
@@ -248,12 +268,29 @@ uint32_t vault_key_of(const void *blob, size_t n)
     return (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4];
 }
 
+/* AES-256-GCM, fetched from the provider once: EVP_aes_256_gcm() makes
+ * OpenSSL 3 look the implementation up again on every init, which costs
+ * more than sealing a token (the seed command seals a million). */
+static EVP_CIPHER *gcm_fetched;
+static pthread_once_t gcm_once = PTHREAD_ONCE_INIT;
+
+static void gcm_fetch(void)
+{
+    gcm_fetched = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+
+static const EVP_CIPHER *gcm(void)
+{
+    pthread_once(&gcm_once, gcm_fetch);
+    return gcm_fetched ? gcm_fetched : EVP_aes_256_gcm();
+}
+
 unsigned char *vault_seal(struct vault *v, const void *plain, size_t n, const char *aad,
                           size_t *outlen)
 {
     struct key k;
     pthread_mutex_lock(&v->mu);
-    refresh(v);
+    refresh_soon(v);
     k = v->keys[v->nkeys - 1];
     pthread_mutex_unlock(&v->mu);
 
@@ -267,7 +304,7 @@ unsigned char *vault_seal(struct vault *v, const void *plain, size_t n, const ch
     crypto_random(out + 5, NONCE_LEN);
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     int len = 0, ok = ctx != NULL;
-    ok = ok && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1;
+    ok = ok && EVP_EncryptInit_ex(ctx, gcm(), NULL, NULL, NULL) == 1;
     ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) == 1;
     ok = ok && EVP_EncryptInit_ex(ctx, NULL, NULL, k.k, out + 5) == 1;
     ok =
@@ -307,7 +344,7 @@ char *vault_unseal(struct vault *v, const void *blob, size_t n, const char *aad,
     char *out = mem_malloc(plen + 1);
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     int len = 0, ok = ctx != NULL;
-    ok = ok && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1;
+    ok = ok && EVP_DecryptInit_ex(ctx, gcm(), NULL, NULL, NULL) == 1;
     ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) == 1;
     ok = ok && EVP_DecryptInit_ex(ctx, NULL, NULL, k.k, b + 5) == 1;
     ok =

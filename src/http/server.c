@@ -279,12 +279,7 @@ enum status req_parse_pairs(struct req *r, const char *q, const char *what, stru
                          : arena_strdup(r->arena, "");
             if (!k || !v)
                 return req_fail(r, ST_BAD_PARAM, what, "not valid percent-encoding");
-            if (n == cap) {
-                struct kv *bigger = arena_alloc(r->arena, cap * 2 * sizeof(*items));
-                memcpy(bigger, items, cap * sizeof(*items));
-                items = bigger;
-                cap *= 2;
-            }
+            items = arena_grow(r->arena, items, &cap, n, sizeof(*items));
             items[n].key = k;
             items[n].val = v;
             n++;

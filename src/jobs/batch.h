@@ -16,7 +16,6 @@
 
 #include "core/app.h"
 #include "jobs/runner.h"
-#include "store/store.h"
 
 struct runner_kind batch_job_kind(struct app *app);
 struct runner_kind sweep_job_kind(struct app *app);

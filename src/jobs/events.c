@@ -4,6 +4,9 @@
 #include "jobs/events.h"
 #include "crypto/crypto.h"
 #include "jobs/runner.h"
+#include "store/deliveries.h"
+#include "store/profiles.h"
+#include "store/store.h"
 #include "util/timeutil.h"
 
 #include <string.h>

@@ -12,7 +12,7 @@
 #define SOCIALD_JOBS_EVENTS_H
 
 #include "core/app.h"
-#include "store/store.h"
+#include "store/profiles.h"
 #include "util/jsonw.h"
 
 /* A payload being built: its common fields are written by events_begin. */

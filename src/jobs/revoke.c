@@ -5,6 +5,9 @@
 #include "core/log.h"
 #include "core/offload.h"
 #include "platforms/linked.h"
+#include "store/jobs.h"
+#include "store/revocations.h"
+#include "store/store.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 

@@ -4,6 +4,8 @@
 #include "jobs/runner.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "store/jobs.h"
+#include "store/store.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 

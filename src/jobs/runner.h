@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store/store.h"
+#include "store/jobs.h"
 
 struct runner;
 
@@ -41,7 +41,7 @@ struct runner_kind {
 };
 
 struct runner_config {
-    enum job_lane lane;   /* the jobs it leases (store.h) */
+    enum job_lane lane;   /* the jobs it leases (store/jobs.h) */
     unsigned concurrency; /* jobs in flight at most */
     int64_t lease_ms;     /* how long a leased job belongs to its worker */
     int64_t poll_ms;      /* how often the table is checked without a wake-up */

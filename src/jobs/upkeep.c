@@ -8,6 +8,10 @@
 #include "crypto/crypto.h"
 #include "jobs/events.h"
 #include "platforms/linked.h"
+#include "store/jobs.h"
+#include "store/linked.h"
+#include "store/profiles.h"
+#include "store/store.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 
@@ -382,7 +386,8 @@ static void refresh_run(void *arg)
                                     : out.refresh_expires_ms ? out.refresh_expires_ms
                                                              : ls->refresh_expires_ms;
         t->sec.scopes = out.scopes;
-        if (!linked_seal(app, t->a, ls->profile_id, ls->platform, out.access, refresh, &t->sec)) {
+        if (!linked_seal(app->vault, t->a, ls->profile_id, ls->platform, out.access, refresh,
+                         &t->sec)) {
             t->outcome = O_FAILING;
             snprintf(t->error, sizeof(t->error), "cannot seal the new tokens");
             goto out;
@@ -569,7 +574,8 @@ static const struct identity *match(const struct linked_state *ls, const struct 
                                     size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (ls->network_id && ids[i].network_id && !strcmp(ls->network_id, ids[i].network_id))
+        if (ls->network_id && ids[i].disp.network_id &&
+            !strcmp(ls->network_id, ids[i].disp.network_id))
             return &ids[i];
     /* Networks whose accounts carry no id (Reddit): the only one there is. */
     return !ls->network_id && n == 1 ? &ids[0] : NULL;

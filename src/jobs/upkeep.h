@@ -1,6 +1,6 @@
 /*
  * upkeep: keeping linked accounts alive (SPEC §2, §9) — three job kinds on
- * the upkeep lane (store.h), each at most once per account or profile:
+ * the upkeep lane (store/jobs.h), each at most once per account or profile:
  *
  *  - refresh (ref: linked account): renews the access token at 80 % of its
  *    life (a little earlier, at random, so that accounts linked together do
@@ -29,7 +29,8 @@
 
 #include "core/app.h"
 #include "jobs/runner.h"
-#include "store/store.h"
+#include "store/linked.h"
+#include "store/profiles.h"
 
 struct upkeep;
 

@@ -9,7 +9,7 @@
  */
 #include "limits/usage.h"
 #include "core/log.h"
-#include "store/store.h"
+#include "store/usage.h"
 #include "util/i64map.h"
 #include "util/mem.h"
 #include "util/timeutil.h"

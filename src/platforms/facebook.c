@@ -36,14 +36,14 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
         const char *name = net_jstr(n, p, "name");
         const char *username = net_jstr(n, p, "username");
         const char *link = net_jstr(n, p, "link");
-        e->network_id = id;
-        e->display_name = name;
-        e->page_name = name;
-        e->username = username;
-        e->profile_url =
+        e->disp.network_id = id;
+        e->disp.display_name = name;
+        e->disp.page_name = name;
+        e->disp.username = username;
+        e->disp.profile_url =
             link ? link
                  : arena_printf(n->a, "https://www.facebook.com/%s", username ? username : id);
-        e->user_image = net_jstr(n, p, "picture.data.url");
+        e->disp.user_image = net_jstr(n, p, "picture.data.url");
         e->access = token;
         e->extra = connector_extra(n, "userId", user_id, NULL);
         e->label = arena_printf(n->a, "Page · %s", name ? name : id);

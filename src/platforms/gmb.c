@@ -24,12 +24,12 @@ static void add_location(struct net *n, json_t *loc, const char *account, struct
     struct identity *e = connector_push(n, out, count, cap);
     const char *title = net_jstr(n, loc, "title");
     const char *locality = net_jstr(n, loc, "storefrontAddress.locality");
-    e->display_name = title;
-    e->description = net_jstr(n, loc, "profile.description");
-    e->maps_url = net_jstr(n, loc, "metadata.mapsUri");
-    e->place_id = net_jstr(n, loc, "metadata.placeId");
-    e->review_url = net_jstr(n, loc, "metadata.newReviewUri");
-    e->profile_url = net_jstr(n, loc, "websiteUri");
+    e->disp.display_name = title;
+    e->disp.description = net_jstr(n, loc, "profile.description");
+    e->disp.maps_url = net_jstr(n, loc, "metadata.mapsUri");
+    e->disp.place_id = net_jstr(n, loc, "metadata.placeId");
+    e->disp.review_url = net_jstr(n, loc, "metadata.newReviewUri");
+    e->disp.profile_url = net_jstr(n, loc, "websiteUri");
     e->extra = connector_extra(n, "location", net_jstr(n, loc, "name"), "account", account, NULL);
     e->label = arena_printf(n->a, "%s%s%s", title ? title : "Location", locality ? " · " : "",
                             locality ? locality : "");

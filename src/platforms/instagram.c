@@ -38,14 +38,14 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
         const char *username = net_jstr(n, ig, "username");
         const char *name = net_jstr(n, ig, "name");
         const char *page = net_jstr(n, p, "name");
-        e->network_id = ig_id;
-        e->display_name = name ? name : username;
-        e->username = username;
-        e->page_name = page;
-        e->profile_url =
+        e->disp.network_id = ig_id;
+        e->disp.display_name = name ? name : username;
+        e->disp.username = username;
+        e->disp.page_name = page;
+        e->disp.profile_url =
             username ? arena_printf(n->a, "https://www.instagram.com/%s", username) : NULL;
-        e->user_image = net_jstr(n, ig, "profile_picture_url");
-        e->type = "business";
+        e->disp.user_image = net_jstr(n, ig, "profile_picture_url");
+        e->disp.type = "business";
         e->access = net_jstr(n, p, "access_token");
         e->extra = connector_extra(n, "pageId", net_jstr(n, p, "id"), NULL);
         e->label =

@@ -6,6 +6,10 @@
 #include "crypto/vault.h"
 #include "jobs/events.h"
 #include "platforms/netconf.h"
+#include "store/accounts.h"
+#include "store/linked.h"
+#include "store/profiles.h"
+#include "store/store.h"
 #include "util/timeutil.h"
 
 #include <stdlib.h>
@@ -92,13 +96,13 @@ static const char *aad(struct arena *a, int64_t profile_id, const char *platform
     return arena_printf(a, "linked:%lld:%s:%s", (long long)profile_id, platform, what);
 }
 
-static const void *seal(struct app *app, struct arena *a, const char *plain, const char *ad,
-                        size_t *n)
+static const void *seal(struct vault *v, struct arena *a, int64_t profile_id, const char *platform,
+                        const char *what, const char *plain, size_t *n)
 {
     *n = 0;
     if (!plain)
         return NULL;
-    unsigned char *b = vault_seal(app->vault, plain, strlen(plain), ad, n);
+    unsigned char *b = vault_seal(v, plain, strlen(plain), aad(a, profile_id, platform, what), n);
     if (!b)
         return NULL;
     void *c = arena_alloc(a, *n);
@@ -107,13 +111,12 @@ static const void *seal(struct app *app, struct arena *a, const char *plain, con
     return c;
 }
 
-bool linked_seal(struct app *app, struct arena *a, int64_t profile_id, const char *platform,
+bool linked_seal(struct vault *v, struct arena *a, int64_t profile_id, const char *platform,
                  const char *access, const char *refresh, struct linked_secret *sec)
 {
-    sec->access = seal(app, a, access, aad(a, profile_id, platform, "access"), &sec->access_len);
-    sec->refresh =
-        seal(app, a, refresh, aad(a, profile_id, platform, "refresh"), &sec->refresh_len);
-    sec->key_id = vault_current(app->vault);
+    sec->access = seal(v, a, profile_id, platform, "access", access, &sec->access_len);
+    sec->refresh = seal(v, a, profile_id, platform, "refresh", refresh, &sec->refresh_len);
+    sec->key_id = vault_current(v);
     return (!access || sec->access) && (!refresh || sec->refresh);
 }
 
@@ -132,19 +135,7 @@ bool linked_unseal(struct app *app, struct arena *a, int64_t profile_id, const c
 
 void linked_from_identity(struct linked_account *la, const struct identity *id)
 {
-    *la = (struct linked_account){
-        .network_id = id->network_id,
-        .display_name = id->display_name,
-        .username = id->username,
-        .profile_url = id->profile_url,
-        .user_image = id->user_image,
-        .page_name = id->page_name,
-        .type = id->type,
-        .description = id->description,
-        .maps_url = id->maps_url,
-        .place_id = id->place_id,
-        .review_url = id->review_url,
-    };
+    *la = (struct linked_account){.disp = id->disp};
 }
 
 enum store_rc linked_store(struct app *app, struct arena *a, const struct profile *p, int idx,
@@ -167,7 +158,7 @@ enum store_rc linked_store(struct app *app, struct arena *a, const struct profil
         .extra = id->extra,
         .linked_ms = now,
     };
-    if (!linked_seal(app, a, p->id, name, access, t->refresh, &sec))
+    if (!linked_seal(app->vault, a, p->id, name, access, t->refresh, &sec))
         return STORE_ERROR;
     struct store *st = app->store;
     enum store_rc rc = store_begin(st);
@@ -181,6 +172,6 @@ enum store_rc linked_store(struct app *app, struct arena *a, const struct profil
     if (rc == STORE_OK)
         rc = store_profile_details_done(st, p->id, now);
     if (rc == STORE_OK)
-        rc = events_social(st, p, "link", name, "user", id->display_name, NULL, now);
+        rc = events_social(st, p, "link", name, "user", id->disp.display_name, NULL, now);
     return events_commit(app, rc);
 }

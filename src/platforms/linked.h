@@ -19,7 +19,8 @@
 
 #include "core/app.h"
 #include "platforms/platform.h"
-#include "store/store.h"
+#include "store/linked.h"
+#include "store/profiles.h"
 
 /*
  * Fills n for account_id's use of network idx (calls limited to
@@ -31,8 +32,11 @@ bool linked_net(struct app *app, struct arena *a, int64_t account_id, int idx, s
 /* True when account_id can link network idx (see linked_net). */
 bool linked_available(struct app *app, struct arena *a, int64_t account_id, int idx);
 
-/* Seals access and refresh (either may be NULL) into sec's blobs (arena). */
-bool linked_seal(struct app *app, struct arena *a, int64_t profile_id, const char *platform,
+struct vault;
+
+/* Seals access and refresh (either may be NULL) under v's current key into
+ * sec's blobs (arena) and sets sec->key_id; false when one did not seal. */
+bool linked_seal(struct vault *v, struct arena *a, int64_t profile_id, const char *platform,
                  const char *access, const char *refresh, struct linked_secret *sec);
 /* Opens sealed tokens into out->access / out->refresh (arena, zeroed with
  * it). False when a blob does not open (unknown key, moved ciphertext). */

@@ -58,12 +58,13 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
     *count = 0;
     struct identity *p = connector_push(n, out, count, &cap);
     const char *sub = net_jstr(n, who.json, "sub"), *name = net_jstr(n, who.json, "name");
-    p->network_id = sub;
-    p->display_name = name;
-    p->username = vanity;
-    p->profile_url = vanity ? arena_printf(n->a, "https://www.linkedin.com/in/%s", vanity) : NULL;
-    p->user_image = net_jstr(n, who.json, "picture");
-    p->type = "personal";
+    p->disp.network_id = sub;
+    p->disp.display_name = name;
+    p->disp.username = vanity;
+    p->disp.profile_url =
+        vanity ? arena_printf(n->a, "https://www.linkedin.com/in/%s", vanity) : NULL;
+    p->disp.user_image = net_jstr(n, who.json, "picture");
+    p->disp.type = "personal";
     p->extra = connector_extra(n, "urn", arena_printf(n->a, "urn:li:person:%s", sub), NULL);
     p->label = arena_printf(n->a, "Personal · %s", name ? name : sub);
 
@@ -90,14 +91,14 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
         struct identity *o = connector_push(n, out, count, &cap);
         const char *oname = net_jstr(n, org.json, "localizedName");
         const char *ovanity = net_jstr(n, org.json, "vanityName");
-        o->network_id = id;
-        o->display_name = oname;
-        o->page_name = oname;
-        o->username = vanity; /* the member who linked it (the seed's example) */
-        o->profile_url =
+        o->disp.network_id = id;
+        o->disp.display_name = oname;
+        o->disp.page_name = oname;
+        o->disp.username = vanity; /* the member who linked it (the seed's example) */
+        o->disp.profile_url =
             arena_printf(n->a, "https://www.linkedin.com/company/%s", ovanity ? ovanity : id);
-        o->user_image = net_jstr(n, org.json, "logoV2.original");
-        o->type = "corporate";
+        o->disp.user_image = net_jstr(n, org.json, "logoV2.original");
+        o->disp.type = "corporate";
         o->extra = connector_extra(n, "urn", urn, NULL);
         o->label = arena_printf(n->a, "Company page · %s", oname ? oname : id);
     }

@@ -33,11 +33,11 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
         return net_fail(n, NET_BAD, "Pinterest answered an account without id or username");
     struct identity *e = connector_one(n);
     const char *business = net_jstr(n, a.json, "business_name");
-    e->network_id = id;
-    e->username = username;
-    e->display_name = business && *business ? business : username;
-    e->profile_url = arena_printf(n->a, "https://www.pinterest.com/%s", username);
-    e->user_image = net_jstr(n, a.json, "profile_image");
+    e->disp.network_id = id;
+    e->disp.username = username;
+    e->disp.display_name = business && *business ? business : username;
+    e->disp.profile_url = arena_printf(n->a, "https://www.pinterest.com/%s", username);
+    e->disp.user_image = net_jstr(n, a.json, "profile_image");
     e->label = arena_printf(n->a, "@%s", username);
     *out = e;
     *count = 1;

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "platforms/names.h"
+#include "store/display.h"
 #include "util/arena.h"
 
 struct app;
@@ -64,20 +65,10 @@ struct tokens {
 
 /* One account the tokens can link (a user, a page, a location, ...). */
 struct identity {
-    const char *network_id;
-    const char *display_name;
-    const char *username;
-    const char *profile_url;
-    const char *user_image;
-    const char *page_name;
-    const char *type;
-    const char *description;
-    const char *maps_url;
-    const char *place_id;
-    const char *review_url;
-    const char *access; /* a token of its own (a page token) to store, or NULL */
-    const char *extra;  /* JSON object text: network ids later calls need */
-    const char *label;  /* how the choice page names it ("Page · Blue Coffee") */
+    struct display_fields disp; /* what GET /api/user will show of it */
+    const char *access;         /* a token of its own (a page token) to store, or NULL */
+    const char *extra;          /* JSON object text: network ids later calls need */
+    const char *label;          /* how the choice page names it ("Page · Blue Coffee") */
 };
 
 /* The context of connector calls: the outbound client, the network's

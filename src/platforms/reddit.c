@@ -42,13 +42,13 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
         return net_fail(n, NET_BAD, "Reddit answered a user without a name");
     struct identity *e = connector_one(n);
     /* The seed's Reddit entry has no id: the name identifies the user. */
-    e->display_name = name;
-    e->username = name;
-    e->profile_url = arena_printf(n->a, "https://www.reddit.com/user/%s", name);
+    e->disp.display_name = name;
+    e->disp.username = name;
+    e->disp.profile_url = arena_printf(n->a, "https://www.reddit.com/user/%s", name);
     const char *icon = net_jstr(n, a.json, "icon_img");
     if (icon) {
         char *q = strchr(icon, '?'); /* icon URLs carry a signing query */
-        e->user_image = q ? arena_strndup(n->a, icon, (size_t)(q - icon)) : icon;
+        e->disp.user_image = q ? arena_strndup(n->a, icon, (size_t)(q - icon)) : icon;
     }
     e->extra = connector_extra(n, "id", net_jstr(n, a.json, "id"), NULL);
     e->label = arena_printf(n->a, "u/%s", name);

@@ -86,14 +86,7 @@ const char *connector_extra(struct net *n, ...)
 
 struct identity *connector_push(struct net *n, struct identity **arr, size_t *count, size_t *cap)
 {
-    if (*count == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 4;
-        struct identity *bigger = arena_alloc(n->a, ncap * sizeof(**arr));
-        if (*count)
-            memcpy(bigger, *arr, *count * sizeof(**arr));
-        *arr = bigger;
-        *cap = ncap;
-    }
+    *arr = arena_grow(n->a, *arr, cap, *count, sizeof(**arr));
     return &(*arr)[(*count)++];
 }
 

@@ -75,14 +75,14 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
         return net_fail(n, NET_DENIED, "make the bot an administrator of the chat, then try again");
     struct identity *e = connector_one(n);
     const char *username = net_jstr(n, chat.json, "result.username");
-    e->network_id = id;
-    e->display_name = net_jstr(n, chat.json, "result.title");
-    e->username = username;
-    e->profile_url = username ? arena_printf(n->a, "https://t.me/%s", username)
-                              : arena_printf(n->a, "https://web.telegram.org/z/#%s", id);
-    e->type = type;
+    e->disp.network_id = id;
+    e->disp.display_name = net_jstr(n, chat.json, "result.title");
+    e->disp.username = username;
+    e->disp.profile_url = username ? arena_printf(n->a, "https://t.me/%s", username)
+                                   : arena_printf(n->a, "https://web.telegram.org/z/#%s", id);
+    e->disp.type = type;
     e->access = id; /* the chat id from now on, also when it was named by @name */
-    e->label = e->display_name ? e->display_name : id;
+    e->label = e->disp.display_name ? e->disp.display_name : id;
     *out = e;
     *count = 1;
     return NET_OK;

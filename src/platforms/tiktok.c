@@ -58,15 +58,15 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
     struct identity *e = connector_one(n);
     const char *username = net_jstr(n, a.json, "data.user.username");
     const char *link = net_jstr(n, a.json, "data.user.profile_deep_link");
-    e->network_id = open_id;
-    e->display_name = net_jstr(n, a.json, "data.user.display_name");
-    e->username = username ? arena_printf(n->a, "@%s", username) : NULL;
-    e->profile_url = link       ? link
-                     : username ? arena_printf(n->a, "https://www.tiktok.com/@%s", username)
-                                : NULL;
-    e->user_image = net_jstr(n, a.json, "data.user.avatar_url");
+    e->disp.network_id = open_id;
+    e->disp.display_name = net_jstr(n, a.json, "data.user.display_name");
+    e->disp.username = username ? arena_printf(n->a, "@%s", username) : NULL;
+    e->disp.profile_url = link       ? link
+                          : username ? arena_printf(n->a, "https://www.tiktok.com/@%s", username)
+                                     : NULL;
+    e->disp.user_image = net_jstr(n, a.json, "data.user.avatar_url");
     e->extra = connector_extra(n, "unionId", net_jstr(n, a.json, "data.user.union_id"), NULL);
-    e->label = e->username ? e->username : open_id;
+    e->label = e->disp.username ? e->disp.username : open_id;
     *out = e;
     *count = 1;
     return NET_OK;

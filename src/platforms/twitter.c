@@ -44,11 +44,11 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
     if (!id || !username)
         return net_fail(n, NET_BAD, "X answered a user without id or username");
     struct identity *e = connector_one(n);
-    e->network_id = id;
-    e->display_name = net_jstr(n, a.json, "data.name");
-    e->username = username;
-    e->profile_url = arena_printf(n->a, "https://twitter.com/%s", username);
-    e->user_image = net_jstr(n, a.json, "data.profile_image_url");
+    e->disp.network_id = id;
+    e->disp.display_name = net_jstr(n, a.json, "data.name");
+    e->disp.username = username;
+    e->disp.profile_url = arena_printf(n->a, "https://twitter.com/%s", username);
+    e->disp.user_image = net_jstr(n, a.json, "data.profile_image_url");
     e->label = arena_printf(n->a, "@%s", username);
     *out = e;
     *count = 1;

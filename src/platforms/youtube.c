@@ -35,12 +35,12 @@ static enum net_rc identities(struct net *n, const struct tokens *t, struct iden
         const char *title = net_jstr(n, item, "snippet.title");
         const char *handle = net_jstr(n, item, "snippet.customUrl");
         const char *img = net_jstr(n, item, "snippet.thumbnails.high.url");
-        e->network_id = id;
-        e->display_name = title;
-        e->username = handle;
-        e->profile_url = handle ? arena_printf(n->a, "https://www.youtube.com/%s", handle)
-                                : arena_printf(n->a, "https://www.youtube.com/channel/%s", id);
-        e->user_image = img ? img : net_jstr(n, item, "snippet.thumbnails.default.url");
+        e->disp.network_id = id;
+        e->disp.display_name = title;
+        e->disp.username = handle;
+        e->disp.profile_url = handle ? arena_printf(n->a, "https://www.youtube.com/%s", handle)
+                                     : arena_printf(n->a, "https://www.youtube.com/channel/%s", id);
+        e->disp.user_image = img ? img : net_jstr(n, item, "snippet.thumbnails.default.url");
         e->label = arena_printf(n->a, "Channel · %s", title ? title : id);
     }
     if (!*count)

@@ -1,6 +1,8 @@
 /*
- * accounts: accounts and API-key authentication (see store.h).
+ * accounts: accounts, API-key authentication, the account's public key and
+ * its own OAuth apps (see store/accounts.h).
  */
+#include "store/accounts.h"
 #include "store/internal.h"
 #include "crypto/crypto.h"
 #include "util/str.h"
@@ -8,26 +10,6 @@
 #include <string.h>
 
 #define D (st->drv)
-
-void store_read_profile(struct store *st, struct db_stmt *s, int c, struct arena *a,
-                        struct profile *p)
-{
-    memset(p, 0, sizeof(*p));
-    p->id = D->col_i64(s, c + 0);
-    p->account_id = D->col_i64(s, c + 1);
-    const char *ref = D->col_text(s, c + 2);
-    str_copy(p->ref_id, sizeof(p->ref_id), ref ? ref : "");
-    p->title = store_col_str(st, s, c + 3, a);
-    p->is_primary = D->col_i64(s, c + 4) != 0;
-    p->created_ms = D->col_i64(s, c + 5);
-    p->version = D->col_i64(s, c + 6);
-    p->details_updated_ms = D->col_i64(s, c + 7);
-    p->suspended_ms = D->col_null(s, c + 8) ? 0 : D->col_i64(s, c + 8);
-    p->deleted_ms = D->col_null(s, c + 9) ? 0 : D->col_i64(s, c + 9);
-    p->deleted_by = store_col_str(st, s, c + 10, a);
-    p->bio_handle = store_col_str(st, s, c + 11, a);
-    p->linked_mask = (unsigned)D->col_i64(s, c + 12);
-}
 
 static void read_account(struct store *st, struct db_stmt *s, struct arena *a, struct account *acct)
 {
@@ -176,12 +158,7 @@ enum store_rc store_account_list(struct store *st, struct arena *a, struct accou
     struct account *arr = arena_alloc(a, cap * sizeof(*arr));
     enum db_rc dr;
     while ((dr = D->step(s)) == DB_ROW) {
-        if (cnt == cap) {
-            struct account *bigger = arena_alloc(a, cap * 2 * sizeof(*arr));
-            memcpy(bigger, arr, cap * sizeof(*arr));
-            arr = bigger;
-            cap *= 2;
-        }
+        arr = arena_grow(a, arr, &cap, cnt, sizeof(*arr));
         read_account(st, s, a, &arr[cnt]);
         arr[cnt].ref_id = store_col_str(st, s, 5, a);
         cnt++;
@@ -231,4 +208,71 @@ enum store_rc store_account_set_key(struct store *st, int64_t account_id,
     enum store_rc rc = update_one(st, s);
     store_touch(st, STORE_KIND_ACCOUNT, account_id);
     return rc;
+}
+
+enum store_rc store_account_set_public_key(struct store *st, int64_t account_id, const char *pem)
+{
+    struct db_stmt *s =
+        store_stmt(st, Q_PUBLIC_KEY_SET, "UPDATE accounts SET public_key = ? WHERE id = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_text(s, 1, pem);
+    D->bind_i64(s, 2, account_id);
+    if (store_run(st, s) != DB_DONE)
+        return STORE_ERROR;
+    return D->changes(store_db(st)) ? STORE_OK : STORE_NOTFOUND;
+}
+
+enum store_rc store_account_public_key(struct store *st, struct arena *a, int64_t account_id,
+                                       const char **pem)
+{
+    struct db_stmt *s =
+        store_stmt(st, Q_PUBLIC_KEY_GET, "SELECT public_key FROM accounts WHERE id = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, account_id);
+    enum db_rc dr = D->step(s);
+    *pem = dr == DB_ROW ? store_col_str(st, s, 0, a) : NULL;
+    D->reset(s);
+    return dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
+}
+
+enum store_rc store_oauth_app_set(struct store *st, int64_t account_id, const char *platform,
+                                  const char *client_id, const void *sealed, size_t n,
+                                  uint32_t key_id)
+{
+    struct db_stmt *s = store_stmt(
+        st, Q_OAUTH_APP_SET,
+        "INSERT INTO account_oauth_apps (account_id, platform, client_id, client_secret, key_id) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, platform) DO UPDATE SET "
+        "client_id = excluded.client_id, client_secret = excluded.client_secret, "
+        "key_id = excluded.key_id");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, account_id);
+    D->bind_text(s, 2, platform);
+    D->bind_text(s, 3, client_id);
+    D->bind_blob(s, 4, sealed, n);
+    D->bind_i64(s, 5, key_id);
+    return store_rc_of(store_run(st, s));
+}
+
+enum store_rc store_oauth_app_get(struct store *st, struct arena *a, int64_t account_id,
+                                  const char *platform, const char **client_id, const void **sealed,
+                                  size_t *n)
+{
+    struct db_stmt *s = store_stmt(st, Q_OAUTH_APP_GET,
+                                   "SELECT client_id, client_secret FROM account_oauth_apps "
+                                   "WHERE account_id = ? AND platform = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, account_id);
+    D->bind_text(s, 2, platform);
+    enum db_rc dr = D->step(s);
+    if (dr == DB_ROW) {
+        *client_id = store_col_str(st, s, 0, a);
+        *sealed = store_col_blob(st, s, 1, a, n);
+    }
+    D->reset(s);
+    return dr == DB_ROW ? STORE_OK : dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
 }

@@ -1,8 +1,12 @@
 /*
- * batch: export records and the streaming scan behind them (see store.h,
+ * batch: export records and the streaming scan behind them (see store/batch.h,
  * SPEC §5).
  */
+#include "store/batch.h"
 #include "store/internal.h"
+#include "store/jobs.h"
+#include "store/linked.h"
+#include "store/profiles.h"
 
 #include <string.h>
 
@@ -273,20 +277,4 @@ enum store_rc store_batch_scan(struct store *st, int64_t account_id, const char 
     arena_free(a);
     D->close(db);
     return go && dr != DB_DONE ? STORE_ERROR : STORE_OK;
-}
-
-enum store_rc store_job_ensure(struct store *st, const char *kind, int64_t run_at_ms,
-                               int64_t now_ms)
-{
-    struct db_stmt *s = store_stmt(st, Q_JOB_ENSURE,
-                                   "INSERT INTO jobs (kind, ref, run_at_ms, created_ms, lane) "
-                                   "SELECT ?1, 0, ?2, ?3, ?4 WHERE NOT EXISTS "
-                                   "(SELECT 1 FROM jobs WHERE kind = ?1)");
-    if (!s)
-        return STORE_ERROR;
-    D->bind_text(s, 1, kind);
-    D->bind_i64(s, 2, run_at_ms);
-    D->bind_i64(s, 3, now_ms);
-    D->bind_i64(s, 4, store_job_lane(kind));
-    return store_rc_of(store_run(st, s));
 }

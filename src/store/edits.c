@@ -1,10 +1,11 @@
 /*
- * edits: Google Business Profile per-field edit counting (see store.h).
+ * edits: Google Business Profile per-field edit counting (see store/edits.h).
  *
  * Correct under concurrency because counting and reserving happen in one
  * write transaction (BEGIN IMMEDIATE in SQLite: writers take turns), so a
  * second request sees the first one's reservation.
  */
+#include "store/edits.h"
 #include "store/internal.h"
 
 #include <string.h>

@@ -5,6 +5,8 @@
 #define SOCIALD_STORE_INTERNAL_H
 
 #include "store/db.h"
+#include "store/linked.h"
+#include "store/profiles.h"
 #include "store/store.h"
 
 #include <pthread.h>
@@ -26,14 +28,16 @@ struct store {
  * trust pre-commit data under the new stamp); outside one, at once. */
 void store_touch(struct store *st, enum store_kind kind, int64_t id);
 
-/* Statement slots: each SQL text the store runs has one, so every
- * connection prepares it once. */
 /* Moves the sealed tokens of the profile's linked accounts (platform NULL:
  * all of them) to revocations and queues a 'revoke' job for each, before
- * the rows are deleted. Runs inside the caller's transaction. */
+ * the rows are deleted. Runs inside the caller's transaction
+ * (store/revocations.c; called by store_linked_delete and
+ * store_profile_delete). */
 enum store_rc store_revocations_queue(struct store *st, int64_t profile_id, const char *platform,
                                       int64_t now_ms);
 
+/* Statement slots: each SQL text the store runs has one, so every
+ * connection prepares it once. */
 enum stmt_id {
     Q_PING,
     Q_MIGRATION_VERSION,
@@ -160,7 +164,6 @@ enum stmt_id {
     Q_SECRET_SEAL_PLAIN,
     Q_SECRETS_ALL,
     Q_LINKED_LIST,
-    Q_LINKED_PUT,
     Q_USAGE_ADD,
     Q_USAGE_GET,
     Q_COUNT_

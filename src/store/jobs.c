@@ -1,11 +1,12 @@
 /*
- * jobs: the durable job queue's rows (see store.h; the runner is
+ * jobs: the durable job queue's rows (see store/jobs.h; the runner is
  * src/jobs/runner.c).
  *
  * Leasing is one UPDATE ... WHERE id IN (SELECT due ...) RETURNING, atomic
  * in SQLite (one writer at a time) and, with FOR UPDATE SKIP LOCKED, in
  * PostgreSQL: a job is leased by one worker at a time.
  */
+#include "store/jobs.h"
 #include "store/internal.h"
 
 #include <stdio.h>
@@ -58,6 +59,22 @@ enum store_rc store_job_put(struct store *st, const char *kind, int64_t ref, int
     if (!s)
         return STORE_ERROR;
     bind_job(st, s, kind, ref, run_at_ms, now_ms);
+    return store_rc_of(store_run(st, s));
+}
+
+enum store_rc store_job_ensure(struct store *st, const char *kind, int64_t run_at_ms,
+                               int64_t now_ms)
+{
+    struct db_stmt *s = store_stmt(st, Q_JOB_ENSURE,
+                                   "INSERT INTO jobs (kind, ref, run_at_ms, created_ms, lane) "
+                                   "SELECT ?1, 0, ?2, ?3, ?4 WHERE NOT EXISTS "
+                                   "(SELECT 1 FROM jobs WHERE kind = ?1)");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_text(s, 1, kind);
+    D->bind_i64(s, 2, run_at_ms);
+    D->bind_i64(s, 3, now_ms);
+    D->bind_i64(s, 4, store_job_lane(kind));
     return store_rc_of(store_run(st, s));
 }
 

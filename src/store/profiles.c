@@ -1,14 +1,35 @@
 /*
- * profiles: user profiles, linked accounts and usage counters (see store.h).
+ * profiles: user profiles (see store/profiles.h).
  */
+#include "store/profiles.h"
 #include "store/internal.h"
 #include "crypto/crypto.h"
-#include "util/timeutil.h"
+#include "util/str.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define D (st->drv)
+
+void store_read_profile(struct store *st, struct db_stmt *s, int c, struct arena *a,
+                        struct profile *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->id = D->col_i64(s, c + 0);
+    p->account_id = D->col_i64(s, c + 1);
+    const char *ref = D->col_text(s, c + 2);
+    str_copy(p->ref_id, sizeof(p->ref_id), ref ? ref : "");
+    p->title = store_col_str(st, s, c + 3, a);
+    p->is_primary = D->col_i64(s, c + 4) != 0;
+    p->created_ms = D->col_i64(s, c + 5);
+    p->version = D->col_i64(s, c + 6);
+    p->details_updated_ms = D->col_i64(s, c + 7);
+    p->suspended_ms = D->col_null(s, c + 8) ? 0 : D->col_i64(s, c + 8);
+    p->deleted_ms = D->col_null(s, c + 9) ? 0 : D->col_i64(s, c + 9);
+    p->deleted_by = store_col_str(st, s, c + 10, a);
+    p->bio_handle = store_col_str(st, s, c + 11, a);
+    p->linked_mask = (unsigned)D->col_i64(s, c + 12);
+}
 
 enum store_rc store_profile_by_key(struct store *st, struct arena *a, int64_t account_id,
                                    const unsigned char key_hash[STORE_HASH_LEN],
@@ -107,139 +128,6 @@ enum store_rc store_profile_create(struct store *st, int64_t account_id, const c
     if (profile_id)
         *profile_id = id;
     return STORE_OK;
-}
-
-void store_read_linked(struct store *st, struct db_stmt *s, int c, struct arena *a,
-                       struct linked_account *la)
-{
-    la->id = D->col_i64(s, c + 0);
-    la->profile_id = D->col_i64(s, c + 1);
-    la->platform = store_col_str(st, s, c + 2, a);
-    la->network_id = store_col_str(st, s, c + 3, a);
-    la->display_name = store_col_str(st, s, c + 4, a);
-    la->username = store_col_str(st, s, c + 5, a);
-    la->profile_url = store_col_str(st, s, c + 6, a);
-    la->user_image = store_col_str(st, s, c + 7, a);
-    la->page_name = store_col_str(st, s, c + 8, a);
-    la->type = store_col_str(st, s, c + 9, a);
-    la->description = store_col_str(st, s, c + 10, a);
-    la->maps_url = store_col_str(st, s, c + 11, a);
-    la->place_id = store_col_str(st, s, c + 12, a);
-    la->review_url = store_col_str(st, s, c + 13, a);
-    la->linked_ms = D->col_i64(s, c + 14);
-    la->status = store_col_str(st, s, c + 15, a);
-}
-
-enum store_rc store_linked_list(struct store *st, struct arena *a, int64_t profile_id,
-                                struct linked_account **out, size_t *n)
-{
-    struct db_stmt *s =
-        store_stmt(st, Q_LINKED_LIST,
-                   "SELECT " STORE_LINKED_COLS " FROM linked_accounts l WHERE l.profile_id = ? "
-                   "ORDER BY l.platform");
-    if (!s)
-        return STORE_ERROR;
-    D->bind_i64(s, 1, profile_id);
-    size_t cap = 10, cnt = 0;
-    struct linked_account *arr = arena_alloc(a, cap * sizeof(*arr));
-    enum db_rc dr;
-    while ((dr = D->step(s)) == DB_ROW) {
-        if (cnt == cap) {
-            struct linked_account *bigger = arena_alloc(a, cap * 2 * sizeof(*arr));
-            memcpy(bigger, arr, cap * sizeof(*arr));
-            arr = bigger;
-            cap *= 2;
-        }
-        store_read_linked(st, s, 0, a, &arr[cnt++]);
-    }
-    D->reset(s);
-    if (dr != DB_DONE)
-        return STORE_ERROR;
-    *out = arr;
-    *n = cnt;
-    return STORE_OK;
-}
-
-enum store_rc store_linked_put(struct store *st, const struct linked_account *la)
-{
-    struct db_stmt *s = store_stmt(
-        st, Q_LINKED_PUT,
-        "INSERT INTO linked_accounts (profile_id, platform, network_id, display_name, username, "
-        "profile_url, user_image, page_name, type, description, maps_url, place_id, review_url, "
-        "linked_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (profile_id, platform) DO UPDATE SET network_id = excluded.network_id, "
-        "display_name = excluded.display_name, username = excluded.username, "
-        "profile_url = excluded.profile_url, user_image = excluded.user_image, "
-        "page_name = excluded.page_name, type = excluded.type, "
-        "description = excluded.description, maps_url = excluded.maps_url, "
-        "place_id = excluded.place_id, review_url = excluded.review_url, "
-        "linked_ms = excluded.linked_ms, status = 'ok'");
-    if (!s)
-        return STORE_ERROR;
-    D->bind_i64(s, 1, la->profile_id);
-    D->bind_text(s, 2, la->platform);
-    D->bind_text(s, 3, la->network_id);
-    D->bind_text(s, 4, la->display_name);
-    D->bind_text(s, 5, la->username);
-    D->bind_text(s, 6, la->profile_url);
-    D->bind_text(s, 7, la->user_image);
-    D->bind_text(s, 8, la->page_name);
-    D->bind_text(s, 9, la->type);
-    D->bind_text(s, 10, la->description);
-    D->bind_text(s, 11, la->maps_url);
-    D->bind_text(s, 12, la->place_id);
-    D->bind_text(s, 13, la->review_url);
-    D->bind_i64(s, 14, la->linked_ms);
-    enum store_rc rc = store_rc_of(store_run(st, s));
-    if (rc == STORE_OK)
-        store_touch(st, STORE_KIND_PROFILE, la->profile_id);
-    return rc;
-}
-
-enum store_rc store_usage_add(struct store *st, struct usage_delta *d, size_t n)
-{
-    if (n == 0)
-        return STORE_OK;
-    enum store_rc rc = store_begin(st);
-    if (rc != STORE_OK)
-        return rc;
-    struct db_stmt *s = store_stmt(st, Q_USAGE_ADD,
-                                   "INSERT INTO usage_monthly (profile_id, month, calls) "
-                                   "VALUES (?, ?, ?) ON CONFLICT (profile_id, month) "
-                                   "DO UPDATE SET calls = usage_monthly.calls + excluded.calls "
-                                   "RETURNING calls");
-    if (!s) {
-        store_rollback(st);
-        return STORE_ERROR;
-    }
-    for (size_t i = 0; i < n; i++) {
-        D->bind_i64(s, 1, d[i].profile_id);
-        D->bind_text(s, 2, d[i].month);
-        D->bind_i64(s, 3, d[i].calls);
-        enum db_rc dr = D->step(s);
-        d[i].total = dr == DB_ROW ? D->col_i64(s, 0) : 0;
-        D->reset(s);
-        if (dr != DB_ROW) {
-            store_rollback(st);
-            return STORE_ERROR;
-        }
-    }
-    return store_commit(st);
-}
-
-enum store_rc store_usage_get(struct store *st, int64_t profile_id, const char *month,
-                              int64_t *calls)
-{
-    struct db_stmt *s = store_stmt(
-        st, Q_USAGE_GET, "SELECT calls FROM usage_monthly WHERE profile_id = ? AND month = ?");
-    if (!s)
-        return STORE_ERROR;
-    D->bind_i64(s, 1, profile_id);
-    D->bind_text(s, 2, month);
-    enum db_rc dr = D->step(s);
-    *calls = dr == DB_ROW ? D->col_i64(s, 0) : 0;
-    D->reset(s);
-    return dr == DB_ROW || dr == DB_DONE ? STORE_OK : STORE_ERROR;
 }
 
 static enum store_rc one_profile(struct store *st, struct db_stmt *s, struct arena *a,
@@ -516,12 +404,7 @@ enum store_rc store_profile_list(struct store *st, struct arena *a, int64_t acco
     struct profile_row *rows = arena_alloc(a, cap * sizeof(*rows));
     enum db_rc dr;
     while ((dr = D->step(s)) == DB_ROW) {
-        if (cnt == cap) {
-            struct profile_row *bigger = arena_alloc(a, cap * 2 * sizeof(*rows));
-            memcpy(bigger, rows, cap * sizeof(*rows));
-            rows = bigger;
-            cap *= 2;
-        }
+        rows = arena_grow(a, rows, &cap, cnt, sizeof(*rows));
         struct profile_row *r = &rows[cnt++];
         r->id = D->col_i64(s, 0);
         const char *ref = D->col_text(s, 1);
@@ -540,157 +423,18 @@ enum store_rc store_profile_list(struct store *st, struct arena *a, int64_t acco
     return STORE_OK;
 }
 
-enum store_rc store_linked_delete(struct store *st, struct arena *a, int64_t profile_id,
-                                  const char *platform, const char **removed_name)
+enum store_rc store_profile_details_done(struct store *st, int64_t profile_id, int64_t now_ms)
 {
-    if (store_revocations_queue(st, profile_id, platform, time_now_ms()) != STORE_OK)
-        return STORE_ERROR;
-    struct db_stmt *s = store_stmt(st, Q_LINKED_DELETE,
-                                   "DELETE FROM linked_accounts WHERE profile_id = ? AND "
-                                   "platform = ? RETURNING display_name");
+    /* lastUpdated is read from the profile row (its stamp moves below); the
+     * linked accounts' rendering, keyed by version, stays valid. */
+    struct db_stmt *s = store_stmt(st, Q_PROFILE_DETAILS_DONE,
+                                   "UPDATE profiles SET details_updated_ms = ? WHERE id = ?");
     if (!s)
         return STORE_ERROR;
-    D->bind_i64(s, 1, profile_id);
-    D->bind_text(s, 2, platform);
-    enum db_rc dr = D->step(s);
-    if (dr == DB_ROW && removed_name)
-        *removed_name = store_col_str(st, s, 0, a);
-    D->reset(s);
-    if (dr == DB_DONE)
-        return STORE_NOTFOUND;
-    if (dr != DB_ROW)
-        return STORE_ERROR;
-    store_touch(st, STORE_KIND_PROFILE, profile_id);
-    return STORE_OK;
-}
-
-enum store_rc store_linked_health(struct store *st, struct arena *a, int64_t profile_id,
-                                  struct linked_health **out, size_t *n)
-{
-    struct db_stmt *s = store_stmt(
-        st, Q_LINKED_HEALTH,
-        "SELECT platform, status, linked_ms, access_expires_ms, last_refresh_ms, last_error "
-        "FROM linked_accounts WHERE profile_id = ? ORDER BY platform");
-    if (!s)
-        return STORE_ERROR;
-    D->bind_i64(s, 1, profile_id);
-    size_t cap = 10, cnt = 0;
-    struct linked_health *arr = arena_alloc(a, cap * sizeof(*arr));
-    enum db_rc dr;
-    while ((dr = D->step(s)) == DB_ROW) {
-        if (cnt == cap) {
-            struct linked_health *bigger = arena_alloc(a, cap * 2 * sizeof(*arr));
-            memcpy(bigger, arr, cap * sizeof(*arr));
-            arr = bigger;
-            cap *= 2;
-        }
-        struct linked_health *h = &arr[cnt++];
-        h->platform = store_col_str(st, s, 0, a);
-        h->status = store_col_str(st, s, 1, a);
-        h->linked_ms = D->col_i64(s, 2);
-        h->access_expires_ms = D->col_null(s, 3) ? 0 : D->col_i64(s, 3);
-        h->last_refresh_ms = D->col_null(s, 4) ? 0 : D->col_i64(s, 4);
-        h->last_error = store_col_str(st, s, 5, a);
-    }
-    D->reset(s);
-    if (dr != DB_DONE)
-        return STORE_ERROR;
-    *out = arr;
-    *n = cnt;
-    return STORE_OK;
-}
-
-/* Reads the current row of s (name, value, key_id) into out. */
-static void read_secret(struct store *st, struct db_stmt *s, struct arena *a,
-                        struct server_secret *out)
-{
-    out->name = arena_strdup(a, D->col_text(s, 0));
-    size_t len = 0;
-    const void *v = D->col_blob(s, 1, &len);
-    void *copy = arena_alloc(a, len ? len : 1);
-    if (len)
-        memcpy(copy, v, len);
-    out->value = copy;
-    out->len = len;
-    out->key_id = D->col_null(s, 2) ? 0 : (uint32_t)D->col_i64(s, 2);
-}
-
-enum store_rc store_secret_ensure(struct store *st, struct arena *a, const char *name,
-                                  const void *sealed, size_t n, uint32_t key_id,
-                                  struct server_secret *out)
-{
-    memset(out, 0, sizeof(*out));
-    /* Insert-if-absent then read: concurrent first users agree on one value. */
-    struct db_stmt *s = store_stmt(st, Q_SECRET_INSERT,
-                                   "INSERT INTO secrets (name, value, key_id) VALUES (?, ?, ?) "
-                                   "ON CONFLICT (name) DO NOTHING");
-    if (!s)
-        return STORE_ERROR;
-    D->bind_text(s, 1, name);
-    D->bind_blob(s, 2, sealed, n);
-    D->bind_i64(s, 3, key_id);
-    if (store_run(st, s) != DB_DONE)
-        return STORE_ERROR;
-    s = store_stmt(st, Q_SECRET_GET, "SELECT name, value, key_id FROM secrets WHERE name = ?");
-    if (!s)
-        return STORE_ERROR;
-    D->bind_text(s, 1, name);
-    enum db_rc dr = D->step(s);
-    if (dr == DB_ROW)
-        read_secret(st, s, a, out);
-    D->reset(s);
-    return dr == DB_ROW ? STORE_OK : STORE_ERROR;
-}
-
-enum store_rc store_secret_seal(struct store *st, const char *name, const void *sealed, size_t n,
-                                uint32_t key_id, bool only_plain)
-{
-    struct db_stmt *s =
-        only_plain
-            ? store_stmt(
-                  st, Q_SECRET_SEAL_PLAIN,
-                  "UPDATE secrets SET value = ?, key_id = ? WHERE name = ? AND key_id IS NULL")
-            : store_stmt(st, Q_SECRET_SEAL,
-                         "UPDATE secrets SET value = ?, key_id = ? WHERE name = ?");
-    struct db *db = store_db(st);
-    if (!s || !db)
-        return STORE_ERROR;
-    D->bind_blob(s, 1, sealed, n);
-    D->bind_i64(s, 2, key_id);
-    D->bind_text(s, 3, name);
-    /* The old value may be the plain key: have SQLite zero the space it
-     * leaves in the page rather than keep it as free space. */
-    D->exec(db, "PRAGMA secure_delete = ON");
+    D->bind_i64(s, 1, now_ms);
+    D->bind_i64(s, 2, profile_id);
     enum db_rc dr = store_run(st, s);
-    D->exec(db, "PRAGMA secure_delete = OFF");
-    if (dr != DB_DONE)
-        return STORE_ERROR;
-    return D->changes(db) > 0 ? STORE_OK : STORE_NOTFOUND;
-}
-
-enum store_rc store_secrets_all(struct store *st, struct arena *a, struct server_secret **out,
-                                size_t *n)
-{
-    struct db_stmt *s =
-        store_stmt(st, Q_SECRETS_ALL, "SELECT name, value, key_id FROM secrets ORDER BY name");
-    if (!s)
-        return STORE_ERROR;
-    size_t cap = 4, cnt = 0;
-    struct server_secret *arr = arena_alloc(a, cap * sizeof(*arr));
-    enum db_rc dr;
-    while ((dr = D->step(s)) == DB_ROW) {
-        if (cnt == cap) {
-            struct server_secret *bigger = arena_alloc(a, cap * 2 * sizeof(*arr));
-            memcpy(bigger, arr, cap * sizeof(*arr));
-            arr = bigger;
-            cap *= 2;
-        }
-        read_secret(st, s, a, &arr[cnt++]);
-    }
-    D->reset(s);
-    if (dr != DB_DONE)
-        return STORE_ERROR;
-    *out = arr;
-    *n = cnt;
-    return STORE_OK;
+    if (dr == DB_DONE)
+        store_touch(st, STORE_KIND_PROFILE, profile_id);
+    return store_rc_of(dr);
 }

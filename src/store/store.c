@@ -386,3 +386,30 @@ enum store_rc store_migrate(struct store *st, int *applied)
     }
     return STORE_OK;
 }
+
+enum store_rc store_key_ids_in_use(struct store *st, struct arena *a, uint32_t **out, size_t *n)
+{
+    struct db_stmt *s = store_stmt(
+        st, Q_KEY_IDS,
+        "SELECT key_id FROM webhook_secrets UNION SELECT prev_key_id FROM webhook_secrets "
+        "WHERE prev_key_id IS NOT NULL UNION SELECT token_key_id FROM linked_accounts "
+        "WHERE token_key_id IS NOT NULL UNION SELECT key_id FROM account_oauth_apps "
+        "UNION SELECT token_key_id FROM revocations WHERE token_key_id IS NOT NULL "
+        "UNION SELECT key_id FROM secrets WHERE key_id IS NOT NULL");
+    if (!s)
+        return STORE_ERROR;
+    size_t cap = 16, cnt = 0;
+    uint32_t *ids = arena_alloc(a, cap * sizeof(*ids));
+    enum db_rc dr;
+    while ((dr = st->drv->step(s)) == DB_ROW) {
+        if (cnt == cap)
+            break; /* more distinct keys than a vault holds cannot happen */
+        ids[cnt++] = (uint32_t)st->drv->col_i64(s, 0);
+    }
+    st->drv->reset(s);
+    if (dr != DB_DONE && dr != DB_ROW)
+        return STORE_ERROR;
+    *out = ids;
+    *n = cnt;
+    return STORE_OK;
+}

@@ -208,3 +208,18 @@ void arena_on_free(struct arena *a, void (*fn)(void *), void *arg)
     c->next = a->cleanups;
     a->cleanups = c;
 }
+
+void *arena_grow(struct arena *a, void *arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    /* n past the capacity, or a size that overflows: a caller's bug. */
+    if (n > *cap || ncap < *cap || (elem && ncap > SIZE_MAX / elem))
+        abort();
+    void *bigger = arena_alloc(a, ncap * elem);
+    if (n)
+        memcpy(bigger, arr, n * elem);
+    *cap = ncap;
+    return bigger;
+}

@@ -37,5 +37,15 @@ char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(
 void arena_release_spares(void);
 /* Registers fn(arg) to run when the arena is freed. */
 void arena_on_free(struct arena *a, void (*fn)(void *), void *arg);
+/*
+ * Makes room for element n of arr, an arena array of *cap elements of elem
+ * bytes (NULL with *cap 0 to start empty; n <= *cap, the elements in use):
+ * returns arr itself while n < *cap,
+ * else a copy of its first n elements in an arena block of twice the
+ * capacity (8 at least), *cap updated; the old block stays in the arena
+ * until it is freed. Slots past n are zeroed. Aborts on overflow, like
+ * arena_alloc on out-of-memory. Use: arr = arena_grow(a, arr, &cap, n, sizeof(*arr));
+ */
+void *arena_grow(struct arena *a, void *arr, size_t *cap, size_t n, size_t elem);
 
 #endif

@@ -89,6 +89,20 @@ test('seed creates N profiles with M networks and writes their keys', () => {
   rmSync(data, { recursive: true });
 });
 
+test('seed links through the real link path: every seeded account holds a sealed token', () => {
+  const data = tempDir();
+  const env = { SOCIALD_MASTER_KEY: '' }; // both commands use <data>/master.key
+  const r = cli(['seed', '--profiles', '3', '--accounts', '2'], { data, env });
+  assert.equal(r.status, 0, r.stderr);
+  // rotate-master-key re-seals every sealed token (and webhook secret; the
+  // seed has none): 3 profiles and the primary, 2 networks each.
+  const rot = cli(['rotate-master-key'], { data, env });
+  assert.equal(rot.status, 0, rot.stderr);
+  assert.equal(rot.json.resealed, 8);
+  assert.ok(!rot.stdout.includes('seed-access') && !rot.stderr.includes('seed-access'));
+  rmSync(data, { recursive: true });
+});
+
 test('options from the config file, overridden by environment, overridden by flags', async () => {
   const data = tempDir();
   const cfg = writeConfig(data, { data, rate_limit: 5, public_url: 'https://file.example', plans: { free: { monthlyQuota: 2 } } });

@@ -1,3 +1,7 @@
+#include "store/accounts.h"
+#include "store/linked.h"
+#include "store/profiles.h"
+#include "store/store.h"
 #include "suites.h"
 #include "api/directory.h"
 #include "crypto/crypto.h"
@@ -46,8 +50,9 @@ START_TEST(sees_other_writers_at_once)
     ck_assert_str_eq(acct.plan, "business");
 
     struct linked_account la = {
-        .profile_id = pid, .platform = "reddit", .display_name = "funone", .linked_ms = 5};
-    ck_assert_int_eq(store_linked_put(other, &la), STORE_OK);
+        .profile_id = pid, .platform = "reddit", .disp.display_name = "funone", .linked_ms = 5};
+    ck_assert_int_eq(store_linked_link(other, &la, &(struct linked_secret){0}, &(int64_t){0}),
+                     STORE_OK);
     ck_assert_int_eq(dir_profile_by_key(d, a, aid, ph, &p), STORE_OK);
     ck_assert_int_eq(dir_linked(d, a, &p, 10, &lj), STORE_OK);
     ck_assert_uint_eq(lj.count, 1);

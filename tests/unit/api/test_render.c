@@ -1,3 +1,6 @@
+#include "store/accounts.h"
+#include "store/linked.h"
+#include "store/profiles.h"
 #include "suites.h"
 #include "api/render.h"
 #include "api/live.h"
@@ -62,18 +65,18 @@ START_TEST(profile_body_shape)
     strcpy(p.ref_id, "13a9da9e0df1183a7a6a1fc2c60b8023fa9a32a0");
     struct linked_account la[] = {
         {.platform = "instagram",
-         .network_id = "1784144322",
-         .display_name = "Ayrshare",
-         .type = "business",
+         .disp.network_id = "1784144322",
+         .disp.display_name = "Ayrshare",
+         .disp.type = "business",
          .linked_ms = 1668026218659LL},
         {.platform = "linkedin",
-         .network_id = "72157",
-         .display_name = "Ayrshare",
-         .type = "corporate",
+         .disp.network_id = "72157",
+         .disp.display_name = "Ayrshare",
+         .disp.type = "corporate",
          .linked_ms = 1668711149830LL},
         {.platform = "telegram",
-         .network_id = "-10017122",
-         .display_name = "Ayrshare",
+         .disp.network_id = "-10017122",
+         .disp.display_name = "Ayrshare",
          .linked_ms = 1668711316320LL},
     };
     int64_t now = 1668711149830LL + 86400000LL, until;
@@ -156,20 +159,20 @@ START_TEST(live_fields_and_relink_hidden)
 {
     struct linked_account la[] = {
         {.platform = "instagram",
-         .network_id = "1",
-         .display_name = "Ig",
-         .type = "business",
-         .user_image = "https://img/ig",
+         .disp.network_id = "1",
+         .disp.display_name = "Ig",
+         .disp.type = "business",
+         .disp.user_image = "https://img/ig",
          .linked_ms = 1},
         {.platform = "tiktok",
-         .network_id = "2",
-         .display_name = "Tt",
+         .disp.network_id = "2",
+         .disp.display_name = "Tt",
          .linked_ms = 1,
          .status = "relink_required"},
         {.platform = "twitter",
-         .network_id = "3",
-         .display_name = "X",
-         .username = "x",
+         .disp.network_id = "3",
+         .disp.display_name = "X",
+         .disp.username = "x",
          .linked_ms = 1,
          .status = "refresh_failing"},
     };

@@ -1,7 +1,8 @@
+#include "store/accounts.h"
+#include "store/usage.h"
 #include "suites.h"
 #include "crypto/crypto.h"
 #include "limits/usage.h"
-#include "store/store.h"
 #include "testutil.h"
 
 #include <stdio.h>

@@ -1,3 +1,10 @@
+#include "store/accounts.h"
+#include "store/edits.h"
+#include "store/jobs.h"
+#include "store/linked.h"
+#include "store/linking.h"
+#include "store/profiles.h"
+#include "store/usage.h"
 #include "suites.h"
 #include "crypto/crypto.h"
 #include "store/store.h"
@@ -122,21 +129,23 @@ START_TEST(linked_accounts_sorted_and_bump_version)
     const char *plats[] = {"youtube", "facebook", "linkedin"};
     for (int i = 0; i < 3; i++) {
         struct linked_account la = {
-            .profile_id = p.id, .platform = plats[i], .display_name = "X", .linked_ms = 5};
-        ck_assert_int_eq(store_linked_put(st, &la), STORE_OK);
+            .profile_id = p.id, .platform = plats[i], .disp.display_name = "X", .linked_ms = 5};
+        ck_assert_int_eq(store_linked_link(st, &la, &(struct linked_secret){0}, &(int64_t){0}),
+                         STORE_OK);
     }
     struct linked_account la2 = {
-        .profile_id = p.id, .platform = "facebook", .display_name = "Renamed", .linked_ms = 6};
-    ck_assert_int_eq(store_linked_put(st, &la2), STORE_OK);
+        .profile_id = p.id, .platform = "facebook", .disp.display_name = "Renamed", .linked_ms = 6};
+    ck_assert_int_eq(store_linked_link(st, &la2, &(struct linked_secret){0}, &(int64_t){0}),
+                     STORE_OK);
     struct linked_account *list;
     size_t n;
     ck_assert_int_eq(store_linked_list(st, a, p.id, &list, &n), STORE_OK);
     ck_assert_uint_eq(n, 3);
     ck_assert_str_eq(list[0].platform, "facebook");
-    ck_assert_str_eq(list[0].display_name, "Renamed");
+    ck_assert_str_eq(list[0].disp.display_name, "Renamed");
     ck_assert_str_eq(list[1].platform, "linkedin");
     ck_assert_str_eq(list[2].platform, "youtube");
-    ck_assert_ptr_null(list[1].username);
+    ck_assert_ptr_null(list[1].disp.username);
     store_profile_get(st, a, acct.primary_profile_id, &p);
     ck_assert_int_ge(p.version, v0 + 4);
     ck_assert_uint_ge(store_stamp(st, STORE_KIND_PROFILE, p.id), s0 + 4);
@@ -159,8 +168,8 @@ START_TEST(token_writes_guarded_by_version_and_relink_hides)
     store_auth(st, a, kh, &acct);
     struct linked_account la = {.profile_id = acct.primary_profile_id,
                                 .platform = "twitter",
-                                .network_id = "1",
-                                .display_name = "X",
+                                .disp.network_id = "1",
+                                .disp.display_name = "X",
                                 .linked_ms = 5};
     struct linked_secret sec = {.access = "sealed-a",
                                 .access_len = 8,

@@ -144,6 +144,48 @@ START_TEST(freed_memory_is_poisoned)
 END_TEST
 #endif
 
+/* arena_grow: an array built one element at a time keeps every element,
+ * in order, whether it starts empty (NULL, capacity 0) or preallocated. */
+START_TEST(grow_keeps_elements_in_order)
+{
+    struct arena *a = arena_new();
+    struct pair {
+        int64_t k;
+        const char *v;
+    } *arr = NULL;
+    size_t cap = 0, n = 0;
+    for (int64_t i = 0; i < 1000; i++) {
+        arr = arena_grow(a, arr, &cap, n, sizeof(*arr));
+        ck_assert_uint_gt(cap, n);
+        /* The slot handed out is zeroed, like arena_alloc's memory. */
+        ck_assert_int_eq(arr[n].k, 0);
+        ck_assert_ptr_null(arr[n].v);
+        arr[n].k = i;
+        arr[n].v = arena_printf(a, "v%lld", (long long)i);
+        n++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(arr[i].k, (int64_t)i);
+        ck_assert_str_eq(arr[i].v, arena_printf(a, "v%zu", i));
+    }
+
+    /* Room to spare: the same array comes back, the capacity unchanged. */
+    size_t pcap = 4;
+    uint32_t *ids = arena_alloc(a, pcap * sizeof(*ids));
+    uint32_t *same = arena_grow(a, ids, &pcap, 3, sizeof(*ids));
+    ck_assert_ptr_eq(same, ids);
+    ck_assert_uint_eq(pcap, 4);
+    ids[0] = 7;
+    ids[3] = 9;
+    uint32_t *bigger = arena_grow(a, ids, &pcap, 4, sizeof(*ids));
+    ck_assert_uint_ge(pcap, 5);
+    ck_assert_uint_eq(bigger[0], 7);
+    ck_assert_uint_eq(bigger[3], 9);
+    ck_assert_uint_eq(bigger[4], 0);
+    arena_free(a);
+}
+END_TEST
+
 Suite *arena_suite(void)
 {
     Suite *s = suite_create("util/arena");
@@ -153,6 +195,7 @@ Suite *arena_suite(void)
     tcase_add_test(tc, strings_and_printf);
     tcase_add_test(tc, cleanups_run_once_in_reverse);
     tcase_add_test(tc, a_reused_arena_is_owned_again);
+    tcase_add_test(tc, grow_keeps_elements_in_order);
 #ifndef NDEBUG
     tcase_add_test_raise_signal(tc, freeing_twice_aborts, SIGABRT);
     tcase_add_test_raise_signal(tc, allocating_from_a_freed_arena_aborts, SIGABRT);
