@@ -27,6 +27,8 @@ run_suite() {
 
 echo "== formatting (.clang-format)" >&2
 find src tests/unit tools -name '*.[ch]' -print0 | xargs -0 clang-format --dry-run --Werror
+echo "== module layers and libraries (tools/modules.txt)" >&2
+/usr/bin/python3 tools/check_modules.py
 echo "== static analysis (cppcheck)" >&2
 bash scripts/analyze.sh
 echo "== docs/openapi.yaml against the route table" >&2
