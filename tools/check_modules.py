@@ -141,7 +141,7 @@ def scan(root, t):
                                       f'tools/modules.txt')
                     elif target not in uses:
                         errors.append(f'{at}: rule (b) layers: {mod} may include only '
-                                      f'{" ".join(sorted(uses)) or "nothing"}, not {target}')
+                                      f'{" ".join(sorted(uses)) or "no module"}, not {target}')
     for (rel, inc), n in sorted(t.allow.items(), key=lambda kv: kv[1]):
         if (rel, inc) not in used_allow:
             errors.append(f'tools/modules.txt:{n}: allowance "{rel} {inc}" matches no include '
@@ -226,7 +226,7 @@ def check_meson(root, t):
                     if name == mod or name in uses or name in libs or name in extra:
                         continue
                     errors.append(f'src/{mod}/meson.build:{n}: {name}_dep: {mod} may use only '
-                                  f'{" ".join(sorted(uses | libs)) or "nothing"}')
+                                  f'{" ".join(sorted(uses | libs)) or "no module or library"}')
     return errors
 
 
