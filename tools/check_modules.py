@@ -140,8 +140,9 @@ def scan(root, t):
                         errors.append(f'{at}: rule (b) layers: {target}/ is not a module of '
                                       f'tools/modules.txt')
                     elif target not in uses:
-                        errors.append(f'{at}: rule (b) layers: {mod} may include only '
-                                      f'{" ".join(sorted(uses)) or "no module"}, not {target}')
+                        may = 'only ' + ' '.join(sorted(uses)) if uses else 'no module'
+                        errors.append(f'{at}: rule (b) layers: {mod} may include {may}, '
+                                      f'not {target}')
     for (rel, inc), n in sorted(t.allow.items(), key=lambda kv: kv[1]):
         if (rel, inc) not in used_allow:
             errors.append(f'tools/modules.txt:{n}: allowance "{rel} {inc}" matches no include '
@@ -225,8 +226,8 @@ def check_meson(root, t):
                 for name in MESON_DEP.findall(code):
                     if name == mod or name in uses or name in libs or name in extra:
                         continue
-                    errors.append(f'src/{mod}/meson.build:{n}: {name}_dep: {mod} may use only '
-                                  f'{" ".join(sorted(uses | libs)) or "no module or library"}')
+                    may = 'only ' + ' '.join(sorted(uses | libs)) if uses | libs else 'nothing'
+                    errors.append(f'src/{mod}/meson.build:{n}: {name}_dep: {mod} may use {may}')
     return errors
 
 
