@@ -31,7 +31,7 @@
 #include "crypto/crypto.h"
 #include "crypto/vault.h"
 #include "http/server.h"
-#include "jobs/events.h"
+#include "ops/events.h"
 #include "store/deliveries.h"
 #include "store/store.h"
 #include "store/webhooks.h"
@@ -530,7 +530,7 @@ enum status api_webhooks_resend(struct app *app, struct req *r)
     int64_t new_id = 0;
     if (store_delivery_resend(app->store, d.id, public_id, time_now_ms(), &new_id) != STORE_OK)
         return ST_INTERNAL;
-    events_kick(app);
+    ops_kick(app);
     struct jw w;
     jw_init(&w, &r->out);
     jw_obj(&w);

@@ -15,7 +15,7 @@
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "crypto/vault.h"
-#include "platforms/linked.h"
+#include "ops/linked.h"
 #include "store/accounts.h"
 #include "store/linked.h"
 #include "store/profiles.h"
@@ -221,7 +221,7 @@ static int link_all(struct store *st, struct vault *v, struct rng *rng, int64_t 
         snprintf(token, sizeof(token), "seed-access-%lld-%s", (long long)profile_id, platforms[k]);
         struct linked_secret sec = {.linked_ms = la.linked_ms};
         int64_t id = 0;
-        if (!linked_seal(v, a, profile_id, platforms[k], token, NULL, &sec) ||
+        if (!ops_linked_seal(v, a, profile_id, platforms[k], token, NULL, &sec) ||
             store_linked_link(st, &la, &sec, &id) != STORE_OK) {
             rc = 1;
             break;

@@ -2,11 +2,11 @@
  * batch: the export job, the sweeper and signed URLs (see batch.h).
  */
 #include "jobs/batch.h"
-#include "api/render.h"
+#include "render/render.h"
 #include "core/log.h"
 #include "core/offload.h"
 #include "crypto/crypto.h"
-#include "jobs/events.h"
+#include "ops/events.h"
 #include "limits/usage.h"
 #include "store/accounts.h"
 #include "store/batch.h"
@@ -279,17 +279,17 @@ static void export_record(void *arg)
         if (rc == STORE_OK) {
             struct event ev;
             char ts[32];
-            events_begin(&ev, "batch", &primary, now);
+            ops_event_begin(&ev, "batch", &primary, now);
             jw_kstr(&ev.w, "status", "success");
             jw_kstr(&ev.w, "url", batch_url(app, a, primary.ref_id, e.file, e.expires_ms));
             time_iso_ms(e.expires_ms, ts, sizeof(ts));
             jw_kstr(&ev.w, "urlExpires", ts);
             jw_kint(&ev.w, "count", t->count);
-            rc = events_emit(st, &ev);
+            rc = ops_event_emit(st, &ev);
         }
         if (rc == STORE_OK)
             rc = store_job_delete(st, t->job_id);
-        rc = events_commit(app, rc);
+        rc = ops_commit(app, rc);
         if (rc == STORE_OK) {
             struct logline l;
             log_begin(&l, LOG_INFO, "batch export ready");

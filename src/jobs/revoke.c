@@ -4,7 +4,7 @@
 #include "jobs/revoke.h"
 #include "core/log.h"
 #include "core/offload.h"
-#include "platforms/linked.h"
+#include "ops/linked.h"
 #include "store/jobs.h"
 #include "store/revocations.h"
 #include "store/store.h"
@@ -105,14 +105,14 @@ static void run(void *arg)
         goto out;
     }
     struct tokens tok;
-    if (!linked_unseal(app, a, rv.profile_id, rv.platform, rv.access, rv.access_len, rv.refresh,
-                       rv.refresh_len, &tok)) {
+    if (!ops_linked_unseal(app, a, rv.profile_id, rv.platform, rv.access, rv.access_len, rv.refresh,
+                           rv.refresh_len, &tok)) {
         t->rc = NET_BAD;
         snprintf(t->error, sizeof(t->error), "the sealed tokens no longer open (master key gone)");
         goto out;
     }
     struct net n;
-    if (!linked_net(app, a, rv.account_id, idx, &n)) {
+    if (!ops_linked_net(app, a, rv.account_id, idx, &n)) {
         t->rc = NET_DENIED;
         snprintf(t->error, sizeof(t->error), "the network is no longer configured");
         goto out;

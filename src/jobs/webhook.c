@@ -28,7 +28,7 @@
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "crypto/vault.h"
-#include "jobs/runner.h"
+#include "runner/runner.h"
 #include "platforms/client.h"
 #include "store/deliveries.h"
 #include "store/jobs.h"

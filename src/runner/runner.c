@@ -1,7 +1,7 @@
 /*
  * runner: durable job runner (guarantees in runner.h).
  */
-#include "jobs/runner.h"
+#include "runner/runner.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "store/jobs.h"

@@ -6,16 +6,16 @@
  * events add type, platform, source, displayName (and details for system
  * events). An event is written with store_event_emit() inside the caller's
  * transaction, so it exists exactly when the change does; after committing,
- * the caller calls events_kick() so delivery starts at once.
+ * the caller calls ops_kick() so delivery starts at once.
  */
-#ifndef SOCIALD_JOBS_EVENTS_H
-#define SOCIALD_JOBS_EVENTS_H
+#ifndef SOCIALD_OPS_EVENTS_H
+#define SOCIALD_OPS_EVENTS_H
 
 #include "core/app.h"
 #include "store/profiles.h"
 #include "util/jsonw.h"
 
-/* A payload being built: its common fields are written by events_begin. */
+/* A payload being built: its common fields are written by ops_event_begin. */
 struct event {
     struct buf b;
     struct jw w;
@@ -26,19 +26,19 @@ struct event {
 };
 
 /* Starts the payload of an action event about profile p. */
-void events_begin(struct event *e, const char *action, const struct profile *p, int64_t now_ms);
+void ops_event_begin(struct event *e, const char *action, const struct profile *p, int64_t now_ms);
 /* Finishes the payload and records the event (and its delivery, when a
  * webhook takes it). Frees the builder either way. */
-enum store_rc events_emit(struct store *st, struct event *e);
+enum store_rc ops_event_emit(struct store *st, struct event *e);
 /* A social event: type link|unlink|refresh, source user|system. */
-enum store_rc events_social(struct store *st, const struct profile *p, const char *type,
-                            const char *platform, const char *source, const char *display_name,
-                            const char *details, int64_t now_ms);
+enum store_rc ops_event_social(struct store *st, const struct profile *p, const char *type,
+                               const char *platform, const char *source, const char *display_name,
+                               const char *details, int64_t now_ms);
 /* Starts delivering what was just committed. */
-void events_kick(struct app *app);
+void ops_kick(struct app *app);
 /* Ends the caller's transaction of a change and its events: commits when
  * rc is STORE_OK (then starts delivery), else rolls back. Returns the
  * outcome. */
-enum store_rc events_commit(struct app *app, enum store_rc rc);
+enum store_rc ops_commit(struct app *app, enum store_rc rc);
 
 #endif
