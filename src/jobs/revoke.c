@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/offload.h"
 #include "ops/linked.h"
+include "ops/ops.h"
 #include "store/jobs.h"
 #include "store/revocations.h"
 #include "store/store.h"
@@ -15,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int64_t retry_ms[] = {60000, 300000, 1800000, 7200000, 43200000};
+    static const int64_t retry_ms[] = {60000, 300000, 1800000, 7200000, 43200000};
 #define RETRIES ((int64_t)(sizeof(retry_ms) / sizeof(retry_ms[0])))
 
 struct revoke_task {
@@ -48,15 +49,7 @@ static void record(void *arg)
         int64_t i = t->attempt - 1 < RETRIES ? t->attempt - 1 : RETRIES - 1;
         rc = store_job_reschedule(st, t->job_id, time_now_ms() + retry_ms[i]);
     } else {
-        rc = store_begin(st);
-        if (rc == STORE_OK)
-            rc = store_revocation_delete(st, t->revocation_id);
-        if (rc == STORE_OK)
-            rc = store_job_delete(st, t->job_id);
-        if (rc == STORE_OK)
-            rc = store_commit(st);
-        else
-            store_rollback(st);
+        rc = ops_revocation_done(t->app, t->revocation_id, t->job_id);
     }
     if (rc != STORE_OK)
         log_error("cannot record revocation %lld; it will run again", (long long)t->revocation_id);

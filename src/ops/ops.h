@@ -30,6 +30,8 @@
 #include "platforms/platform.h"
 #include "store/linked.h"
 #include "store/profiles.h"
+#include "store/batch.h"
+#include "store/deliveries.h"
 #include "util/arena.h"
 
 /* ---- linking (ops/link.c) ---- */
@@ -135,5 +137,54 @@ enum store_rc ops_details_saved(struct app *app, int64_t profile_id,
                                 const struct linked_account *found, size_t n,
                                 const int64_t *refresh_now, size_t nrefresh, int64_t job_id,
                                 int64_t now_ms, size_t *changed);
+
+/* ---- webhooks (ops/webhooks.c) ---- */
+
+/*
+ * Registers (or replaces) profile_id's webhook for action at url and, when
+ * secret is set, its signing secret sealed (bound to
+ * "webhook_secret:<profile id>"), together. STORE_ERROR also when the secret
+ * does not seal.
+ */
+enum store_rc ops_webhook_register(struct app *app, int64_t account_id, int64_t profile_id,
+                                   const char *action, const char *url, const char *secret,
+                                   int64_t now_ms);
+/* Replaces profile_id's signing secret (sealed). One statement. */
+enum store_rc ops_webhook_secret_set(struct app *app, int64_t profile_id, const char *secret,
+                                     int64_t now_ms);
+/*
+ * A delivery attempt's outcome o on delivery delivery_id (and its webhook's
+ * failure count, *disabled when that disabled it), and delivery job job_id
+ * ended (delivered or failed) or moved to o->next_attempt_ms (pending).
+ * Recorded on the delivery runner's thread, inside its drain.
+ */
+enum store_rc ops_delivery_record(struct app *app, int64_t delivery_id,
+                                  const struct delivery_outcome *o, int64_t job_id, bool *disabled);
+
+/* ---- revocation and exports (ops/batch.c) ---- */
+
+/* A token revocation ended (done, refused, or given up): its row (the
+ * sealed tokens) and revoke job job_id deleted. */
+enum store_rc ops_revocation_done(struct app *app, int64_t revocation_id, int64_t job_id);
+
+/*
+ * GET /api/user/batch: account_id's newest export into *e, and, when there
+ * is none or the newest is ready and older than interval_ms, a new one
+ * started under file name file (its row; its job is queued by the store) — one
+ * write transaction, so concurrent requests queue and the second sees the
+ * first one's export. *started tells whether a new one was. Strings of *e
+ * in a.
+ */
+enum store_rc ops_batch_request(struct app *app, struct arena *a, int64_t account_id,
+                                const char *file, int64_t now_ms, int64_t interval_ms,
+                                int64_t url_ttl_ms, struct batch_export *e, bool *started);
+/*
+ * An export's file is in place: export_id marked ready (count profiles,
+ * bytes, etag), the batch webhook to the account's primary profile
+ * (status success, url, urlExpires, count), and export job job_id ended.
+ */
+enum store_rc ops_batch_ready(struct app *app, int64_t export_id, int64_t ready_ms, int64_t count,
+                              int64_t bytes, const char *etag, const struct profile *primary,
+                              const char *url, int64_t expires_ms, int64_t job_id, int64_t now_ms);
 
 #endif
