@@ -5,7 +5,7 @@
  */
 #include "api/api.h"
 #include "jobs/batch.h"
-include "ops/ops.h"
+#include "ops/ops.h"
 #include "store/accounts.h"
 #include "store/batch.h"
 #include "store/store.h"
@@ -20,11 +20,9 @@ include "ops/ops.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
-    enum status
-    api_batch_get(struct app *app, struct req *r)
+enum status api_batch_get(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
-    struct store *st = app->store;
     int64_t now = time_now_ms();
     int64_t interval = app->cfg->batch_interval_s * 1000;
     struct batch_export e;

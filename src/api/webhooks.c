@@ -32,7 +32,7 @@
 #include "crypto/vault.h"
 #include "http/server.h"
 #include "ops/events.h"
-include "ops/ops.h"
+#include "ops/ops.h"
 #include "store/deliveries.h"
 #include "store/store.h"
 #include "store/webhooks.h"
@@ -54,9 +54,9 @@ include "ops/ops.h"
 #define DELIVERIES_MAX  500
 #define LOOKUP_SLICE_MS 50 /* how often a waiting lookup looks for shutdown */
 
-    static const char *const actions[] = {"social",          "batch",     "feed",     "scheduled",
-                                          "messages",        "mentions",  "comments", "automations",
-                                          "accountActivity", "suspended", NULL};
+static const char *const actions[] = {"social",          "batch",     "feed",     "scheduled",
+                                      "messages",        "mentions",  "comments", "automations",
+                                      "accountActivity", "suspended", NULL};
 
 static _Atomic int resolvers;
 

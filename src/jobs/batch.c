@@ -8,7 +8,7 @@
 #include "crypto/crypto.h"
 #include "ops/events.h"
 #include "limits/usage.h"
-include "ops/ops.h"
+#include "ops/ops.h"
 #include "store/accounts.h"
 #include "store/batch.h"
 #include "store/jobs.h"
@@ -34,8 +34,7 @@ include "ops/ops.h"
 #define SWEEP_EVERY (3600 * 1000LL)
 #define SWEEP_MAX   256
 
-    void
-    batch_file_name(int64_t started_ms, char out[40])
+void batch_file_name(int64_t started_ms, char out[40])
 {
     time_t s = (time_t)(started_ms / 1000);
     struct tm tm;

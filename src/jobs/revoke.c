@@ -5,7 +5,7 @@
 #include "core/log.h"
 #include "core/offload.h"
 #include "ops/linked.h"
-include "ops/ops.h"
+#include "ops/ops.h"
 #include "store/jobs.h"
 #include "store/revocations.h"
 #include "store/store.h"
@@ -16,7 +16,7 @@ include "ops/ops.h"
 #include <stdlib.h>
 #include <string.h>
 
-    static const int64_t retry_ms[] = {60000, 300000, 1800000, 7200000, 43200000};
+static const int64_t retry_ms[] = {60000, 300000, 1800000, 7200000, 43200000};
 #define RETRIES ((int64_t)(sizeof(retry_ms) / sizeof(retry_ms[0])))
 
 struct revoke_task {

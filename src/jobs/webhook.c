@@ -30,7 +30,7 @@
 #include "crypto/vault.h"
 #include "runner/runner.h"
 #include "platforms/client.h"
-include "ops/ops.h"
+#include "ops/ops.h"
 #include "store/deliveries.h"
 #include "store/jobs.h"
 #include "store/store.h"
@@ -45,8 +45,8 @@ include "ops/ops.h"
 
 #define ROTATION_OVERLAP_MS (24 * 3600 * 1000LL)
 
-    /* One attempt, from start on the runner thread to record there again. */
-    struct attempt {
+/* One attempt, from start on the runner thread to record there again. */
+struct attempt {
     struct app *app;
     struct runner *runner;
     int64_t job_id;
