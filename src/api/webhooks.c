@@ -31,7 +31,6 @@
 #include "crypto/crypto.h"
 #include "crypto/vault.h"
 #include "http/server.h"
-#include "ops/events.h"
 #include "ops/ops.h"
 #include "store/deliveries.h"
 #include "store/store.h"
@@ -507,9 +506,8 @@ enum status api_webhooks_resend(struct app *app, struct req *r)
     crypto_random(raw, sizeof(raw));
     crypto_hex(raw, sizeof(raw), public_id + 4);
     int64_t new_id = 0;
-    if (store_delivery_resend(app->store, d.id, public_id, time_now_ms(), &new_id) != STORE_OK)
+    if (ops_delivery_resend(app, d.id, public_id, time_now_ms(), &new_id) != STORE_OK)
         return ST_INTERNAL;
-    ops_kick(app);
     struct jw w;
     jw_init(&w, &r->out);
     jw_obj(&w);

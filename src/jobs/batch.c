@@ -6,7 +6,6 @@
 #include "core/log.h"
 #include "core/offload.h"
 #include "crypto/crypto.h"
-#include "ops/events.h"
 #include "limits/usage.h"
 #include "ops/ops.h"
 #include "store/accounts.h"

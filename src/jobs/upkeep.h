@@ -22,7 +22,9 @@
  *
  * Network calls run on the upkeep workers (their own offload pool, so that
  * a storm of refreshes never delays a user linking an account); results
- * are written on the runner thread, guarded by the account's token version.
+ * are written on the runner thread, guarded by the account's token version,
+ * by the changes of ops/ (ops_refresh_saved, ops_refresh_failing,
+ * ops_relink_required, ops_remind_sent, ops_details_saved).
  */
 #ifndef SOCIALD_JOBS_UPKEEP_H
 #define SOCIALD_JOBS_UPKEEP_H

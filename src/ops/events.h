@@ -1,12 +1,12 @@
 /*
- * events: the webhook events sociald emits (SPEC §8) — one payload builder
- * for every action.
+ * ops/events: the webhook events sociald emits (SPEC §8) — one payload
+ * builder for every action, used by the changes of ops/ (ops.h).
  *
  * Each payload carries action, hookId, created, refId and title; social
  * events add type, platform, source, displayName (and details for system
  * events). An event is written with store_event_emit() inside the caller's
- * transaction, so it exists exactly when the change does; after committing,
- * the caller calls ops_kick() so delivery starts at once.
+ * transaction, so it exists exactly when the change does; ops_commit()
+ * commits and then wakes the runners (ops_kick) so delivery starts at once.
  */
 #ifndef SOCIALD_OPS_EVENTS_H
 #define SOCIALD_OPS_EVENTS_H

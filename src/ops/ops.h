@@ -161,6 +161,12 @@ enum store_rc ops_webhook_secret_set(struct app *app, int64_t profile_id, const 
 enum store_rc ops_delivery_record(struct app *app, int64_t delivery_id,
                                   const struct delivery_outcome *o, int64_t job_id, bool *disabled);
 
+/* A new delivery (and job) of an event already delivered or failed, to its
+ * webhook's current URL (public id public_id); the delivery runner is woken
+ * after. One statement. */
+enum store_rc ops_delivery_resend(struct app *app, int64_t delivery_id, const char *public_id,
+                                  int64_t now_ms, int64_t *new_id);
+
 /* ---- revocation and exports (ops/batch.c) ---- */
 
 /* A token revocation ended (done, refused, or given up): its row (the

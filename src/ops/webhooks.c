@@ -70,3 +70,12 @@ enum store_rc ops_delivery_record(struct app *app, int64_t delivery_id,
     store_rollback(st);
     return rc;
 }
+
+enum store_rc ops_delivery_resend(struct app *app, int64_t delivery_id, const char *public_id,
+                                  int64_t now_ms, int64_t *new_id)
+{
+    enum store_rc rc = store_delivery_resend(app->store, delivery_id, public_id, now_ms, new_id);
+    if (rc == STORE_OK)
+        ops_kick(app);
+    return rc;
+}
