@@ -59,23 +59,6 @@ static inline struct principal *api_principal(struct req *r)
     return r->principal;
 }
 
-/*
- * Unlinks the profile's account on platform and writes its social webhook
- * (type unlink, source user|system, details for system) in one
- * transaction; delivery starts after commit. STORE_NOTFOUND when nothing
- * was linked (no event then).
- */
-enum store_rc unlink_account(struct app *app, struct arena *a, const struct profile *p,
-                             const char *platform, const char *source, const char *details);
-
-/*
- * Deletes a profile (tombstone; by is "api" or "cli") and writes a social
- * unlink webhook for each of its linked accounts, in one transaction.
- * STORE_NOTFOUND when it was already deleted.
- */
-enum store_rc delete_with_events(struct app *app, struct arena *a, const struct profile *pr,
-                                 const char *by);
-
 /* handlers */
 enum status api_user_get(struct app *app, struct req *r);
 enum status api_details_get(struct app *app, struct req *r);

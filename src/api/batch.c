@@ -5,6 +5,7 @@
  */
 #include "api/api.h"
 #include "jobs/batch.h"
+#include "ops/ops.h"
 #include "store/accounts.h"
 #include "store/batch.h"
 #include "store/store.h"
@@ -19,69 +20,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Without a measured export: a generous per-profile cost. */
-#define EST_US_PER_PROFILE 100
-#define EST_BASE_MS        1000
-
-/* When an export of n profiles started at now should be ready: from the
- * account's last export's measured rate when there is one. */
-static int64_t estimate(const struct batch_export *last, int64_t n, int64_t now)
-{
-    double us = EST_US_PER_PROFILE;
-    if (last && last->ready_ms && last->count > 0) {
-        double measured =
-            (double)(last->ready_ms - last->started_ms) * 1000.0 / (double)last->count;
-        /* Half again as much, for a busier machine or a bigger account. */
-        us = measured * 1.5 > 5.0 ? measured * 1.5 : 5.0;
-    }
-    return now + EST_BASE_MS + (int64_t)(us * (double)n / 1000.0);
-}
-
 enum status api_batch_get(struct app *app, struct req *r)
 {
     struct principal *p = api_principal(r);
-    struct store *st = app->store;
     int64_t now = time_now_ms();
     int64_t interval = app->cfg->batch_interval_s * 1000;
     struct batch_export e;
     bool started = false;
-    /* One write transaction: concurrent requests queue here, and the second
-     * sees the first one's export (and the in-flight index backs it up). */
-    enum store_rc rc = store_begin(st);
+    /* One write transaction (ops_batch_request): concurrent requests queue
+     * there, and the second sees the first one's export. */
+    char file[40];
+    batch_file_name(now, file);
+    enum store_rc rc = ops_batch_request(app, r->arena, p->acct.id, file, now, interval,
+                                         app->cfg->batch_url_ttl_s * 1000, &e, &started);
     if (rc != STORE_OK)
         return ST_INTERNAL;
-    rc = store_batch_newest(st, r->arena, p->acct.id, &e);
-    bool have = rc == STORE_OK;
-    if (rc == STORE_OK || rc == STORE_NOTFOUND) {
-        rc = STORE_OK;
-        if (!have || (e.ready_ms && now - e.started_ms >= interval)) {
-            int64_t n = 0;
-            rc = store_batch_profiles(st, p->acct.id, &n);
-            struct batch_export fresh = {
-                .account_id = p->acct.id,
-                .started_ms = now,
-                .estimate_ms = estimate(have ? &e : NULL, n, now),
-                .expires_ms = now + app->cfg->batch_url_ttl_s * 1000,
-            };
-            char file[40];
-            batch_file_name(now, file);
-            fresh.file = arena_strdup(r->arena, file);
-            if (rc == STORE_OK)
-                rc = store_batch_start(st, &fresh, &fresh.id);
-            if (rc == STORE_OK) {
-                e = fresh;
-                started = true;
-            }
-        }
-    }
-    if (rc == STORE_OK)
-        rc = store_commit(st);
-    else
-        store_rollback(st);
-    if (rc != STORE_OK)
-        return ST_INTERNAL;
-    if (started)
-        runner_wake(app->upkeep_runner);
 
     char avail[32], expires[32], last[32], next[32];
     int64_t ready = e.ready_ms ? e.ready_ms : e.estimate_ms > now + 500 ? e.estimate_ms : now + 500;

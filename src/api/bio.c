@@ -5,7 +5,7 @@
  * was deleted or suspended) is a plain 404 page.
  */
 #include "api/link.h"
-#include "api/render.h"
+#include "render/render.h"
 #include "platforms/names.h"
 #include "platforms/platform.h"
 #include "store/linked.h"

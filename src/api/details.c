@@ -13,7 +13,7 @@
 #include "core/log.h"
 #include "core/offload.h"
 #include "http/server.h"
-#include "platforms/linked.h"
+#include "ops/linked.h"
 #include "platforms/names.h"
 #include "store/edits.h"
 #include "store/linked.h"
@@ -68,8 +68,8 @@ static enum status linked_tokens(struct app *app, struct req *r, const char *pla
     }
     if (rc != STORE_OK)
         return ST_INTERNAL;
-    if (!linked_unseal(app, r->arena, p->profile.id, platform, sec->access, sec->access_len,
-                       sec->refresh, sec->refresh_len, tok) ||
+    if (!ops_linked_unseal(app, r->arena, p->profile.id, platform, sec->access, sec->access_len,
+                           sec->refresh, sec->refresh_len, tok) ||
         !tok->access) {
         r->err_message = "The stored authorization of this account cannot be used. Re-link it.";
         req_detail_str(r, "platform", platform);
@@ -116,7 +116,7 @@ static void boards_run(void *arg)
     enum status st = ST_OK;
     struct net n;
     int idx = platform_index("pinterest");
-    if (!linked_net(app, r->arena, p->profile.account_id, idx, &n)) {
+    if (!ops_linked_net(app, r->arena, p->profile.account_id, idx, &n)) {
         r->err_message = "Pinterest is not configured on this server.";
         req_detail_str(r, "platform", "pinterest");
         st = ST_NETWORK_ERROR;
@@ -361,7 +361,7 @@ static void gbp_run(void *arg)
     struct net n;
     json_t *loc = NULL;
     enum net_rc rc = NET_DENIED;
-    if (!linked_net(app, r->arena, p->profile.account_id, platform_index("gmb"), &n)) {
+    if (!ops_linked_net(app, r->arena, p->profile.account_id, platform_index("gmb"), &n)) {
         r->err_message = "Google Business Profile is not configured on this server.";
         req_detail_str(r, "platform", "gmb");
         st = ST_NETWORK_ERROR;

@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "api/render.h"
+#include "render/render.h"
 #include "store/accounts.h"
 #include "store/profiles.h"
 #include "store/store.h"

@@ -60,11 +60,6 @@ enum store_rc link_tg_code_issue(struct app *app, const char *session_id, const 
  * them for its session: seen by someone in control of its chat, or why
  * not. Blocks on the network: offload workers only. */
 enum net_rc link_tg_poll(struct app *app, struct net *n);
-/* Uses code code_id up and links chat id (t: its tokens) to p, in one
- * transaction. STORE_NOTFOUND: the code was used, expired or not seen. */
-enum store_rc link_tg_complete(struct app *app, struct arena *a, const struct profile *p,
-                               int64_t code_id, const struct identity *id, const struct tokens *t);
-
 /* handlers: the API */
 enum status api_link_generate_jwt(struct app *app, struct req *r);
 enum status api_link_sessions_create(struct app *app, struct req *r);

@@ -5,13 +5,14 @@
  */
 #include "api/fields.h"
 #include "api/link.h"
-#include "api/render.h"
+#include "render/render.h"
 #include "core/log.h"
 #include "core/offload.h"
 #include "crypto/crypto.h"
 #include "crypto/linktoken.h"
 #include "http/server.h"
-#include "platforms/linked.h"
+#include "ops/linked.h"
+#include "ops/ops.h"
 #include "platforms/names.h"
 #include "store/accounts.h"
 #include "store/linked.h"
@@ -335,7 +336,7 @@ static void import_run(void *arg)
     struct net n;
     enum status st = ST_OK;
     const struct platform *pf = platform_at(im->idx);
-    if (!linked_net(app, r->arena, im->profile.account_id, im->idx, &n)) {
+    if (!ops_linked_net(app, r->arena, im->profile.account_id, im->idx, &n)) {
         st = req_fail(r, ST_BAD_PARAM, "platform",
                       "is not configured on this server (no client credentials)");
         goto out;
@@ -363,7 +364,7 @@ static void import_run(void *arg)
         json_object_set_new(r->err_details, "accounts", list);
         goto out;
     }
-    if (linked_store(app, r->arena, &im->profile, im->idx, pick, &im->t) != STORE_OK) {
+    if (ops_link(app, r->arena, &im->profile, im->idx, pick, &im->t) != STORE_OK) {
         st = ST_INTERNAL;
         goto out;
     }

@@ -42,7 +42,8 @@
 #include "crypto/linktoken.h"
 #include "crypto/vault.h"
 #include "http/server.h"
-#include "platforms/linked.h"
+#include "ops/linked.h"
+#include "ops/ops.h"
 #include "platforms/net.h"
 #include "platforms/names.h"
 #include "store/accounts.h"
@@ -227,7 +228,7 @@ static enum status session_load(struct app *app, struct req *r, const char *secr
     for (int i = 0; i < PLATFORM_COUNT; i++) {
         unsigned bit = 1u << i;
         if ((lv->s.allowed_mask & bit) && !(disabled & bit) &&
-            linked_available(app, r->arena, lv->s.account_id, i))
+            ops_linked_available(app, r->arena, lv->s.account_id, i))
             lv->offer |= bit;
     }
     return ST_OK;
@@ -596,7 +597,7 @@ enum status api_link_start(struct app *app, struct req *r)
                         page_url(r, secret, "unavailable", idx >= 0 ? r->params[0] : NULL, NULL));
     const char *name = platform_name(idx);
     struct net n;
-    linked_net(app, r->arena, lv.s.account_id, idx, &n);
+    ops_linked_net(app, r->arena, lv.s.account_id, idx, &n);
 
     unsigned char raw[16];
     crypto_random(raw, sizeof(raw));
@@ -732,7 +733,7 @@ static void callback_run(void *arg)
     const struct platform *pf = platform_at(cb->idx);
     const char *name = platform_name(cb->idx);
     struct net n;
-    linked_net(app, r->arena, cb->lv.s.account_id, cb->idx, &n);
+    ops_linked_net(app, r->arena, cb->lv.s.account_id, cb->idx, &n);
     struct tokens t;
     memset(&t, 0, sizeof(t));
     enum net_rc rc =
@@ -748,7 +749,7 @@ static void callback_run(void *arg)
         log_failure(cb, &n, rc);
         to = page_url(r, cb->secret, "failed", name, net_rc_name(rc));
     } else if (count == 1) {
-        enum store_rc src = linked_store(app, r->arena, &cb->lv.p, cb->idx, &ids[0], &t);
+        enum store_rc src = ops_link(app, r->arena, &cb->lv.p, cb->idx, &ids[0], &t);
         if (src != STORE_OK) {
             req_resume(r, page_fail(r, ST_INTERNAL));
             return;
@@ -973,11 +974,11 @@ enum status api_link_choose(struct app *app, struct req *r)
     if (!pick || !str_to_i64(pick, 0, (int64_t)pd.count - 1, &i))
         return page_fail(r, req_fail(r, ST_BAD_PARAM, "pick", "must name one of the accounts"));
     /* Single use: a second submit of the same form links nothing more. */
-    enum store_rc rc = store_link_pending_take(app->store, r->params[1], time_now_ms());
+    int idx = platform_index(pd.platform);
+    enum store_rc rc = ops_link_choose(app, r->arena, r->params[1], &lv.p, idx, &pd.ids[i], &pd.t);
     if (rc == STORE_NOTFOUND)
         return redirect(r, 303, page_url(r, lv.secret, "expired", NULL, NULL));
-    int idx = platform_index(pd.platform);
-    if (rc != STORE_OK || linked_store(app, r->arena, &lv.p, idx, &pd.ids[i], &pd.t) != STORE_OK)
+    if (rc != STORE_OK)
         return page_fail(r, ST_INTERNAL);
     return redirect(r, 303, page_url(r, lv.secret, "linked", platform_name(idx), NULL));
 }
@@ -996,7 +997,7 @@ enum status api_link_unlink(struct app *app, struct req *r)
         return page_fail(
             r, req_fail(r, ST_BAD_PARAM, "platform", "must be a network this page offers"));
     const char *name = platform_name(idx);
-    enum store_rc rc = unlink_account(app, r->arena, &lv.p, name, "user", NULL);
+    enum store_rc rc = ops_unlink(app, r->arena, &lv.p, name, "user", NULL);
     if (rc != STORE_OK && rc != STORE_NOTFOUND)
         return page_fail(r, ST_INTERNAL);
     return redirect(r, 303, page_url(r, lv.secret, "unlinked", name, NULL));
@@ -1054,7 +1055,7 @@ static void telegram_code_run(void *arg)
 {
     struct callback *cb = arg;
     struct net n;
-    linked_net(cb->app, cb->r->arena, cb->lv.s.account_id, cb->idx, &n);
+    ops_linked_net(cb->app, cb->r->arena, cb->lv.s.account_id, cb->idx, &n);
     struct tokens t = {.access = cb->chat};
     struct identity *id = NULL;
     const char *bot_id = NULL, *bot_name = NULL;
@@ -1109,7 +1110,7 @@ static void telegram_check_run(void *arg)
     struct callback *cb = arg;
     struct req *r = cb->r;
     struct net n;
-    linked_net(cb->app, r->arena, cb->lv.s.account_id, cb->idx, &n);
+    ops_linked_net(cb->app, r->arena, cb->lv.s.account_id, cb->idx, &n);
     enum net_rc rc = link_tg_poll(cb->app, &n);
     if (rc != NET_OK) {
         telegram_failed(cb, &n, rc);
@@ -1141,7 +1142,7 @@ static void telegram_check_run(void *arg)
         telegram_failed(cb, &n, rc);
         return;
     }
-    src = link_tg_complete(cb->app, r->arena, &cb->lv.p, c.id, id, &t);
+    src = ops_link_telegram(cb->app, r->arena, &cb->lv.p, c.id, id, &t);
     if (src == STORE_NOTFOUND)
         telegram_back(cb, "failed", "expired");
     else if (src != STORE_OK)

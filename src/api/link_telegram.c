@@ -31,7 +31,7 @@
 #include "api/link.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
-#include "platforms/linked.h"
+#include "ops/linked.h"
 #include "platforms/net.h"
 #include "store/linking.h"
 #include "store/profiles.h"
@@ -210,23 +210,4 @@ enum net_rc link_tg_poll(struct app *app, struct net *n)
     }
     pthread_mutex_unlock(&poller.mu);
     return rc;
-}
-
-enum store_rc link_tg_complete(struct app *app, struct arena *a, const struct profile *p,
-                               int64_t code_id, const struct identity *id, const struct tokens *t)
-{
-    struct store *st = app->store;
-    enum store_rc rc = store_begin(st);
-    if (rc != STORE_OK)
-        return rc;
-    /* The code and the link: both or neither. linked_store's own
-     * transaction nests in this one (and rolls it all back on failure). */
-    rc = store_telegram_code_take(st, code_id, time_now_ms());
-    if (rc == STORE_OK)
-        rc = linked_store(app, a, p, platform_index("telegram"), id, t);
-    if (rc != STORE_OK) {
-        store_rollback(st);
-        return rc;
-    }
-    return store_commit(st);
 }

@@ -4,7 +4,7 @@
 #include "api/live.h"
 #include "api/api.h"
 #include "core/log.h"
-#include "platforms/linked.h"
+#include "ops/linked.h"
 #include "platforms/netconf.h"
 #include "store/linked.h"
 #include "util/cache.h"
@@ -109,12 +109,12 @@ void live_ig_fetch(struct app *app, struct arena *a, int64_t profile_id, int64_t
             ig_id = la[i].disp.network_id;
     struct net net;
     if (!plain_id(ig_id) || !sec.access ||
-        !linked_unseal(app, a, profile_id, "instagram", sec.access, sec.access_len, sec.refresh,
-                       sec.refresh_len, &tok)) {
+        !ops_linked_unseal(app, a, profile_id, "instagram", sec.access, sec.access_len, sec.refresh,
+                           sec.refresh_len, &tok)) {
         out->code = 632;
         snprintf(out->message, sizeof(out->message),
                  "the stored Instagram account cannot be used: link it again");
-    } else if (!linked_net(app, a, 0, idx, &net)) {
+    } else if (!ops_linked_net(app, a, 0, idx, &net)) {
         out->code = 630;
         snprintf(out->message, sizeof(out->message), "Instagram is not configured on this server");
     } else {
@@ -178,7 +178,7 @@ void live_x_fetch(struct app *app, struct arena *a, int64_t now_ms, struct live_
     memset(out, 0, sizeof(*out));
     out->at_ms = now_ms;
     struct net net;
-    if (!linked_net(app, a, 0, platform_index("twitter"), &net)) {
+    if (!ops_linked_net(app, a, 0, platform_index("twitter"), &net)) {
         /* The app token alone is enough for usage. */
         if (!net.conf)
             return;

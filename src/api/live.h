@@ -15,28 +15,12 @@
 #include <stdint.h>
 
 #include "core/app.h"
+#include "render/render.h"
 #include "util/arena.h"
 
 #define LIVE_IG_TTL_MS    60000
 #define LIVE_X_TTL_MS     (15 * 60000)
 #define LIVE_ERROR_TTL_MS 10000
-
-struct live_ig {
-    int64_t at_ms;
-    bool ok;
-    int64_t used, total;
-    int code; /* when !ok: 630 | 631 | 632 (SPEC §1.2) */
-    char message[200];
-};
-
-struct live_x {
-    int64_t at_ms;
-    bool ok;
-    int64_t usage, cap;
-    char reset[11]; /* YYYY-MM-DD */
-    int code;
-    char message[200];
-};
 
 struct live *live_new(void);
 /* NULL is ignored. */

@@ -10,9 +10,9 @@
 #include "api/api.h"
 #include "api/cursor.h"
 #include "api/fields.h"
-#include "api/render.h"
+#include "render/render.h"
 #include "crypto/crypto.h"
-#include "jobs/events.h"
+#include "ops/ops.h"
 #include "platforms/names.h"
 #include "store/linked.h"
 #include "store/profiles.h"
@@ -190,28 +190,6 @@ enum status api_profiles_update(struct app *app, struct req *r)
 
 /* ---- delete ---- */
 
-enum store_rc delete_with_events(struct app *app, struct arena *a, const struct profile *pr,
-                                 const char *by)
-{
-    struct store *st = app->store;
-    enum store_rc rc = store_begin(st);
-    if (rc != STORE_OK)
-        return rc;
-    /* Each linked account's unlink webhook is written with the deletion. */
-    struct linked_account *la = NULL;
-    size_t n = 0;
-    int64_t now = time_now_ms();
-    rc = store_linked_list(st, a, pr->id, &la, &n);
-    if (rc == STORE_OK)
-        rc = store_profile_delete(st, pr->id, by, now);
-    /* Accounts the system unlinked already had their unlink webhook. */
-    for (size_t i = 0; i < n && rc == STORE_OK; i++)
-        if (render_shown(&la[i]))
-            rc = events_social(st, pr, "unlink", la[i].platform, "user", la[i].disp.display_name,
-                               NULL, now);
-    return events_commit(app, rc);
-}
-
 static enum status already_deleted(struct req *r, const struct profile *pr)
 {
     char ts[32];
@@ -249,7 +227,7 @@ enum status api_profiles_delete(struct app *app, struct req *r)
         if (rc != STORE_OK)
             return ST_INTERNAL;
     }
-    enum store_rc rc = delete_with_events(app, r->arena, &target, "api");
+    enum store_rc rc = ops_profile_delete(app, r->arena, &target, "api");
     if (rc == STORE_NOTFOUND) {
         target.deleted_ms = time_now_ms();
         return already_deleted(r, &target);

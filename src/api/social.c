@@ -10,30 +10,13 @@
  */
 #include "api/api.h"
 #include "api/fields.h"
-#include "jobs/events.h"
+#include "ops/ops.h"
 #include "platforms/names.h"
 #include "store/linked.h"
 #include "store/profiles.h"
-#include "store/store.h"
 #include "util/jsonw.h"
-#include "util/timeutil.h"
 
 #include <string.h>
-
-enum store_rc unlink_account(struct app *app, struct arena *a, const struct profile *p,
-                             const char *platform, const char *source, const char *details)
-{
-    struct store *st = app->store;
-    enum store_rc rc = store_begin(st);
-    if (rc != STORE_OK)
-        return rc;
-    const char *name = NULL;
-    rc = store_linked_delete(st, a, p->id, platform, &name);
-    /* The social webhook is written with the change: both or neither. */
-    if (rc == STORE_OK)
-        rc = events_social(st, p, "unlink", platform, source, name, details, time_now_ms());
-    return events_commit(app, rc);
-}
 
 enum status api_social_unlink(struct app *app, struct req *r)
 {
@@ -59,7 +42,7 @@ enum status api_social_unlink(struct app *app, struct req *r)
      * client's cleanup loop over Ayrshare's list does not stop on it. */
     const char *name = elsewhere ? platform : platform_name(idx);
     if (!elsewhere) {
-        enum store_rc rc = unlink_account(app, r->arena, &p->profile, name, "user", NULL);
+        enum store_rc rc = ops_unlink(app, r->arena, &p->profile, name, "user", NULL);
         if (rc != STORE_OK && rc != STORE_NOTFOUND)
             return ST_INTERNAL;
     }

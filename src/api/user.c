@@ -5,7 +5,7 @@
 #include "api/api.h"
 #include "api/directory.h"
 #include "api/live.h"
-#include "api/render.h"
+#include "render/render.h"
 #include "core/offload.h"
 #include "http/server.h"
 #include "jobs/upkeep.h"

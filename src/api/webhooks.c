@@ -31,7 +31,7 @@
 #include "crypto/crypto.h"
 #include "crypto/vault.h"
 #include "http/server.h"
-#include "jobs/events.h"
+#include "ops/ops.h"
 #include "store/deliveries.h"
 #include "store/store.h"
 #include "store/webhooks.h"
@@ -97,19 +97,6 @@ static void read_action(struct fields *f, const char **action)
     }
 }
 
-/* Seals and stores the profile's secret; inside the caller's transaction. */
-static enum store_rc save_secret(struct app *app, int64_t profile_id, const char *secret)
-{
-    char aad[64];
-    snprintf(aad, sizeof(aad), "webhook_secret:%lld", (long long)profile_id);
-    size_t n = 0;
-    unsigned char *sealed = vault_seal(app->vault, secret, strlen(secret), aad, &n);
-    enum store_rc rc = store_webhook_secret_set(app->store, profile_id, sealed, n,
-                                                vault_key_of(sealed, n), time_now_ms());
-    free(sealed);
-    return rc;
-}
-
 struct registration {
     struct app *app;
     struct req *r;
@@ -124,17 +111,8 @@ static enum status save(struct registration *g)
 {
     struct app *app = g->app;
     struct principal *p = api_principal(g->r);
-    enum store_rc rc = store_begin(app->store);
-    if (rc == STORE_OK)
-        rc = store_webhook_put(app->store, p->acct.id, p->profile.id, g->action, g->url,
-                               time_now_ms());
-    if (rc == STORE_OK && g->secret)
-        rc = save_secret(app, p->profile.id, g->secret);
-    if (rc == STORE_OK)
-        rc = store_commit(app->store);
-    else
-        store_rollback(app->store);
-    if (rc != STORE_OK)
+    if (ops_webhook_register(app, p->acct.id, p->profile.id, g->action, g->url, g->secret,
+                             time_now_ms()) != STORE_OK)
         return ST_INTERNAL;
     struct jw w;
     jw_init(&w, &g->r->out);
@@ -385,7 +363,7 @@ enum status api_webhooks_secret(struct app *app, struct req *r)
     if (st != ST_OK)
         return st;
     struct principal *p = api_principal(r);
-    if (save_secret(app, p->profile.id, secret) != STORE_OK)
+    if (ops_webhook_secret_set(app, p->profile.id, secret, time_now_ms()) != STORE_OK)
         return ST_INTERNAL;
     struct jw w;
     jw_init(&w, &r->out);
@@ -528,9 +506,8 @@ enum status api_webhooks_resend(struct app *app, struct req *r)
     crypto_random(raw, sizeof(raw));
     crypto_hex(raw, sizeof(raw), public_id + 4);
     int64_t new_id = 0;
-    if (store_delivery_resend(app->store, d.id, public_id, time_now_ms(), &new_id) != STORE_OK)
+    if (ops_delivery_resend(app, d.id, public_id, time_now_ms(), &new_id) != STORE_OK)
         return ST_INTERNAL;
-    events_kick(app);
     struct jw w;
     jw_init(&w, &r->out);
     jw_obj(&w);

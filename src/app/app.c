@@ -14,7 +14,7 @@
 #include "crypto/vault.h"
 #include "jobs/batch.h"
 #include "jobs/revoke.h"
-#include "jobs/runner.h"
+#include "runner/runner.h"
 #include "jobs/upkeep.h"
 #include "jobs/webhook.h"
 #include "limits/ratelimit.h"

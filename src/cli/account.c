@@ -19,7 +19,7 @@
 #include "crypto/crypto.h"
 #include "crypto/linktoken.h"
 #include "crypto/vault.h"
-#include "platforms/linked.h"
+#include "ops/linked.h"
 #include "platforms/names.h"
 #include "store/accounts.h"
 #include "store/store.h"
@@ -183,7 +183,7 @@ static int set_oauth_app(struct vault *v, struct store *st, struct arena *ar, st
     const char *name = platform_name(idx);
     size_t n = 0;
     unsigned char *sealed =
-        vault_seal(v, secret, strlen(secret), linked_app_aad(ar, acct.id, name), &n);
+        vault_seal(v, secret, strlen(secret), ops_linked_app_aad(ar, acct.id, name), &n);
     rc = sealed && store_oauth_app_set(st, acct.id, name, client_id, sealed, n, vault_current(v)) ==
                        STORE_OK
              ? 0

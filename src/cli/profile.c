@@ -6,7 +6,7 @@
  * profile without its key. A running server sees the change at once.
  */
 #include "cli/cli.h"
-#include "api/api.h"
+#include "ops/ops.h"
 #include "app/app.h"
 #include "core/log.h"
 #include "store/profiles.h"
@@ -42,7 +42,7 @@ int cli_profile(const struct config *cfg, struct args *a)
     if (!strcmp(sub, "delete")) {
         /* As the API does: webhooks for the linked accounts, with the deletion.
          * A running server's job runner delivers them. */
-        src = delete_with_events(&app, ar, &p, "cli");
+        src = ops_profile_delete(&app, ar, &p, "cli");
     } else
         src = store_profile_set_suspended(st, p.id, strcmp(sub, "suspend") ? 0 : time_now_ms());
     if (src != STORE_OK)

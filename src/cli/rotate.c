@@ -119,6 +119,10 @@ int cli_rotate_master_key(const struct config *cfg)
         goto out;
     }
     id = vault_current(v);
+    /* Not an ops/ change: re-sealing every secret with the new key is a
+     * maintenance pass over several tables and the server's own secrets
+     * (app/secrets.c, above ops/ in the layers); one transaction, so a crash
+     * leaves every secret under the old key or every one under the new. */
     if (store_begin(st) != STORE_OK)
         goto out;
     if (!reseal_webhook_secrets(st, v, a, &count) || !reseal_tokens(st, v, a, &count) ||

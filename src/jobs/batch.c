@@ -2,12 +2,12 @@
  * batch: the export job, the sweeper and signed URLs (see batch.h).
  */
 #include "jobs/batch.h"
-#include "api/render.h"
+#include "render/render.h"
 #include "core/log.h"
 #include "core/offload.h"
 #include "crypto/crypto.h"
-#include "jobs/events.h"
 #include "limits/usage.h"
+#include "ops/ops.h"
 #include "store/accounts.h"
 #include "store/batch.h"
 #include "store/jobs.h"
@@ -273,23 +273,9 @@ static void export_record(void *arg)
         if (rc == STORE_OK)
             rc = primary_of(st, a, e.account_id, &primary);
         if (rc == STORE_OK)
-            rc = store_begin(st);
-        if (rc == STORE_OK)
-            rc = store_batch_ready(st, t->export_id, t->ready_ms, t->count, t->bytes, t->etag);
-        if (rc == STORE_OK) {
-            struct event ev;
-            char ts[32];
-            events_begin(&ev, "batch", &primary, now);
-            jw_kstr(&ev.w, "status", "success");
-            jw_kstr(&ev.w, "url", batch_url(app, a, primary.ref_id, e.file, e.expires_ms));
-            time_iso_ms(e.expires_ms, ts, sizeof(ts));
-            jw_kstr(&ev.w, "urlExpires", ts);
-            jw_kint(&ev.w, "count", t->count);
-            rc = events_emit(st, &ev);
-        }
-        if (rc == STORE_OK)
-            rc = store_job_delete(st, t->job_id);
-        rc = events_commit(app, rc);
+            rc = ops_batch_ready(app, t->export_id, t->ready_ms, t->count, t->bytes, t->etag,
+                                 &primary, batch_url(app, a, primary.ref_id, e.file, e.expires_ms),
+                                 e.expires_ms, t->job_id, now);
         if (rc == STORE_OK) {
             struct logline l;
             log_begin(&l, LOG_INFO, "batch export ready");

@@ -15,7 +15,7 @@
 #define SOCIALD_JOBS_BATCH_H
 
 #include "core/app.h"
-#include "jobs/runner.h"
+#include "runner/runner.h"
 
 struct runner_kind batch_job_kind(struct app *app);
 struct runner_kind sweep_job_kind(struct app *app);

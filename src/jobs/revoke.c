@@ -4,7 +4,8 @@
 #include "jobs/revoke.h"
 #include "core/log.h"
 #include "core/offload.h"
-#include "platforms/linked.h"
+#include "ops/linked.h"
+#include "ops/ops.h"
 #include "store/jobs.h"
 #include "store/revocations.h"
 #include "store/store.h"
@@ -48,15 +49,7 @@ static void record(void *arg)
         int64_t i = t->attempt - 1 < RETRIES ? t->attempt - 1 : RETRIES - 1;
         rc = store_job_reschedule(st, t->job_id, time_now_ms() + retry_ms[i]);
     } else {
-        rc = store_begin(st);
-        if (rc == STORE_OK)
-            rc = store_revocation_delete(st, t->revocation_id);
-        if (rc == STORE_OK)
-            rc = store_job_delete(st, t->job_id);
-        if (rc == STORE_OK)
-            rc = store_commit(st);
-        else
-            store_rollback(st);
+        rc = ops_revocation_done(t->app, t->revocation_id, t->job_id);
     }
     if (rc != STORE_OK)
         log_error("cannot record revocation %lld; it will run again", (long long)t->revocation_id);
@@ -105,14 +98,14 @@ static void run(void *arg)
         goto out;
     }
     struct tokens tok;
-    if (!linked_unseal(app, a, rv.profile_id, rv.platform, rv.access, rv.access_len, rv.refresh,
-                       rv.refresh_len, &tok)) {
+    if (!ops_linked_unseal(app, a, rv.profile_id, rv.platform, rv.access, rv.access_len, rv.refresh,
+                           rv.refresh_len, &tok)) {
         t->rc = NET_BAD;
         snprintf(t->error, sizeof(t->error), "the sealed tokens no longer open (master key gone)");
         goto out;
     }
     struct net n;
-    if (!linked_net(app, a, rv.account_id, idx, &n)) {
+    if (!ops_linked_net(app, a, rv.account_id, idx, &n)) {
         t->rc = NET_DENIED;
         snprintf(t->error, sizeof(t->error), "the network is no longer configured");
         goto out;

@@ -15,7 +15,7 @@
 #define SOCIALD_JOBS_REVOKE_H
 
 #include "core/app.h"
-#include "jobs/runner.h"
+#include "runner/runner.h"
 
 struct runner_kind revoke_job_kind(struct app *app);
 

@@ -6,8 +6,9 @@
 #include "core/log.h"
 #include "core/offload.h"
 #include "crypto/crypto.h"
-#include "jobs/events.h"
-#include "platforms/linked.h"
+#include "ops/ops.h"
+#include "ops/schedule.h"
+#include "ops/linked.h"
 #include "store/jobs.h"
 #include "store/linked.h"
 #include "store/profiles.h"
@@ -20,12 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REMIND_BEFORE_MS     (15 * MS_PER_DAY)
-#define LINKEDIN_LIFETIME_MS (365 * MS_PER_DAY)
-#define PAUSE_DEFAULT_MS     60000 /* a 429 without Retry-After */
-#define STORE_RETRY_MS       30000 /* the store failed: try again soon */
-#define EXPIRY_MARGIN_MS     60000 /* details skip tokens this close to expiring */
-#define THROTTLE_SLOTS       4096  /* details queued recently (lossy) */
+#define PAUSE_DEFAULT_MS 60000 /* a 429 without Retry-After */
+#define STORE_RETRY_MS   30000 /* the store failed: try again soon */
+#define EXPIRY_MARGIN_MS 60000 /* details skip tokens this close to expiring */
+#define THROTTLE_SLOTS   4096  /* details queued recently (lossy) */
 
 struct upkeep {
     pthread_mutex_t mu;
@@ -57,42 +56,12 @@ void upkeep_free(struct upkeep *u)
     free(u);
 }
 
-int64_t upkeep_refresh_at(int64_t issued_ms, int64_t expires_ms)
-{
-    int64_t life = expires_ms - issued_ms;
-    if (life <= 0)
-        return issued_ms < expires_ms ? issued_ms : expires_ms;
-    return issued_ms + life / 5 * 4;
-}
-
-int64_t upkeep_remind_at(int64_t linked_ms, int64_t refresh_expires_ms)
-{
-    int64_t deadline = linked_ms + LINKEDIN_LIFETIME_MS;
-    if (refresh_expires_ms > 0 && refresh_expires_ms < deadline)
-        deadline = refresh_expires_ms;
-    return deadline - REMIND_BEFORE_MS;
-}
-
 /* A random share (0..1) of span, in ms. */
 static int64_t jitter(int64_t span)
 {
     if (span <= 0)
         return 0;
     return (int64_t)(crypto_random_u64() % (uint64_t)span);
-}
-
-/* When the next refresh of a token issued now runs: at 80 % of its life,
- * up to 5 % of its life (at most an hour) earlier, spreading accounts that
- * were linked or refreshed together. 0: the token does not expire. */
-static int64_t next_refresh(int64_t now, int64_t expires_ms)
-{
-    if (!expires_ms)
-        return 0;
-    int64_t at = upkeep_refresh_at(now, expires_ms);
-    int64_t spread = (expires_ms - now) / 20;
-    if (spread > 3600000)
-        spread = 3600000;
-    return at - jitter(spread);
 }
 
 /* May a refresh on network idx start now? Otherwise *wait_ms says when. */
@@ -139,24 +108,6 @@ static bool paused(struct upkeep *u, int idx, int64_t now)
 }
 
 /* ---- scheduling ---- */
-
-enum store_rc upkeep_linked(struct app *app, int64_t linked_id, const char *platform,
-                            const struct linked_secret *sec, int64_t now_ms)
-{
-    struct store *st = app->store;
-    enum store_rc rc = STORE_OK;
-    if (sec->access_expires_ms) {
-        int64_t at = next_refresh(now_ms, sec->access_expires_ms);
-        rc = store_job_put(st, "refresh", linked_id, at, now_ms, true);
-    } else {
-        rc = store_job_drop(st, "refresh", linked_id);
-    }
-    if (rc == STORE_OK && !strcmp(platform, "linkedin")) {
-        int64_t at = upkeep_remind_at(now_ms, sec->refresh_expires_ms);
-        rc = store_job_put(st, "remind", linked_id, at > now_ms ? at : now_ms, now_ms, true);
-    }
-    return rc;
-}
 
 void upkeep_details_due(struct app *app, const struct profile *p, int64_t now_ms)
 {
@@ -229,33 +180,6 @@ static int64_t backoff(const struct config *cfg, int64_t failures)
     return d - d / 5 + jitter(d / 5 * 2 + 1);
 }
 
-/* Marks the account relink_required and tells the profile's webhook, in
- * one transaction; the refresh (and reminder) jobs end. */
-static enum store_rc grant_gone(struct app *app, struct arena *a, const struct linked_state *ls,
-                                const char *reason, int64_t now)
-{
-    struct store *st = app->store;
-    struct profile p;
-    enum store_rc rc = store_profile_get(st, a, ls->profile_id, &p);
-    if (rc != STORE_OK)
-        return rc;
-    const struct platform *pf = platform_get(ls->platform);
-    char details[400];
-    snprintf(details, sizeof(details), "%s unlinked: %s. Link the account again to keep using it.",
-             pf ? pf->label : ls->platform, reason);
-    rc = store_begin(st);
-    if (rc != STORE_OK)
-        return rc;
-    rc =
-        store_linked_failed(st, ls->id, ls->token_version, "relink_required", reason, ls->failures);
-    if (rc == STORE_OK)
-        rc = store_job_drop(st, "remind", ls->id);
-    if (rc == STORE_OK)
-        rc =
-            events_social(st, &p, "unlink", ls->platform, "system", ls->display_name, details, now);
-    return events_commit(app, rc);
-}
-
 static void refresh_record(void *arg)
 {
     struct refresh_task *t = arg;
@@ -274,14 +198,11 @@ static void refresh_record(void *arg)
         rc = store_job_reschedule(st, t->job_id, now + STORE_RETRY_MS);
         break;
     case O_REFRESHED:
-        rc = store_linked_refreshed(st, t->linked_id, t->ls.token_version, &t->sec, now);
+        rc = ops_refresh_saved(app, t->job_id, t->linked_id, t->ls.token_version, &t->sec, now);
         if (rc == STORE_CONFLICT) {
-            /* Re-linked meanwhile: look again with what is stored now. */
             refresh_log(t, LOG_INFO, "token refresh superseded by a new link");
-            rc = store_job_reschedule(st, t->job_id, now);
+            rc = STORE_OK;
         } else if (rc == STORE_OK) {
-            int64_t at = next_refresh(now, t->sec.access_expires_ms);
-            rc = at ? store_job_reschedule(st, t->job_id, at) : store_job_delete(st, t->job_id);
             refresh_log(t, LOG_INFO, "token refreshed");
         }
         break;
@@ -290,18 +211,16 @@ static void refresh_record(void *arg)
         int64_t delay = backoff(app->cfg, failures);
         if (t->retry_after_ms > delay)
             delay = t->retry_after_ms;
-        rc = store_linked_failed(st, t->linked_id, t->ls.token_version, "refresh_failing", t->error,
-                                 failures);
-        if (rc == STORE_OK || rc == STORE_CONFLICT)
-            rc = store_job_reschedule(st, t->job_id, rc == STORE_CONFLICT ? now : now + delay);
+        rc = ops_refresh_failing(app, t->job_id, t->linked_id, t->ls.token_version, t->error,
+                                 failures, now + delay, now);
+        if (rc == STORE_CONFLICT)
+            rc = STORE_OK;
         refresh_log(t, LOG_WARN, "token refresh failed; will retry");
         break;
     }
     case O_GONE:
-        rc = grant_gone(app, t->a, &t->ls, t->error, now);
-        if (rc == STORE_OK)
-            rc = store_job_delete(st, t->job_id);
-        else if (rc == STORE_CONFLICT)
+        rc = ops_relink_required(app, t->a, &t->ls, t->error, t->job_id, now);
+        if (rc == STORE_CONFLICT)
             rc = store_job_reschedule(st, t->job_id, now);
         refresh_log(t, LOG_WARN, "grant gone: the account must be linked again");
         break;
@@ -348,7 +267,7 @@ static void refresh_run(void *arg)
         }
         goto out;
     }
-    int64_t due = upkeep_refresh_at(issued, ls->access_expires_ms);
+    int64_t due = ops_refresh_at(issued, ls->access_expires_ms);
     if (!strcmp(ls->status, "ok") && due > now + 1000) {
         t->outcome = O_LATER; /* moved, or run early: wait for 80 % */
         t->at = due;
@@ -361,15 +280,15 @@ static void refresh_run(void *arg)
         goto out;
     }
     struct tokens tok;
-    if (!linked_unseal(app, t->a, ls->profile_id, ls->platform, ls->access, ls->access_len,
-                       ls->refresh, ls->refresh_len, &tok)) {
+    if (!ops_linked_unseal(app, t->a, ls->profile_id, ls->platform, ls->access, ls->access_len,
+                           ls->refresh, ls->refresh_len, &tok)) {
         t->outcome = O_GONE;
         snprintf(t->error, sizeof(t->error),
                  "its stored tokens no longer open (the master key that sealed them is gone)");
         goto out;
     }
     struct net n;
-    if (!linked_net(app, t->a, ls->account_id, idx, &n)) {
+    if (!ops_linked_net(app, t->a, ls->account_id, idx, &n)) {
         t->outcome = O_FAILING;
         snprintf(t->error, sizeof(t->error), "%s is not configured on this server", p->label);
         goto out;
@@ -386,8 +305,8 @@ static void refresh_run(void *arg)
                                     : out.refresh_expires_ms ? out.refresh_expires_ms
                                                              : ls->refresh_expires_ms;
         t->sec.scopes = out.scopes;
-        if (!linked_seal(app->vault, t->a, ls->profile_id, ls->platform, out.access, refresh,
-                         &t->sec)) {
+        if (!ops_linked_seal(app->vault, t->a, ls->profile_id, ls->platform, out.access, refresh,
+                             &t->sec)) {
             t->outcome = O_FAILING;
             snprintf(t->error, sizeof(t->error), "cannot seal the new tokens");
             goto out;
@@ -443,7 +362,6 @@ static void remind_record(void *arg)
     struct arena *a = arena_new();
     int64_t now = time_now_ms();
     struct linked_state ls;
-    struct profile p;
     enum store_rc rc = store_linked_state(st, a, t->linked_id, &ls);
     if (rc == STORE_NOTFOUND || (rc == STORE_OK && (strcmp(ls.platform, "linkedin") ||
                                                     !strcmp(ls.status, "relink_required")))) {
@@ -452,28 +370,20 @@ static void remind_record(void *arg)
     }
     if (rc != STORE_OK)
         goto out;
-    int64_t at = upkeep_remind_at(ls.linked_ms, ls.refresh_expires_ms);
+    int64_t at = ops_remind_at(ls.linked_ms, ls.refresh_expires_ms);
     if (at > now + 1000) {
         rc = store_job_reschedule(st, t->job_id, at); /* re-linked since */
         goto out;
     }
-    rc = store_profile_get(st, a, ls.profile_id, &p);
-    if (rc != STORE_OK)
-        goto out;
     char when[32], details[300];
-    int64_t deadline = at + REMIND_BEFORE_MS;
+    int64_t deadline = at + OPS_REMIND_BEFORE_MS;
     time_iso_ms(deadline, when, sizeof(when));
     int64_t days = deadline > now ? (deadline - now + MS_PER_DAY - 1) / MS_PER_DAY : 0;
     snprintf(details, sizeof(details),
              "LinkedIn requires the account to be linked again by %s (%lld days left); link it "
              "again before then to keep using it.",
              when, (long long)days);
-    rc = store_begin(st);
-    if (rc == STORE_OK)
-        rc = events_social(st, &p, "refresh", "linkedin", "system", ls.display_name, details, now);
-    if (rc == STORE_OK)
-        rc = store_job_delete(st, t->job_id);
-    rc = events_commit(app, rc);
+    rc = ops_remind_sent(app, a, &ls, details, t->job_id, now);
     if (rc == STORE_OK) {
         struct logline l;
         log_begin(&l, LOG_INFO, "LinkedIn re-link reminder sent");
@@ -534,26 +444,8 @@ static void details_record(void *arg)
         goto out;
     }
     size_t changed = 0;
-    rc = store_begin(st);
-    for (size_t i = 0; rc == STORE_OK && i < t->n; i++) {
-        bool c = false;
-        if (t->found[i].id)
-            rc = store_linked_details(st, &t->found[i], &c);
-        changed += c;
-    }
-    /* A refused token: the refresher decides whether the grant is gone. */
-    for (size_t i = 0; rc == STORE_OK && i < t->nrefresh; i++)
-        rc = store_job_put(st, "refresh", t->refresh_now[i], now, now, true);
-    if (rc == STORE_OK)
-        rc = store_profile_details_done(st, t->profile_id, now);
-    if (rc == STORE_OK)
-        rc = store_job_delete(st, t->job_id);
-    if (rc == STORE_OK)
-        rc = store_commit(st);
-    else
-        store_rollback(st);
-    if (rc == STORE_OK && t->nrefresh)
-        runner_wake(app->upkeep_runner);
+    rc = ops_details_saved(app, t->profile_id, t->found, t->n, t->refresh_now, t->nrefresh,
+                           t->job_id, now, &changed);
     if (rc == STORE_OK && changed) {
         struct logline l;
         log_begin(&l, LOG_INFO, "linked account details changed at the network");
@@ -604,9 +496,9 @@ static void details_run(void *arg)
             continue;
         struct tokens tok;
         struct net net;
-        if (!linked_unseal(app, t->a, s->profile_id, s->platform, s->access, s->access_len,
-                           s->refresh, s->refresh_len, &tok) ||
-            !linked_net(app, t->a, s->account_id, idx, &net))
+        if (!ops_linked_unseal(app, t->a, s->profile_id, s->platform, s->access, s->access_len,
+                               s->refresh, s->refresh_len, &tok) ||
+            !ops_linked_net(app, t->a, s->account_id, idx, &net))
             continue;
         net.timeout_ms = 2 * app->cfg->network_timeout_ms;
         struct identity *ids = NULL;
@@ -630,7 +522,7 @@ static void details_run(void *arg)
         const struct identity *id = match(s, ids, nid);
         if (!id)
             continue;
-        linked_from_identity(&t->found[i], id);
+        ops_linked_from_identity(&t->found[i], id);
         t->found[i].id = s->id;
         t->found[i].profile_id = s->profile_id;
         t->found[i].platform = s->platform;

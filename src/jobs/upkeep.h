@@ -22,13 +22,15 @@
  *
  * Network calls run on the upkeep workers (their own offload pool, so that
  * a storm of refreshes never delays a user linking an account); results
- * are written on the runner thread, guarded by the account's token version.
+ * are written on the runner thread, guarded by the account's token version,
+ * by the changes of ops/ (ops_refresh_saved, ops_refresh_failing,
+ * ops_relink_required, ops_remind_sent, ops_details_saved).
  */
 #ifndef SOCIALD_JOBS_UPKEEP_H
 #define SOCIALD_JOBS_UPKEEP_H
 
 #include "core/app.h"
-#include "jobs/runner.h"
+#include "runner/runner.h"
 #include "store/linked.h"
 #include "store/profiles.h"
 
@@ -42,23 +44,9 @@ struct runner_kind upkeep_refresh_kind(struct app *app);
 struct runner_kind upkeep_remind_kind(struct app *app);
 struct runner_kind upkeep_details_kind(struct app *app);
 
-/*
- * Schedules the jobs of an account just linked with sec (row id linked_id),
- * inside the caller's transaction.
- */
-enum store_rc upkeep_linked(struct app *app, int64_t linked_id, const char *platform,
-                            const struct linked_secret *sec, int64_t now_ms);
-
 /* GET /api/user found profile p's details due (now past nextUpdate): queues
  * one details refresh, at most once per details-ttl per process. Never
  * blocks on the networks; failures are logged only. */
 void upkeep_details_due(struct app *app, const struct profile *p, int64_t now_ms);
-
-/* When a token issued at issued_ms and expiring at expires_ms is refreshed:
- * at 80 % of its life (for expired tokens, issued_ms). */
-int64_t upkeep_refresh_at(int64_t issued_ms, int64_t expires_ms);
-/* When LinkedIn's reminder is due: 15 days before the earlier of link time
- * + 365 days and the refresh token's end (0: unknown). */
-int64_t upkeep_remind_at(int64_t linked_ms, int64_t refresh_expires_ms);
 
 #endif

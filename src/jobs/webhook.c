@@ -28,8 +28,9 @@
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "crypto/vault.h"
-#include "jobs/runner.h"
+#include "runner/runner.h"
 #include "platforms/client.h"
+#include "ops/ops.h"
 #include "store/deliveries.h"
 #include "store/jobs.h"
 #include "store/store.h"
@@ -149,16 +150,7 @@ static void record(void *arg)
         o.next_attempt_ms = now + delay;
     metrics_delivery(ok ? MD_DELIVERED : !strcmp(o.status, "pending") ? MD_RETRY : MD_FAILED);
     bool disabled = false;
-    enum store_rc rc = store_begin(st);
-    if (rc == STORE_OK)
-        rc = store_delivery_record(st, at->delivery_id, &o, &disabled);
-    if (rc == STORE_OK)
-        rc = strcmp(o.status, "pending") ? store_job_delete(st, at->job_id)
-                                         : store_job_reschedule(st, at->job_id, o.next_attempt_ms);
-    if (rc == STORE_OK)
-        rc = store_commit(st);
-    else
-        store_rollback(st);
+    enum store_rc rc = ops_delivery_record(app, at->delivery_id, &o, at->job_id, &disabled);
     if (rc != STORE_OK)
         log_error("cannot record webhook delivery %s; it will be retried", at->public_id);
 

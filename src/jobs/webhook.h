@@ -6,7 +6,7 @@
 #define SOCIALD_JOBS_WEBHOOK_H
 
 #include "core/app.h"
-#include "jobs/runner.h"
+#include "runner/runner.h"
 #include "platforms/client.h"
 
 /* The "webhook" job kind, delivering with app's client, vault and store. */

@@ -39,5 +39,6 @@ Suite *webhook_suite(void);
 Suite *fields_suite(void);
 Suite *middleware_suite(void);
 Suite *routes_suite(void);
+Suite *ops_suite(void);
 
 #endif

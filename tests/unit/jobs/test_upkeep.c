@@ -1,19 +1,19 @@
 #include "suites.h"
 #include "api/live.h"
-#include "jobs/upkeep.h"
+#include "ops/ops.h"
 #include "util/timeutil.h"
 
 START_TEST(refresh_at_80_percent)
 {
     /* an hour's token issued at 0: renewed at 48 minutes */
-    ck_assert_int_eq(upkeep_refresh_at(0, 3600000), 2880000);
-    ck_assert_int_eq(upkeep_refresh_at(1000, 6000), 5000);
+    ck_assert_int_eq(ops_refresh_at(0, 3600000), 2880000);
+    ck_assert_int_eq(ops_refresh_at(1000, 6000), 5000);
     /* expired or nonsense lifetimes: at once (the earlier time) */
-    ck_assert_int_eq(upkeep_refresh_at(5000, 5000), 5000);
-    ck_assert_int_eq(upkeep_refresh_at(5000, 1000), 1000);
+    ck_assert_int_eq(ops_refresh_at(5000, 5000), 5000);
+    ck_assert_int_eq(ops_refresh_at(5000, 1000), 1000);
     /* long lives do not overflow */
     int64_t year = 365 * MS_PER_DAY;
-    ck_assert_int_eq(upkeep_refresh_at(1700000000000LL, 1700000000000LL + year),
+    ck_assert_int_eq(ops_refresh_at(1700000000000LL, 1700000000000LL + year),
                      1700000000000LL + year / 5 * 4);
 }
 END_TEST
@@ -22,12 +22,11 @@ START_TEST(remind_15_days_before)
 {
     int64_t linked = 1700000000000LL;
     /* link time + 365 days, 15 days before */
-    ck_assert_int_eq(upkeep_remind_at(linked, 0), linked + 350 * MS_PER_DAY);
+    ck_assert_int_eq(ops_remind_at(linked, 0), linked + 350 * MS_PER_DAY);
     /* a refresh token that ends sooner sets the deadline */
-    ck_assert_int_eq(upkeep_remind_at(linked, linked + 60 * MS_PER_DAY), linked + 45 * MS_PER_DAY);
+    ck_assert_int_eq(ops_remind_at(linked, linked + 60 * MS_PER_DAY), linked + 45 * MS_PER_DAY);
     /* one that ends later does not */
-    ck_assert_int_eq(upkeep_remind_at(linked, linked + 400 * MS_PER_DAY),
-                     linked + 350 * MS_PER_DAY);
+    ck_assert_int_eq(ops_remind_at(linked, linked + 400 * MS_PER_DAY), linked + 350 * MS_PER_DAY);
 }
 END_TEST
 

@@ -6,8 +6,8 @@
  * rendered separately into two JSON fragments, which the directory caches
  * per profile version; the rest is cheap and written per request.
  */
-#ifndef SOCIALD_API_RENDER_H
-#define SOCIALD_API_RENDER_H
+#ifndef SOCIALD_RENDER_RENDER_H
+#define SOCIALD_RENDER_RENDER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,10 +29,25 @@ struct linked_json {
     int64_t until_ms; /* the rendering is exact until then (LinkedIn's day counter) */
 };
 
-/* Live network data for GET /api/user (api/live.h), rendered into the
- * instagram and twitter entries. */
-struct live_ig;
-struct live_x;
+/* Live network data for GET /api/user, read and cached by api/live.h and
+ * rendered into the instagram and twitter entries. */
+struct live_ig {
+    int64_t at_ms;
+    bool ok;
+    int64_t used, total;
+    int code; /* when !ok: 630 | 631 | 632 (SPEC §1.2) */
+    char message[200];
+};
+
+struct live_x {
+    int64_t at_ms;
+    bool ok;
+    int64_t usage, cap;
+    char reset[11]; /* YYYY-MM-DD */
+    int code;
+    char message[200];
+};
+
 struct render_live {
     bool instagram_quota;     /* instagram's type, and quota fields when ig is set */
     const struct live_ig *ig; /* NULL: not asked */

@@ -18,8 +18,8 @@
  *    jobs in flight to record their results; the rest expire and rerun.
  *    Order at exit: runner_stop(), stop the workers' I/O, runner_free().
  */
-#ifndef SOCIALD_JOBS_RUNNER_H
-#define SOCIALD_JOBS_RUNNER_H
+#ifndef SOCIALD_RUNNER_RUNNER_H
+#define SOCIALD_RUNNER_RUNNER_H
 
 #include <stdbool.h>
 #include <stddef.h>

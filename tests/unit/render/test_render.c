@@ -2,7 +2,7 @@
 #include "store/linked.h"
 #include "store/profiles.h"
 #include "suites.h"
-#include "api/render.h"
+#include "render/render.h"
 #include "api/live.h"
 
 #include <jansson.h>

@@ -1,21 +1,18 @@
 /*
  * linked: connectors + vault + store (see linked.h).
  */
-#include "platforms/linked.h"
-#include "jobs/upkeep.h"
+#include "ops/linked.h"
 #include "crypto/vault.h"
-#include "jobs/events.h"
 #include "platforms/netconf.h"
 #include "store/accounts.h"
 #include "store/linked.h"
 #include "store/profiles.h"
 #include "store/store.h"
-#include "util/timeutil.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-const char *linked_app_aad(struct arena *a, int64_t account_id, const char *platform)
+const char *ops_linked_app_aad(struct arena *a, int64_t account_id, const char *platform)
 {
     return arena_printf(a, "oauthapp:%lld:%s", (long long)account_id, platform);
 }
@@ -54,7 +51,7 @@ static char *open_blob(struct app *app, struct arena *a, const void *blob, size_
     return (char *)c;
 }
 
-bool linked_net(struct app *app, struct arena *a, int64_t account_id, int idx, struct net *n)
+bool ops_linked_net(struct app *app, struct arena *a, int64_t account_id, int idx, struct net *n)
 {
     memset(n, 0, sizeof(*n));
     const struct netconf *base = netconf_get(app->nets, idx);
@@ -70,7 +67,7 @@ bool linked_net(struct app *app, struct arena *a, int64_t account_id, int idx, s
             STORE_OK) {
         bool ok = true;
         const char *secret =
-            open_blob(app, a, sealed, sn, linked_app_aad(a, account_id, name), &ok);
+            open_blob(app, a, sealed, sn, ops_linked_app_aad(a, account_id, name), &ok);
         if (ok && secret) {
             c->client_id = client_id;
             c->client_secret = secret;
@@ -85,10 +82,10 @@ bool linked_net(struct app *app, struct arena *a, int64_t account_id, int idx, s
     return own || netconf_available(app->nets, idx);
 }
 
-bool linked_available(struct app *app, struct arena *a, int64_t account_id, int idx)
+bool ops_linked_available(struct app *app, struct arena *a, int64_t account_id, int idx)
 {
     struct net n;
-    return linked_net(app, a, account_id, idx, &n);
+    return ops_linked_net(app, a, account_id, idx, &n);
 }
 
 static const char *aad(struct arena *a, int64_t profile_id, const char *platform, const char *what)
@@ -111,8 +108,8 @@ static const void *seal(struct vault *v, struct arena *a, int64_t profile_id, co
     return c;
 }
 
-bool linked_seal(struct vault *v, struct arena *a, int64_t profile_id, const char *platform,
-                 const char *access, const char *refresh, struct linked_secret *sec)
+bool ops_linked_seal(struct vault *v, struct arena *a, int64_t profile_id, const char *platform,
+                     const char *access, const char *refresh, struct linked_secret *sec)
 {
     sec->access = seal(v, a, profile_id, platform, "access", access, &sec->access_len);
     sec->refresh = seal(v, a, profile_id, platform, "refresh", refresh, &sec->refresh_len);
@@ -120,9 +117,9 @@ bool linked_seal(struct vault *v, struct arena *a, int64_t profile_id, const cha
     return (!access || sec->access) && (!refresh || sec->refresh);
 }
 
-bool linked_unseal(struct app *app, struct arena *a, int64_t profile_id, const char *platform,
-                   const void *access, size_t access_len, const void *refresh, size_t refresh_len,
-                   struct tokens *out)
+bool ops_linked_unseal(struct app *app, struct arena *a, int64_t profile_id, const char *platform,
+                       const void *access, size_t access_len, const void *refresh,
+                       size_t refresh_len, struct tokens *out)
 {
     memset(out, 0, sizeof(*out));
     bool ok = true;
@@ -133,45 +130,7 @@ bool linked_unseal(struct app *app, struct arena *a, int64_t profile_id, const c
     return ok;
 }
 
-void linked_from_identity(struct linked_account *la, const struct identity *id)
+void ops_linked_from_identity(struct linked_account *la, const struct identity *id)
 {
     *la = (struct linked_account){.disp = id->disp};
-}
-
-enum store_rc linked_store(struct app *app, struct arena *a, const struct profile *p, int idx,
-                           const struct identity *id, const struct tokens *t)
-{
-    const char *name = platform_name(idx);
-    int64_t now = time_now_ms();
-    struct linked_account la;
-    linked_from_identity(&la, id);
-    la.profile_id = p->id;
-    la.platform = name;
-    la.linked_ms = now;
-    /* A page's (or chat's) own token is what later calls use; the user's
-     * token stays as the refresh token where the connector keeps one. */
-    const char *access = id->access ? id->access : t->access;
-    struct linked_secret sec = {
-        .access_expires_ms = id->access ? 0 : t->access_expires_ms,
-        .refresh_expires_ms = t->refresh_expires_ms,
-        .scopes = t->scopes,
-        .extra = id->extra,
-        .linked_ms = now,
-    };
-    if (!linked_seal(app->vault, a, p->id, name, access, t->refresh, &sec))
-        return STORE_ERROR;
-    struct store *st = app->store;
-    enum store_rc rc = store_begin(st);
-    if (rc != STORE_OK)
-        return rc;
-    int64_t linked_id = 0;
-    rc = store_linked_link(st, &la, &sec, &linked_id);
-    /* The account's upkeep starts with it; its details are fresh. */
-    if (rc == STORE_OK)
-        rc = upkeep_linked(app, linked_id, name, &sec, now);
-    if (rc == STORE_OK)
-        rc = store_profile_details_done(st, p->id, now);
-    if (rc == STORE_OK)
-        rc = events_social(st, p, "link", name, "user", id->disp.display_name, NULL, now);
-    return events_commit(app, rc);
 }

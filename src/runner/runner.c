@@ -1,7 +1,7 @@
 /*
  * runner: durable job runner (guarantees in runner.h).
  */
-#include "jobs/runner.h"
+#include "runner/runner.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "store/jobs.h"
@@ -73,6 +73,11 @@ static size_t drain(struct runner *r)
     pthread_mutex_unlock(&r->mu);
     if (!f)
         return 0;
+    /* An allowed exception to "a change opens its own transaction"
+     * (STYLE.md rule 15): the drain batches the recording of results, and
+     * the ops_* changes the records make (ops/ops.h) join this transaction
+     * (store.h: nested begin/commit); a failing one rolls the batch back and
+     * its jobs run again after their lease. */
     bool tx = store_begin(r->st) == STORE_OK;
     size_t n = 0;
     while (f) {

@@ -5,8 +5,7 @@
  * each displayNames entry's keys alphabetically (Ayrshare serialises
  * Firestore maps that way). Absent network fields are omitted, never null.
  */
-#include "api/render.h"
-#include "api/live.h"
+#include "render/render.h"
 #include "store/linked.h"
 #include "store/profiles.h"
 #include "util/str.h"

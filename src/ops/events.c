@@ -1,9 +1,9 @@
 /*
  * events: webhook event payloads (see events.h).
  */
-#include "jobs/events.h"
+#include "ops/events.h"
 #include "crypto/crypto.h"
-#include "jobs/runner.h"
+#include "runner/runner.h"
 #include "store/deliveries.h"
 #include "store/profiles.h"
 #include "store/store.h"
@@ -18,7 +18,7 @@ static void random_hex(char *out, size_t bytes)
     crypto_hex(raw, bytes, out);
 }
 
-void events_begin(struct event *e, const char *action, const struct profile *p, int64_t now_ms)
+void ops_event_begin(struct event *e, const char *action, const struct profile *p, int64_t now_ms)
 {
     memset(e, 0, sizeof(*e));
     buf_init(&e->b, (size_t)1 << 20);
@@ -37,7 +37,7 @@ void events_begin(struct event *e, const char *action, const struct profile *p, 
     jw_kstr(&e->w, "title", p->title ? p->title : "");
 }
 
-enum store_rc events_emit(struct store *st, struct event *e)
+enum store_rc ops_event_emit(struct store *st, struct event *e)
 {
     jw_obj_end(&e->w);
     enum store_rc rc = STORE_ERROR;
@@ -59,22 +59,22 @@ enum store_rc events_emit(struct store *st, struct event *e)
     return rc;
 }
 
-enum store_rc events_social(struct store *st, const struct profile *p, const char *type,
-                            const char *platform, const char *source, const char *display_name,
-                            const char *details, int64_t now_ms)
+enum store_rc ops_event_social(struct store *st, const struct profile *p, const char *type,
+                               const char *platform, const char *source, const char *display_name,
+                               const char *details, int64_t now_ms)
 {
     struct event e;
-    events_begin(&e, "social", p, now_ms);
+    ops_event_begin(&e, "social", p, now_ms);
     jw_kstr(&e.w, "type", type);
     jw_kstr(&e.w, "platform", platform);
     jw_kstr(&e.w, "source", source);
     jw_kstr(&e.w, "displayName", display_name ? display_name : "");
     if (details)
         jw_kstr(&e.w, "details", details);
-    return events_emit(st, &e);
+    return ops_event_emit(st, &e);
 }
 
-void events_kick(struct app *app)
+void ops_kick(struct app *app)
 {
     runner_wake(app->runner);
     /* Changes that queue upkeep jobs (revocations) commit the same way. */
@@ -82,7 +82,7 @@ void events_kick(struct app *app)
         runner_wake(app->upkeep_runner);
 }
 
-enum store_rc events_commit(struct app *app, enum store_rc rc)
+enum store_rc ops_commit(struct app *app, enum store_rc rc)
 {
     if (rc != STORE_OK) {
         store_rollback(app->store);
@@ -90,6 +90,6 @@ enum store_rc events_commit(struct app *app, enum store_rc rc)
     }
     rc = store_commit(app->store);
     if (rc == STORE_OK)
-        events_kick(app);
+        ops_kick(app);
     return rc;
 }

@@ -10,7 +10,7 @@
  * poll period is a minute, so a test that passes saw the runner act on the
  * due time or the wake-up, not on its poll. */
 #include "suites.h"
-#include "jobs/runner.h"
+#include "runner/runner.h"
 #include "testutil.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
