@@ -26,3 +26,19 @@ wait_until() {
     sleep 0.05
   done
 }
+
+# free_ports N: prints N distinct loopback ports the kernel says are free
+# now (bound together, then released). A fixed or random port collides with
+# the ephemeral ports other processes hold (the suite's servers, wrk's
+# connections); this leaves only the short window before the bench binds.
+free_ports() {
+  python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+}

@@ -29,7 +29,7 @@ bash scripts/setup.sh
 bash scripts/build.sh release
 BIN=$PWD/build/sociald
 WORK=$(mktemp -d /tmp/sociald-bench-batch.XXXXXX)
-PORT=$((20000 + RANDOM % 20000))
+read -r PORT < <(free_ports 1)
 SPID=""
 cleanup() {
   [[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null || true

@@ -37,7 +37,7 @@ bash scripts/setup.sh
 bash scripts/build.sh release
 BIN=$PWD/build/sociald
 WORK=$(mktemp -d /tmp/sociald-bench-refresh.XXXXXX)
-PORT=$((20000 + RANDOM % 20000)) SPORT=$((PORT + 1))
+read -r PORT SPORT < <(free_ports 2)
 SPID="" XPID=""
 cleanup() {
   [[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null || true

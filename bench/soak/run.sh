@@ -27,7 +27,7 @@ bash scripts/setup.sh
 bash scripts/build.sh release
 BIN=$PWD/build/sociald
 WORK=$(mktemp -d /tmp/sociald-bench-soak.XXXXXX)
-PORT=$((20000 + RANDOM % 20000)) RXPORT=$((PORT + 1))
+read -r PORT RXPORT < <(free_ports 2)
 SPID=""
 cleanup() {
   [[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null || true

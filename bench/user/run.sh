@@ -30,7 +30,7 @@ bash scripts/setup.sh
 bash scripts/build.sh release
 BIN=$PWD/build/sociald
 WORK=$(mktemp -d /tmp/sociald-bench-user.XXXXXX)
-PORT=$((20000 + RANDOM % 20000)) NPORT=$((PORT + 1))
+read -r PORT NPORT < <(free_ports 2)
 SPID="" NGINX_PID=""
 cleanup() {
   [[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null || true

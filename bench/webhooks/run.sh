@@ -32,7 +32,7 @@ bash scripts/build.sh release
 BIN=$PWD/build/sociald
 WORK=$(mktemp -d /tmp/sociald-bench-hooks.XXXXXX)
 chmod 755 "$WORK"
-PORT=$((20000 + RANDOM % 20000)) NPORT=$((PORT + 1))
+read -r PORT NPORT < <(free_ports 2)
 SPID=""
 cleanup() {
   [[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null || true
