@@ -17,6 +17,8 @@ PKGS=(
   clang-format clang libclang-rt-14-dev wrk nginx-light
   # static analysis, memory checking
   cppcheck valgrind
+  # the shutdown test's slow resolver: unshare and mount (namespaces), ip
+  iproute2 util-linux mount
 )
 
 missing=()
