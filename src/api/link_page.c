@@ -1074,16 +1074,38 @@ static void telegram_code_run(void *arg)
     telegram_back(cb, "tgcode", NULL);
 }
 
-enum status api_link_telegram(struct app *app, struct req *r)
+/*
+ * The start both Telegram steps share: the callback (request arena) for the
+ * page session of r's path, when that session offers Telegram. NULL with
+ * *st set to the answer (the session's failure page, or back to the page
+ * with "unavailable") otherwise.
+ */
+static struct callback *telegram_callback(struct app *app, struct req *r, enum status *st)
 {
     struct callback *cb = arena_alloc(r->arena, sizeof(*cb));
     memset(cb, 0, sizeof(*cb));
-    enum status st = session_load(app, r, r->params[0], &cb->lv);
-    if (st != ST_OK)
-        return page_fail(r, st);
-    int idx = platform_index("telegram");
-    if (!(cb->lv.offer & (1u << idx)))
-        return redirect(r, 303, page_url(r, cb->lv.secret, "unavailable", "telegram", NULL));
+    *st = session_load(app, r, r->params[0], &cb->lv);
+    if (*st != ST_OK) {
+        *st = page_fail(r, *st);
+        return NULL;
+    }
+    cb->app = app;
+    cb->r = r;
+    cb->idx = platform_index("telegram");
+    cb->secret = cb->lv.secret;
+    if (!(cb->lv.offer & (1u << cb->idx))) {
+        *st = redirect(r, 303, page_url(r, cb->lv.secret, "unavailable", "telegram", NULL));
+        return NULL;
+    }
+    return cb;
+}
+
+enum status api_link_telegram(struct app *app, struct req *r)
+{
+    enum status st;
+    struct callback *cb = telegram_callback(app, r, &st);
+    if (!cb)
+        return st;
     const char *chat = req_form(r, "chat");
     if (chat) {
         struct slice s = str_trim(chat);
@@ -1091,10 +1113,6 @@ enum status api_link_telegram(struct app *app, struct req *r)
     }
     if (!chat || strlen(chat) > CHAT_MAX || !chat_ok(chat))
         return redirect(r, 303, page_url(r, cb->lv.secret, "chat", "telegram", NULL));
-    cb->app = app;
-    cb->r = r;
-    cb->idx = idx;
-    cb->secret = cb->lv.secret;
     cb->chat = chat;
     if (!offload_run(app->offload, telegram_code_run, cb))
         return page_fail(r, ST_UNAVAILABLE);
@@ -1153,14 +1171,10 @@ static void telegram_check_run(void *arg)
 
 enum status api_link_telegram_check(struct app *app, struct req *r)
 {
-    struct callback *cb = arena_alloc(r->arena, sizeof(*cb));
-    memset(cb, 0, sizeof(*cb));
-    enum status st = session_load(app, r, r->params[0], &cb->lv);
-    if (st != ST_OK)
-        return page_fail(r, st);
-    int idx = platform_index("telegram");
-    if (!(cb->lv.offer & (1u << idx)))
-        return redirect(r, 303, page_url(r, cb->lv.secret, "unavailable", "telegram", NULL));
+    enum status st;
+    struct callback *cb = telegram_callback(app, r, &st);
+    if (!cb)
+        return st;
     struct telegram_code c;
     enum store_rc rc = store_telegram_code_of_session(app->store, r->arena, cb->lv.hash, &c);
     if (rc == STORE_NOTFOUND)
@@ -1169,10 +1183,6 @@ enum status api_link_telegram_check(struct app *app, struct req *r)
         return page_fail(r, ST_INTERNAL);
     if (c.expires_ms <= time_now_ms())
         return redirect(r, 303, page_url(r, cb->lv.secret, "failed", "telegram", "expired"));
-    cb->app = app;
-    cb->r = r;
-    cb->idx = idx;
-    cb->secret = cb->lv.secret;
     if (!offload_run(app->offload, telegram_check_run, cb))
         return page_fail(r, ST_UNAVAILABLE);
     req_suspend(r);
