@@ -6,6 +6,7 @@
  */
 #include "api/api.h"
 #include "api/directory.h"
+#include "jobs/details.h"
 #include "core/metrics.h"
 #include "crypto/crypto.h"
 #include "platforms/names.h"
@@ -93,5 +94,20 @@ enum status api_metrics_get(struct app *app, struct req *r)
                "# HELP sociald_cache_bytes Bytes held by the GET /api/user cache.\n"
                "# TYPE sociald_cache_bytes gauge\nsociald_cache_bytes %zu\n",
                entries, bytes);
+    struct details_stats ds;
+    details_get_stats(app->details, &ds);
+    buf_printf(&r->out,
+               "# HELP sociald_details_queued_total Stale profiles queued for a details read.\n"
+               "# TYPE sociald_details_queued_total counter\nsociald_details_queued_total %llu\n"
+               "# HELP sociald_details_dropped_total Stale profiles read while the details queue "
+               "was full (the next read tries again).\n"
+               "# TYPE sociald_details_dropped_total counter\nsociald_details_dropped_total %llu\n"
+               "# HELP sociald_details_refreshed_total Profiles whose details read was written.\n"
+               "# TYPE sociald_details_refreshed_total counter\n"
+               "sociald_details_refreshed_total %llu\n"
+               "# HELP sociald_details_waiting Profiles in the details queue.\n"
+               "# TYPE sociald_details_waiting gauge\nsociald_details_waiting %llu\n",
+               (unsigned long long)ds.queued, (unsigned long long)ds.dropped,
+               (unsigned long long)ds.refreshed, (unsigned long long)ds.waiting);
     return ST_OK;
 }

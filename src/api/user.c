@@ -8,7 +8,7 @@
 #include "render/render.h"
 #include "core/offload.h"
 #include "http/server.h"
-#include "jobs/upkeep.h"
+#include "jobs/details.h"
 #include "platforms/names.h"
 #include "store/linked.h"
 #include "util/timeutil.h"
@@ -64,6 +64,7 @@ static enum status render(struct view *v, int64_t now)
         .linked = &lj,
         .month_calls = p->month_calls,
         .quota = p->plan ? p->plan->monthly_quota : -1,
+        .next_update_ms = details_next_ms(app->details, &p->profile, now),
     };
     struct jw w;
     buf_reserve(&r->out, lj.active_len + lj.names_len + 768);
@@ -131,7 +132,7 @@ enum status api_user_get(struct app *app, struct req *r)
     v->live.x = want_x ? &v->x : NULL;
     /* Past nextUpdate: one background read of the details; never waited on. */
     if (mask && now >= p->profile.details_updated_ms + app->cfg->details_ttl_s * 1000)
-        upkeep_details_due(app, &p->profile, now);
+        details_due(app->details, &p->profile, now);
     if (v->fetch_ig || v->fetch_x) {
         /* Queued first: at shutdown nothing is queued and the answer is 651. */
         if (!offload_run(app->offload, fetch_run, v))

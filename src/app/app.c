@@ -13,6 +13,7 @@
 #include "core/offload.h"
 #include "crypto/vault.h"
 #include "jobs/batch.h"
+#include "jobs/details.h"
 #include "jobs/revoke.h"
 #include "runner/runner.h"
 #include "jobs/upkeep.h"
@@ -66,9 +67,9 @@ static void start_runners(struct app *app)
         .poll_ms = cfg->jobs_poll_ms,
     };
     app->runner = runner_new(app->store, kinds, sizeof(kinds) / sizeof(kinds[0]), &rc_cfg);
-    struct runner_kind upkeep_kinds[] = {revoke_job_kind(app),    upkeep_refresh_kind(app),
-                                         upkeep_remind_kind(app), upkeep_details_kind(app),
-                                         batch_job_kind(app),     sweep_job_kind(app)};
+    struct runner_kind upkeep_kinds[] = {revoke_job_kind(app), upkeep_refresh_kind(app),
+                                         upkeep_remind_kind(app), batch_job_kind(app),
+                                         sweep_job_kind(app)};
     /* The sweeper of expired batch files runs in one process at a time. */
     if (store_job_ensure(app->store, "sweep", time_now_ms(), time_now_ms()) != STORE_OK)
         log_warn("cannot queue the batch file sweeper");
@@ -89,6 +90,7 @@ static void start_workers(struct app *app)
     app->upkeep_offload = offload_new((unsigned)cfg->upkeep_workers);
     app->upkeep = upkeep_new(cfg);
     app->live = live_new();
+    app->details = details_new(app);
     app->nets = netconf_load(cfg);
     start_runners(app);
 }
@@ -124,7 +126,8 @@ void app_stop(struct app *app)
     int64_t grace_ms = app->cfg->shutdown_grace_s * 1000;
     runner_stop(app->runner, grace_ms);
     runner_stop(app->upkeep_runner, grace_ms);
-    client_stop(app->client); /* network calls still waiting end now */
+    client_stop(app->client);   /* network calls still waiting end now */
+    details_stop(app->details); /* its reads end, their results are written */
     offload_drain(app->offload);
     offload_drain(app->upkeep_offload);
 }
@@ -137,6 +140,7 @@ void app_close(struct app *app)
     client_free(app->client);
     runner_free(app->runner);
     runner_free(app->upkeep_runner);
+    details_free(app->details);
     upkeep_free(app->upkeep);
     live_free(app->live);
     usage_free(app->usage);

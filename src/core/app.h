@@ -27,6 +27,7 @@ struct offload;
 struct netconfs;
 struct upkeep;
 struct live;
+struct details;
 
 struct app {
     const struct config *cfg;
@@ -37,10 +38,11 @@ struct app {
     struct vault *vault;            /* seals every secret at rest */
     struct client *client;          /* outbound HTTP (webhooks, networks) */
     struct runner *runner;          /* durable jobs: webhook deliveries */
-    struct runner *upkeep_runner;   /* durable jobs: refresh, remind, details, revoke */
+    struct runner *upkeep_runner;   /* durable jobs: refresh, remind, revoke, batch */
     struct offload *offload;        /* workers for calls users wait on (linking, live data) */
     struct offload *upkeep_offload; /* workers for the upkeep jobs' network calls */
     struct upkeep *upkeep;          /* the refresher's per-process state */
+    struct details *details;        /* the details refresh: queue and budgets */
     struct live *live;              /* live network data for GET /api/user (cached) */
     struct netconfs *nets;          /* each network's configuration */
     unsigned char signing_key[32];  /* the store's "signing" secret: cursors, signed URLs */

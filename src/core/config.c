@@ -97,6 +97,10 @@ static const struct opt opts[] = {
      "60000,300000,900000,3600000,10800000", 0, 0},
     {"refresh-rate", "SOCIALD_REFRESH_RATE", "refresh_rate", OT_I64, OFF(refresh_rate), "20", 1,
      100000},
+    {"details-rate", "SOCIALD_DETAILS_RATE", "details_rate", OT_I64, OFF(details_rate), "10", 1,
+     100000},
+    {"details-queue", "SOCIALD_DETAILS_QUEUE", "details_queue", OT_I64, OFF(details_queue), "10000",
+     1, 10000000},
     /* Minutes a linking page stays usable once opened (api/link.c). */
     {"link-page-minutes", "SOCIALD_LINK_PAGE_MINUTES", "link_page_minutes", OT_I64,
      OFF(link_page_minutes), "30", 1, 1440},

@@ -80,7 +80,9 @@ struct config {
     char *refresh_retries;
     int64_t refresh_retry_ms[CONFIG_MAX_RETRIES];
     size_t refresh_nretries;
-    int64_t refresh_rate; /* refreshes started per second per network */
+    int64_t refresh_rate;  /* refreshes started per second per network */
+    int64_t details_rate;  /* details reads per second per network */
+    int64_t details_queue; /* stale profiles waiting for a details read, at most */
 
     struct json_t *networks; /* the config file's "networks" object (platforms/netconf.c) */
 

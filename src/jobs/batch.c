@@ -164,6 +164,7 @@ static bool each(void *arg, const struct profile *p, const struct linked_account
         .linked = &lj,
         .month_calls = calls,
         .quota = w->quota,
+        .next_update_ms = p->details_updated_ms + w->app->cfg->details_ttl_s * 1000,
     };
     struct jw j;
     jw_init(&j, &w->body);

@@ -23,8 +23,6 @@
 
 #define PAUSE_DEFAULT_MS 60000 /* a 429 without Retry-After */
 #define STORE_RETRY_MS   30000 /* the store failed: try again soon */
-#define EXPIRY_MARGIN_MS 60000 /* details skip tokens this close to expiring */
-#define THROTTLE_SLOTS   4096  /* details queued recently (lossy) */
 
 struct upkeep {
     pthread_mutex_t mu;
@@ -32,10 +30,6 @@ struct upkeep {
     double tokens[PLATFORM_COUNT];        /* pacing: refreshes that may start now */
     int64_t filled_ms[PLATFORM_COUNT];
     double rate;
-    struct {
-        int64_t profile_id;
-        int64_t at_ms;
-    } queued[THROTTLE_SLOTS];
 };
 
 struct upkeep *upkeep_new(const struct config *cfg)
@@ -88,7 +82,7 @@ static bool pace(struct upkeep *u, int idx, int64_t now, int64_t *wait_ms)
 
 /* A 429 from network idx (n's last answer) pauses its upkeep calls for
  * the network's Retry-After, or a minute without one. */
-static void pause_on_429(struct upkeep *u, int idx, const struct net *n, int64_t now)
+void upkeep_pause_on_429(struct upkeep *u, int idx, const struct net *n, int64_t now)
 {
     if (n->http_status != 429)
         return;
@@ -99,7 +93,7 @@ static void pause_on_429(struct upkeep *u, int idx, const struct net *n, int64_t
     pthread_mutex_unlock(&u->mu);
 }
 
-static bool paused(struct upkeep *u, int idx, int64_t now)
+bool upkeep_paused(struct upkeep *u, int idx, int64_t now)
 {
     pthread_mutex_lock(&u->mu);
     bool p = u->paused_until[idx] > now;
@@ -108,27 +102,6 @@ static bool paused(struct upkeep *u, int idx, int64_t now)
 }
 
 /* ---- scheduling ---- */
-
-void upkeep_details_due(struct app *app, const struct profile *p, int64_t now_ms)
-{
-    struct upkeep *u = app->upkeep;
-    int64_t ttl = app->cfg->details_ttl_s * 1000;
-    size_t slot = (size_t)((uint64_t)p->id * 0x9E3779B97F4A7C15ULL >> 52) % THROTTLE_SLOTS;
-    pthread_mutex_lock(&u->mu);
-    bool recent = u->queued[slot].profile_id == p->id && now_ms - u->queued[slot].at_ms < ttl;
-    if (!recent) {
-        u->queued[slot].profile_id = p->id;
-        u->queued[slot].at_ms = now_ms;
-    }
-    pthread_mutex_unlock(&u->mu);
-    if (recent)
-        return;
-    if (store_job_put(app->store, "details", p->id, now_ms, now_ms, false) != STORE_OK) {
-        log_warn("cannot queue the details refresh of profile %lld", (long long)p->id);
-        return;
-    }
-    runner_wake(app->upkeep_runner);
-}
 
 /* ---- refresh ---- */
 
@@ -319,7 +292,7 @@ static void refresh_run(void *arg)
         t->outcome = O_FAILING;
         snprintf(t->error, sizeof(t->error), "%s", n.error ? n.error : net_rc_name(rc));
         t->retry_after_ms = n.retry_after_ms;
-        pause_on_429(app->upkeep, idx, &n, now);
+        upkeep_pause_on_429(app->upkeep, idx, &n, now);
     }
 out:
     runner_finish(t->runner, t->job_id, refresh_record, t);
@@ -414,139 +387,4 @@ static void remind_start(void *ctx, struct runner *r, const struct job *job)
 struct runner_kind upkeep_remind_kind(struct app *app)
 {
     return (struct runner_kind){.name = "remind", .start = remind_start, .ctx = app};
-}
-
-/* ---- details ---- */
-
-struct details_task {
-    struct app *app;
-    struct runner *runner;
-    int64_t job_id;
-    int64_t profile_id;
-    struct arena *a;
-    bool store_failed;
-    bool shutdown;
-    size_t n;
-    struct linked_account found[PLATFORM_COUNT]; /* id 0: nothing read */
-    int64_t refresh_now[PLATFORM_COUNT];         /* linked ids whose token was refused */
-    size_t nrefresh;
-};
-
-static void details_record(void *arg)
-{
-    struct details_task *t = arg;
-    struct app *app = t->app;
-    struct store *st = app->store;
-    int64_t now = time_now_ms();
-    enum store_rc rc = STORE_OK;
-    if (t->shutdown || t->store_failed) {
-        rc = store_job_reschedule(st, t->job_id, now + (t->shutdown ? 0 : STORE_RETRY_MS));
-        goto out;
-    }
-    size_t changed = 0;
-    rc = ops_details_saved(app, t->profile_id, t->found, t->n, t->refresh_now, t->nrefresh,
-                           t->job_id, now, &changed);
-    if (rc == STORE_OK && changed) {
-        struct logline l;
-        log_begin(&l, LOG_INFO, "linked account details changed at the network");
-        jw_kint(&l.w, "profile", t->profile_id);
-        jw_kint(&l.w, "accounts", (int64_t)changed);
-        log_end(&l);
-    }
-out:
-    if (rc != STORE_OK)
-        log_error("cannot record the details refresh of profile %lld; it will run again",
-                  (long long)t->profile_id);
-    arena_free(t->a);
-    free(t);
-}
-
-/* The identity among ids that is linked account ls. */
-static const struct identity *match(const struct linked_state *ls, const struct identity *ids,
-                                    size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ls->network_id && ids[i].disp.network_id &&
-            !strcmp(ls->network_id, ids[i].disp.network_id))
-            return &ids[i];
-    /* Networks whose accounts carry no id (Reddit): the only one there is. */
-    return !ls->network_id && n == 1 ? &ids[0] : NULL;
-}
-
-static void details_run(void *arg)
-{
-    struct details_task *t = arg;
-    struct app *app = t->app;
-    int64_t now = time_now_ms();
-    struct linked_state *ls = NULL;
-    size_t n = 0;
-    if (store_linked_states(app->store, t->a, t->profile_id, &ls, &n) != STORE_OK) {
-        t->store_failed = true;
-        goto out;
-    }
-    for (size_t i = 0; i < n && i < PLATFORM_COUNT; i++) {
-        const struct linked_state *s = &ls[i];
-        const struct platform *p = platform_get(s->platform);
-        int idx = platform_index(s->platform);
-        t->n = i + 1;
-        /* Dead, expired (the refresher's business) or paused: skip. */
-        if (!p || idx < 0 || !s->access || strcmp(s->status, "ok") ||
-            (s->access_expires_ms && s->access_expires_ms < now + EXPIRY_MARGIN_MS) ||
-            paused(app->upkeep, idx, now))
-            continue;
-        struct tokens tok;
-        struct net net;
-        if (!ops_linked_unseal(app, t->a, s->profile_id, s->platform, s->access, s->access_len,
-                               s->refresh, s->refresh_len, &tok) ||
-            !ops_linked_net(app, t->a, s->account_id, idx, &net))
-            continue;
-        net.timeout_ms = 2 * app->cfg->network_timeout_ms;
-        struct identity *ids = NULL;
-        size_t nid = 0;
-        enum net_rc rc = p->identities(&net, &tok, &ids, &nid);
-        if (rc == NET_AUTH && platform_can_refresh(p) && s->refresh) {
-            t->refresh_now[t->nrefresh++] = s->id;
-            continue;
-        }
-        if (rc != NET_OK) {
-            pause_on_429(app->upkeep, idx, &net, now);
-            struct logline l;
-            log_begin(&l, LOG_WARN, "cannot read linked account details");
-            jw_kstr(&l.w, "platform", s->platform);
-            jw_kint(&l.w, "linked", s->id);
-            jw_kstr(&l.w, "outcome", net_rc_name(rc));
-            jw_kstr(&l.w, "error", net.error ? net.error : "");
-            log_end(&l);
-            continue;
-        }
-        const struct identity *id = match(s, ids, nid);
-        if (!id)
-            continue;
-        ops_linked_from_identity(&t->found[i], id);
-        t->found[i].id = s->id;
-        t->found[i].profile_id = s->profile_id;
-        t->found[i].platform = s->platform;
-    }
-out:
-    runner_finish(t->runner, t->job_id, details_record, t);
-}
-
-static void details_start(void *ctx, struct runner *r, const struct job *job)
-{
-    struct app *app = ctx;
-    struct details_task *t = mem_calloc(1, sizeof(*t));
-    t->app = app;
-    t->runner = r;
-    t->job_id = job->id;
-    t->profile_id = job->ref;
-    t->a = arena_new();
-    if (!offload_run(app->upkeep_offload, details_run, t)) {
-        t->shutdown = true;
-        runner_finish(r, t->job_id, details_record, t);
-    }
-}
-
-struct runner_kind upkeep_details_kind(struct app *app)
-{
-    return (struct runner_kind){.name = "details", .start = details_start, .ctx = app};
 }

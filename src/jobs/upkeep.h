@@ -1,5 +1,5 @@
 /*
- * upkeep: keeping linked accounts alive (SPEC §2, §9) — three job kinds on
+ * upkeep: keeping linked accounts alive (SPEC §2, §9) — two job kinds on
  * the upkeep lane (store/jobs.h), each at most once per account or profile:
  *
  *  - refresh (ref: linked account): renews the access token at 80 % of its
@@ -16,15 +16,13 @@
  *  - remind (ref: linked LinkedIn account): 15 days before the link must be
  *    renewed (link time + 365 days, or the refresh token's end if sooner)
  *    sends the social webhook type refresh, source system.
- *  - details (ref: profile): reads each linked account's name, username and
- *    avatar from its network again; queued by GET /api/user after
- *    nextUpdate, which never waits for it.
  *
  * Network calls run on the upkeep workers (their own offload pool, so that
  * a storm of refreshes never delays a user linking an account); results
  * are written on the runner thread, guarded by the account's token version,
  * by the changes of ops/ (ops_refresh_saved, ops_refresh_failing,
- * ops_relink_required, ops_remind_sent, ops_details_saved).
+ * ops_relink_required, ops_remind_sent). The details refresh (jobs/details.h)
+ * shares the workers and each network's 429 pause.
  */
 #ifndef SOCIALD_JOBS_UPKEEP_H
 #define SOCIALD_JOBS_UPKEEP_H
@@ -32,21 +30,22 @@
 #include "core/app.h"
 #include "runner/runner.h"
 #include "store/linked.h"
+#include "platforms/net.h"
 #include "store/profiles.h"
 
 struct upkeep;
 
-/* Per-process state: network pauses, pacing, details throttle. */
+/* Per-process state: network pauses, pacing. */
 struct upkeep *upkeep_new(const struct config *cfg);
 void upkeep_free(struct upkeep *u);
 
 struct runner_kind upkeep_refresh_kind(struct app *app);
 struct runner_kind upkeep_remind_kind(struct app *app);
-struct runner_kind upkeep_details_kind(struct app *app);
 
-/* GET /api/user found profile p's details due (now past nextUpdate): queues
- * one details refresh, at most once per details-ttl per process. Never
- * blocks on the networks; failures are logged only. */
-void upkeep_details_due(struct app *app, const struct profile *p, int64_t now_ms);
+/* Is network idx paused by a 429 at now? */
+bool upkeep_paused(struct upkeep *u, int idx, int64_t now);
+/* A 429 from network idx (n's last answer) pauses its upkeep calls for the
+ * network's Retry-After, or a minute without one. Other answers: nothing. */
+void upkeep_pause_on_429(struct upkeep *u, int idx, const struct net *n, int64_t now);
 
 #endif

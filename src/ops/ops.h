@@ -126,17 +126,23 @@ enum store_rc ops_relink_required(struct app *app, struct arena *a, const struct
  */
 enum store_rc ops_remind_sent(struct app *app, struct arena *a, const struct linked_state *ls,
                               const char *details, int64_t job_id, int64_t now_ms);
+/* One profile's details refresh: the display fields read (found[0..n),
+ * entries with id 0 skipped), the linked accounts whose token the network
+ * refused (refresh_now[0..nrefresh): the refresher decides). */
+struct ops_details {
+    int64_t profile_id;
+    const struct linked_account *found;
+    size_t n;
+    const int64_t *refresh_now;
+    size_t nrefresh;
+    size_t changed; /* out: accounts whose fields changed */
+};
 /*
- * A details refresh of profile_id: the changed display fields of found[0..n)
- * (entries with id 0 are skipped), a refresh job due now for each of
- * refresh_now[0..nrefresh) (a refused token: the refresher decides), the
- * profile's details marked fresh, and details job job_id ended. *changed
- * counts the accounts whose fields changed.
+ * The details refreshes res[0..n), in one transaction: the changed display
+ * fields, a refresh job due now for each refused token, and each profile's
+ * details marked fresh at now_ms.
  */
-enum store_rc ops_details_saved(struct app *app, int64_t profile_id,
-                                const struct linked_account *found, size_t n,
-                                const int64_t *refresh_now, size_t nrefresh, int64_t job_id,
-                                int64_t now_ms, size_t *changed);
+enum store_rc ops_details_saved(struct app *app, struct ops_details *res, size_t n, int64_t now_ms);
 
 /* ---- webhooks (ops/webhooks.c) ---- */
 

@@ -152,28 +152,26 @@ enum store_rc ops_remind_sent(struct app *app, struct arena *a, const struct lin
     return ops_commit(app, rc);
 }
 
-enum store_rc ops_details_saved(struct app *app, int64_t profile_id,
-                                const struct linked_account *found, size_t n,
-                                const int64_t *refresh_now, size_t nrefresh, int64_t job_id,
-                                int64_t now_ms, size_t *changed)
+enum store_rc ops_details_saved(struct app *app, struct ops_details *res, size_t n, int64_t now_ms)
 {
     struct store *st = app->store;
-    *changed = 0;
     enum store_rc rc = store_begin(st);
     if (rc != STORE_OK)
         return rc;
-    for (size_t i = 0; rc == STORE_OK && i < n; i++) {
-        bool c = false;
-        if (found[i].id)
-            rc = store_linked_details(st, &found[i], &c);
-        *changed += c;
+    for (size_t r = 0; rc == STORE_OK && r < n; r++) {
+        struct ops_details *d = &res[r];
+        d->changed = 0;
+        for (size_t i = 0; rc == STORE_OK && i < d->n; i++) {
+            bool c = false;
+            if (d->found[i].id)
+                rc = store_linked_details(st, &d->found[i], &c);
+            d->changed += c;
+        }
+        /* A refused token: the refresher decides whether the grant is gone. */
+        for (size_t i = 0; rc == STORE_OK && i < d->nrefresh; i++)
+            rc = store_job_put(st, "refresh", d->refresh_now[i], now_ms, now_ms, true);
+        if (rc == STORE_OK)
+            rc = store_profile_details_done(st, d->profile_id, now_ms);
     }
-    /* A refused token: the refresher decides whether the grant is gone. */
-    for (size_t i = 0; rc == STORE_OK && i < nrefresh; i++)
-        rc = store_job_put(st, "refresh", refresh_now[i], now_ms, now_ms, true);
-    if (rc == STORE_OK)
-        rc = store_profile_details_done(st, profile_id, now_ms);
-    if (rc == STORE_OK)
-        rc = store_job_delete(st, job_id);
     return ops_commit(app, rc);
 }

@@ -172,7 +172,7 @@ void render_user(struct jw *w, const struct render_user *u)
     jw_kstr(w, "title", p->title);
     time_iso_ms(p->details_updated_ms, ts, sizeof(ts));
     jw_kstr(w, "lastUpdated", ts);
-    time_iso_ms(p->details_updated_ms + u->cfg->details_ttl_s * 1000, ts, sizeof(ts));
+    time_iso_ms(u->next_update_ms, ts, sizeof(ts));
     jw_kstr(w, "nextUpdate", ts);
     jw_obj_end(w);
 }

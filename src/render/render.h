@@ -60,7 +60,8 @@ struct render_user {
     const struct profile *profile;
     const struct linked_json *linked;
     int64_t month_calls;
-    int64_t quota; /* -1: the plan has none, the field is omitted */
+    int64_t quota;          /* -1: the plan has none, the field is omitted */
+    int64_t next_update_ms; /* nextUpdate */
 };
 
 /*

@@ -271,18 +271,22 @@ START_TEST(remind_and_details)
     ck_assert_ptr_nonnull(strstr(last_event(), "\"type\":\"refresh\""));
     ck_assert_int_eq(jobs("remind"), 0);
 
-    ck_assert_int_eq(store_job_put(app.store, "details", prof.id, 0, 0, false), STORE_OK);
-    int64_t details = job_id("details");
     struct linked_account found = {.id = lid, .profile_id = prof.id, .platform = "linkedin"};
     found.disp.network_id = "li-1";
     found.disp.display_name = "Ada Lovelace";
-    size_t changed = 0;
-    ck_assert_int_eq(
-        ops_details_saved(&app, prof.id, &found, 1, &lid, 1, details, time_now_ms(), &changed),
-        STORE_OK);
-    ck_assert_uint_eq(changed, 1);
-    ck_assert_int_eq(jobs("details"), 0);
+    /* Two profiles' results in one write: the second read nothing. */
+    struct ops_details res[2] = {
+        {.profile_id = prof.id, .found = &found, .n = 1, .refresh_now = &lid, .nrefresh = 1},
+        {.profile_id = prof.id},
+    };
+    int64_t now = time_now_ms();
+    ck_assert_int_eq(ops_details_saved(&app, res, 2, now), STORE_OK);
+    ck_assert_uint_eq(res[0].changed, 1);
+    ck_assert_uint_eq(res[1].changed, 0);
     ck_assert_int_eq(jobs("refresh"), 1); /* the refused token's refresh, due now */
+    struct profile p;
+    ck_assert_int_eq(store_profile_get(app.store, ar, prof.id, &p), STORE_OK);
+    ck_assert_int_eq(p.details_updated_ms, now);
 }
 END_TEST
 
