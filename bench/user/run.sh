@@ -1,31 +1,49 @@
 #!/usr/bin/env bash
 # bench/user: GET /api/user under load, against nginx serving the same bytes.
 #
-#   bench/user/run.sh [--profiles N] [--seconds S] [--connections C] [--smoke]
+#   bench/user/run.sh [--profiles N] [--dist uniform|zipf|both] [--seconds S]
+#                     [--connections C] [--data DIR] [--smoke]
 #
 # Seeds N (10,000) user profiles x 10 linked accounts, loads GET /api/user
-# with wrk (keep-alive, C=50 connections, a different profile key on every
-# request), then in the same run has nginx serve the identical response
-# bytes as a static file under the same load. Prints requests/s, p50/p99 and
-# the ratio, sociald's idle RSS and its time from start to first answer.
-# Both run without access logs; a third run shows sociald with its default
-# access log on. Timings are for reading, never asserted: machines are noisy.
+# with wrk (keep-alive, C=50 connections) for each distribution asked
+# (both by default):
+#  - uniform: a different profile key on every request, rotating over all N
+#    from a random start per wrk thread (every profile as cold as N makes it);
+#  - zipf: rank k drawn with P(rank <= k) = ln k / ln N (a few hot profiles,
+#    most cold; bench/user/zipf.lua).
+# In the same run nginx serves the identical response bytes as a static file
+# under the same load. Prints requests/s, p50/p99 and the ratio to nginx, the
+# bytes sociald wrote to disk per request (/proc/PID/io write_bytes over the
+# run: reads should write nothing), sociald's idle RSS and its time from
+# start to first answer. Both run without access logs; a last run shows
+# sociald with its default access log on (uniform). Timings are for reading,
+# never asserted: machines are noisy.
+# --data DIR: keep the seeded data in DIR and reuse it when it is there (a
+# million profiles take a while to seed; the seed time is then not printed).
 # --smoke: a tiny input that runs in seconds; the figures it prints mean
 # nothing. The suite runs every bench this way (scripts/bench-smoke.sh) so
 # that a bench that hangs or breaks fails CI, not the next person measuring.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/lib.sh
-PROFILES=10000 SECONDS_=10 CONNS=50 WARM=3
+PROFILES=10000 SECONDS_=10 CONNS=50 WARM=3 DIST=both KEEP=""
 while (($#)); do
   case "$1" in
     --profiles) PROFILES=$2; shift 2 ;;
     --seconds) SECONDS_=$2; shift 2 ;;
     --connections) CONNS=$2; shift 2 ;;
+    --dist) DIST=$2; shift 2 ;;
+    --data) KEEP=$2; shift 2 ;;
     --smoke) PROFILES=200 SECONDS_=1 CONNS=8 WARM=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+case "$DIST" in
+  uniform) DISTS=(uniform) ;;
+  zipf) DISTS=(zipf) ;;
+  both) DISTS=(uniform zipf) ;;
+  *) echo "--dist is uniform, zipf or both" >&2; exit 2 ;;
+esac
 bash scripts/setup.sh
 bash scripts/build.sh release
 BIN=$PWD/build/sociald
@@ -39,15 +57,27 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "seeding $PROFILES profiles x 10 linked accounts..." >&2
-t0=$(date +%s.%N)
-"$BIN" seed --data "$WORK/data" --profiles "$PROFILES" --accounts 10 --keys-out "$WORK/keys.txt" \
-  > "$WORK/seed.json" 2>/dev/null
-t1=$(date +%s.%N)
-API_KEY=$(sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p' "$WORK/seed.json")
-export API_KEY KEYS_FILE=$WORK/keys.txt BENCH_DIR=$PWD/bench/user
+SEEDDIR=${KEEP:-$WORK/seed}
+SEED_S=""
+if [[ -n "$KEEP" && -f "$KEEP/seed.json" && -f "$KEEP/keys.txt" ]]; then
+  [[ "$(wc -l < "$KEEP/keys.txt")" == "$PROFILES" ]] \
+    || { echo "$KEEP holds $(wc -l < "$KEEP/keys.txt") profiles, not $PROFILES" >&2; exit 2; }
+  echo "reusing the $PROFILES profiles seeded in $KEEP" >&2
+else
+  echo "seeding $PROFILES profiles x 10 linked accounts..." >&2
+  mkdir -p "$SEEDDIR"
+  t0=$(date +%s.%N)
+  "$BIN" seed --data "$SEEDDIR/data" --profiles "$PROFILES" --accounts 10 \
+    --keys-out "$SEEDDIR/keys.txt.part" > "$SEEDDIR/seed.json.part" 2>/dev/null
+  t1=$(date +%s.%N)
+  SEED_S=$(echo "$t1 - $t0" | bc -l)
+  mv "$SEEDDIR/keys.txt.part" "$SEEDDIR/keys.txt"
+  mv "$SEEDDIR/seed.json.part" "$SEEDDIR/seed.json"
+fi
+API_KEY=$(sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p' "$SEEDDIR/seed.json")
+export API_KEY KEYS_FILE=$SEEDDIR/keys.txt BENCH_DIR=$PWD/bench/user
 
-read -r SPID START_MS < <(node bench/user/startup.mjs "$BIN" "$WORK/data" "$PORT" "$WORK/server.log")
+read -r SPID START_MS < <(node bench/user/startup.mjs "$BIN" "$SEEDDIR/data" "$PORT" "$WORK/server.log")
 [[ -n "$SPID" ]] || { cat "$WORK/server.log" >&2; exit 1; }
 sleep 0.5
 IDLE_RSS=$(awk '/VmRSS/ {print $2}' /proc/$SPID/status)
@@ -81,32 +111,59 @@ load() { # url script -> RESULT line
   wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$2" "$1" 2>/dev/null | grep '^RESULT'
 }
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
+written() { awk '/^write_bytes/ {print $2}' "/proc/$SPID/io"; }
+# sociald under wrk script $1: the RESULT line with wbytes= (disk bytes
+# written during the measured run, warm-up excluded).
+sload() {
+  wrk -t2 -c"$CONNS" -d"${WARM}s" -s "$1" "http://127.0.0.1:$PORT/api/user" >/dev/null 2>&1 || true
+  local w0 w1 r
+  w0=$(written)
+  r=$(wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$1" "http://127.0.0.1:$PORT/api/user" \
+    2>/dev/null | grep '^RESULT')
+  w1=$(written)
+  echo "$r wbytes=$((w1 - w0))"
+}
+script_of() { [[ $1 == zipf ]] && echo bench/user/zipf.lua || echo bench/user/rotate.lua; }
 
-S=$(load "http://127.0.0.1:$PORT/api/user" bench/user/rotate.lua)
+declare -A RES
+for d in "${DISTS[@]}"; do RES[$d]=$(sload "$(script_of "$d")"); done
 N=$(load "http://127.0.0.1:$NPORT/user.json" bench/user/static.lua)
 LOADED_RSS=$(awk '/VmRSS/ {print $2}' /proc/$SPID/status)
 kill "$SPID"; SPID=""
 sleep 0.5
-read -r SPID _ < <(ACCESS_LOG=true node bench/user/startup.mjs "$BIN" "$WORK/data" "$PORT" "$WORK/server.log")
+read -r SPID _ < <(ACCESS_LOG=true node bench/user/startup.mjs "$BIN" "$SEEDDIR/data" "$PORT" "$WORK/server.log")
 [[ -n "$SPID" ]] || { cat "$WORK/server.log" >&2; exit 1; }
-SL=$(load "http://127.0.0.1:$PORT/api/user" bench/user/rotate.lua)
+SL=$(sload "$(script_of "${DISTS[0]}")")
 
-s_rps=$(field rps "$S") n_rps=$(field rps "$N") sl_rps=$(field rps "$SL")
-for r in "$S" "$N" "$SL"; do
+for r in "${RES[@]}" "$N" "$SL"; do
   if [[ "$(field non2xx "$r")" != 0 || -z "$(field rps "$r")" ]]; then
     echo "a load run had failures, figures are not comparable: $r" >&2
     exit 1
   fi
 done
+n_rps=$(field rps "$N") n_p99=$(field p99_us "$N")
 printf '\nbench/user  %s profiles x 10 linked, %s-byte body, wrk -t2 -c%s -d%ss, %s cores\n' \
   "$PROFILES" "$BYTES" "$CONNS" "$SECONDS_" "$(nproc)"
-printf '%-34s %10s %10s %10s %8s\n' "" "req/s" "p50 (ms)" "p99 (ms)" "non-2xx"
-row() { printf '%-34s %10s %10.2f %10.2f %8s\n' "$1" "$(field rps "$2")" \
-  "$(echo "$(field p50_us "$2") / 1000" | bc -l)" "$(echo "$(field p99_us "$2") / 1000" | bc -l)" "$(field non2xx "$2")"; }
-row "sociald GET /api/user" "$S"
+printf '%-34s %9s %7s %9s %9s %8s %9s\n' "" "req/s" "ratio" "p50 (ms)" "p99 (ms)" "non-2xx" "B/req"
+row() {
+  local r=$2 req wb per
+  req=$(field requests "$r") wb=$(field wbytes "$r")
+  per=$([[ -n "$wb" && "$req" -gt 0 ]] && echo "$((wb / req))" || echo "-")
+  printf '%-34s %9s %7.2f %9.2f %9.2f %8s %9s\n' "$1" "$(field rps "$r")" \
+    "$(echo "$(field rps "$r") / $n_rps" | bc -l)" \
+    "$(echo "$(field p50_us "$r") / 1000" | bc -l)" "$(echo "$(field p99_us "$r") / 1000" | bc -l)" \
+    "$(field non2xx "$r")" "$per"
+}
+for d in "${DISTS[@]}"; do row "sociald GET /api/user, $d" "${RES[$d]}"; done
 row "nginx, same bytes (reference)" "$N"
-row "sociald, access log on" "$SL"
-printf '\nratio sociald/nginx: %.2f (target >= 0.70)   with access log: %.2f\n' \
-  "$(echo "$s_rps / $n_rps" | bc -l)" "$(echo "$sl_rps / $n_rps" | bc -l)"
-printf 'idle RSS: %s KiB   RSS after load: %s KiB   start to first answer: %s ms   seed: %.1f s\n' \
-  "$IDLE_RSS" "$LOADED_RSS" "$START_MS" "$(echo "$t1 - $t0" | bc -l)"
+row "sociald, access log on, ${DISTS[0]}" "$SL"
+printf '\np99 sociald/nginx:'
+for d in "${DISTS[@]}"; do
+  printf ' %s %.1fx' "$d" "$(echo "$(field p99_us "${RES[$d]}") / $n_p99" | bc -l)"
+done
+printf '   access log cost: %.1f %% of req/s\n' \
+  "$(echo "(1 - $(field rps "$SL") / $(field rps "${RES[${DISTS[0]}]}")) * 100" | bc -l)"
+SEED_SHOWN=reused
+[[ -n "$SEED_S" ]] && SEED_SHOWN=$(printf '%.1f s' "$SEED_S")
+printf 'idle RSS: %s KiB   RSS after load: %s KiB   start to first answer: %s ms   seed: %s\n' \
+  "$IDLE_RSS" "$LOADED_RSS" "$START_MS" "$SEED_SHOWN"

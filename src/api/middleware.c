@@ -230,10 +230,13 @@ static enum status authenticate(struct app *app, struct req *r)
 enum status api_dispatch(void *ctx, struct req *r)
 {
     struct app *app = ctx;
-    if (r->route->flags & ROUTE_AUTH) {
-        enum status st = authenticate(app, r);
-        if (st != ST_OK)
-            return st;
-    }
-    return r->route->handler(app, r);
+    /* One read snapshot for the request's reads (a write ends it first). */
+    store_read_begin(app->store);
+    enum status st = ST_OK;
+    if (r->route->flags & ROUTE_AUTH)
+        st = authenticate(app, r);
+    if (st == ST_OK)
+        st = r->route->handler(app, r);
+    store_read_end(app->store);
+    return st;
 }

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static bool open_store(struct app *app, unsigned parts, char *err, size_t errlen)
 {
@@ -79,10 +80,23 @@ static void start_runners(struct app *app)
                                     sizeof(upkeep_kinds) / sizeof(upkeep_kinds[0]), &up_cfg);
 }
 
+/* --cache-mb, or by default an eighth of the machine's memory between 64 MiB
+ * and 4 GiB: the cache fills only as profiles are read, so a small
+ * installation never holds it. */
+static size_t cache_budget(const struct config *cfg)
+{
+    if (cfg->cache_mb)
+        return (size_t)cfg->cache_mb << 20;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    size_t mem = pages > 0 && page > 0 ? (size_t)pages * (size_t)page : 0;
+    size_t lo = (size_t)64 << 20, hi = (size_t)4 << 30;
+    return mem / 8 < lo ? lo : mem / 8 > hi ? hi : mem / 8;
+}
+
 static void start_workers(struct app *app)
 {
     const struct config *cfg = app->cfg;
-    app->dir = dir_new(app->store, (size_t)cfg->cache_mb << 20);
+    app->dir = dir_new(app->store, cache_budget(cfg));
     app->usage = usage_new(app->store, cfg->usage_flush_ms);
     app->rl = ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000, cfg->rate_suspend_after);
     app->client = client_new((unsigned)cfg->jobs_concurrency);

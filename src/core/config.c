@@ -45,7 +45,7 @@ static const struct opt opts[] = {
     {"details-ttl", "SOCIALD_DETAILS_TTL", "details_ttl", OT_I64, OFF(details_ttl_s), "30", 1,
      86400},
     {"usage-flush-ms", "SOCIALD_USAGE_FLUSH_MS", "usage_flush_ms", OT_I64, OFF(usage_flush_ms),
-     "1000", 10, 60000},
+     "60000", 10, 600000},
     {"rate-limit", "SOCIALD_RATE_LIMIT", "rate_limit", OT_I64, OFF(rate_limit), "300", 1,
      100000000},
     {"rate-window", "SOCIALD_RATE_WINDOW", "rate_window", OT_I64, OFF(rate_window_s), "300", 1,
@@ -55,7 +55,7 @@ static const struct opt opts[] = {
      OFF(rate_suspend_after), "1000", 0, 100000000},
     {"shutdown-grace", "SOCIALD_SHUTDOWN_GRACE", "shutdown_grace", OT_I64, OFF(shutdown_grace_s),
      "10", 0, 3600},
-    {"cache-mb", "SOCIALD_CACHE_MB", "cache_mb", OT_I64, OFF(cache_mb), "64", 1, 65536},
+    {"cache-mb", "SOCIALD_CACHE_MB", "cache_mb", OT_I64, OFF(cache_mb), "0", 0, 65536},
     /* GET /metrics then needs "Authorization: Bearer <token>". */
     {"metrics-token", "SOCIALD_METRICS_TOKEN", "metrics_token", OT_STR, OFF(metrics_token), NULL, 0,
      0},

@@ -19,7 +19,9 @@ struct store {
     const struct db_driver *drv;
     char *target;
     pthread_key_t key;
-    _Atomic uint64_t *stamps; /* STORE_STAMP_SLOTS counters, shared memory when possible */
+    /* STORE_STAMP_SLOTS counters and, after them, the epoch: bumped before
+     * any of them is. Shared memory when possible. */
+    _Atomic uint64_t *stamps;
     bool stamps_mapped;
 };
 

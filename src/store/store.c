@@ -31,6 +31,8 @@ struct conn {
     const struct db_driver *drv;
     struct db *db;
     int depth;
+    bool reading;        /* a read snapshot (store_read_begin) is open */
+    uint64_t read_epoch; /* the epoch read before it began */
     struct touch pending[PENDING_TOUCHES];
     size_t npending;
     bool touch_all; /* more changes than pending holds: bump every stamp */
@@ -44,18 +46,32 @@ static size_t stamp_slot(enum store_kind kind, int64_t id)
     return (size_t)(h % STORE_STAMP_SLOTS);
 }
 
+#define EPOCH(st) (&(st)->stamps[STORE_STAMP_SLOTS])
+
+static void snapshot_renew(struct store *st, struct conn *c);
+
 uint64_t store_stamp(struct store *st, enum store_kind kind, int64_t id)
 {
-    return atomic_load(&st->stamps[stamp_slot(kind, id)]);
+    /* The slot first, then the epoch (bumped before any slot): a bump this
+     * slot shows is then always seen in the epoch too. */
+    uint64_t v = atomic_load(&st->stamps[stamp_slot(kind, id)]);
+    struct conn *c = pthread_getspecific(st->key);
+    if (c && c->reading && atomic_load(EPOCH(st)) != c->read_epoch)
+        /* Something changed since the snapshot began: the reads after this
+         * stamp must not come from before the change it may show. */
+        snapshot_renew(st, c);
+    return v;
 }
 
 static void bump(struct store *st, enum store_kind kind, int64_t id)
 {
+    atomic_fetch_add(EPOCH(st), 1);
     atomic_fetch_add(&st->stamps[stamp_slot(kind, id)], 1);
 }
 
 static void bump_all(struct store *st)
 {
+    atomic_fetch_add(EPOCH(st), 1);
     for (size_t i = 0; i < STORE_STAMP_SLOTS; i++)
         atomic_fetch_add(&st->stamps[i], 1);
 }
@@ -65,7 +81,7 @@ static void bump_all(struct store *st)
  * which is logged). */
 static void stamps_open(struct store *st)
 {
-    size_t size = STORE_STAMP_SLOTS * sizeof(uint64_t);
+    size_t size = (STORE_STAMP_SLOTS + 1) * sizeof(uint64_t);
     size_t n = strlen(st->target) + sizeof("-stamps");
     char *path = mem_malloc(n);
     snprintf(path, n, "%s-stamps", st->target);
@@ -81,7 +97,7 @@ static void stamps_open(struct store *st)
     }
     if (p == MAP_FAILED) {
         log_warn("cannot map %s: changes by other processes will not be seen at once", path);
-        st->stamps = mem_calloc(STORE_STAMP_SLOTS, sizeof(uint64_t));
+        st->stamps = mem_calloc(STORE_STAMP_SLOTS + 1, sizeof(uint64_t));
         st->stamps_mapped = false;
     } else {
         st->stamps = p;
@@ -93,7 +109,7 @@ static void stamps_open(struct store *st)
 static void stamps_close(struct store *st)
 {
     if (st->stamps_mapped)
-        munmap((void *)st->stamps, STORE_STAMP_SLOTS * sizeof(uint64_t));
+        munmap((void *)st->stamps, (STORE_STAMP_SLOTS + 1) * sizeof(uint64_t));
     else
         free((void *)st->stamps);
     st->stamps = NULL;
@@ -251,6 +267,10 @@ enum store_rc store_begin(struct store *st)
         return STORE_ERROR;
     if (c->depth++ > 0)
         return STORE_OK;
+    if (c->reading) {
+        c->reading = false;
+        st->drv->exec(c->db, "COMMIT");
+    }
     c->npending = 0;
     c->touch_all = false;
     /* IMMEDIATE takes the write lock now, so two writers queue on the busy
@@ -302,6 +322,38 @@ void store_touch(struct store *st, enum store_kind kind, int64_t id)
     c->pending[c->npending].kind = kind;
     c->pending[c->npending].id = id;
     c->npending++;
+}
+
+/* Deferred: the snapshot is taken by the first read, after the epoch is
+ * read, so it holds every change whose stamps moved before that. */
+static void snapshot_begin(struct store *st, struct conn *c)
+{
+    c->read_epoch = atomic_load(EPOCH(st));
+    c->reading = st->drv->exec(c->db, "BEGIN") == DB_DONE;
+}
+
+static void snapshot_renew(struct store *st, struct conn *c)
+{
+    c->reading = false;
+    st->drv->exec(c->db, "COMMIT");
+    snapshot_begin(st, c);
+}
+
+void store_read_begin(struct store *st)
+{
+    struct conn *c = conn_get(st);
+    if (!c || c->depth || c->reading)
+        return;
+    snapshot_begin(st, c);
+}
+
+void store_read_end(struct store *st)
+{
+    struct conn *c = pthread_getspecific(st->key);
+    if (!c || !c->reading)
+        return;
+    c->reading = false;
+    st->drv->exec(c->db, "COMMIT");
 }
 
 void store_rollback(struct store *st)

@@ -71,6 +71,17 @@ enum store_rc store_begin(struct store *st);
 enum store_rc store_commit(struct store *st);
 /* Rolls back; safe to call when no transaction is open. */
 void store_rollback(struct store *st);
+/*
+ * A read snapshot over the reads the calling thread makes until
+ * store_read_end(): one read transaction instead of one per statement (the
+ * locking of each costs more than a point query). Nothing else changes for
+ * the caller: store_begin() inside it ends the snapshot first, so a write
+ * never runs on an old snapshot, and the reads after it see the newest
+ * data. Both are no-ops inside a write transaction. Hold it for one
+ * request, not longer: an open snapshot holds back checkpoints.
+ */
+void store_read_begin(struct store *st);
+void store_read_end(struct store *st);
 
 /* ---- change stamps ----
  *

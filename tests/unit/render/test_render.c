@@ -25,8 +25,13 @@ static json_t *render(const struct linked_account *la, size_t n, bool igq, int64
     ck_assert(render_linked(la, n, &live, now, &active, &names, until, &shown));
     struct linked_json lj = {
         active.data ? active.data : "", active.len, names.data, names.len, shown, *until};
-    struct render_user u = {
-        .cfg = &cfg, .acct = &acct, .profile = p, .linked = &lj, .month_calls = 49, .quota = quota};
+    struct render_user u = {.cfg = &cfg,
+                            .acct = &acct,
+                            .profile = p,
+                            .linked = &lj,
+                            .month_calls = 49,
+                            .quota = quota,
+                            .next_update_ms = p->details_updated_ms + 30000};
     struct jw w;
     jw_init(&w, &out);
     render_user(&w, &u);

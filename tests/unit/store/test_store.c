@@ -10,6 +10,7 @@
 #include "store/store.h"
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,62 @@ START_TEST(gbp_edit_window)
 }
 END_TEST
 
+struct other_writer {
+    struct store *st;
+    int64_t profile_id;
+    int64_t at;
+};
+
+static void *write_elsewhere(void *arg)
+{
+    struct other_writer *w = arg;
+    ck_assert_int_eq(store_profile_details_done(w->st, w->profile_id, w->at), STORE_OK);
+    return NULL;
+}
+
+START_TEST(read_snapshot_renewed_when_a_stamp_moved)
+{
+    struct store *st = fresh();
+    unsigned char kh[STORE_HASH_LEN];
+    hash("snap", kh);
+    int64_t aid;
+    ck_assert_int_eq(store_account_create(st, "s@example.com", "business", kh,
+                                          "cccccccccccccccccccccccccccccccccccccccc", 1000, &aid),
+                     STORE_OK);
+    struct arena *a = arena_new();
+    struct account acct;
+    ck_assert_int_eq(store_auth(st, a, kh, &acct), STORE_OK);
+    int64_t pid = acct.primary_profile_id;
+    struct profile p;
+
+    store_read_begin(st);
+    ck_assert_int_eq(store_profile_get(st, a, pid, &p), STORE_OK); /* the snapshot starts */
+    int64_t before = p.details_updated_ms;
+    /* Another thread (its own connection) commits a change to the profile. */
+    struct other_writer w = {st, pid, before + 12345};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, write_elsewhere, &w), 0);
+    pthread_join(t, NULL);
+    /* Still the snapshot: the change is not seen yet. */
+    ck_assert_int_eq(store_profile_get(st, a, pid, &p), STORE_OK);
+    ck_assert_int_eq(p.details_updated_ms, before);
+    /* Reading the profile's stamp (what a cache does before loading) moves
+     * the snapshot past the change the stamp shows. */
+    (void)store_stamp(st, STORE_KIND_PROFILE, pid);
+    ck_assert_int_eq(store_profile_get(st, a, pid, &p), STORE_OK);
+    ck_assert_int_eq(p.details_updated_ms, before + 12345);
+    /* A write inside ends the snapshot first, and works. */
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_profile_details_done(st, pid, before + 1), STORE_OK);
+    ck_assert_int_eq(store_commit(st), STORE_OK);
+    store_read_end(st);
+    ck_assert_int_eq(store_profile_get(st, a, pid, &p), STORE_OK);
+    ck_assert_int_eq(p.details_updated_ms, before + 1);
+    arena_free(a);
+    cleanup(st);
+}
+END_TEST
+
 START_TEST(transactions_roll_back)
 {
     struct store *st = fresh();
@@ -372,6 +429,7 @@ Suite *store_suite(void)
     tcase_add_test(tc, account_auth_and_profiles);
     tcase_add_test(tc, linked_accounts_sorted_and_bump_version);
     tcase_add_test(tc, transactions_roll_back);
+    tcase_add_test(tc, read_snapshot_renewed_when_a_stamp_moved);
     tcase_add_test(tc, token_writes_guarded_by_version_and_relink_hides);
     tcase_add_test(tc, gbp_edit_window);
     tcase_add_test(tc, telegram_codes_single_use_and_seen_first);
