@@ -174,6 +174,16 @@ static bool copy_profile(void *entry, void *arg)
     return true;
 }
 
+static void prof_put(struct directory *d, uint64_t stamp, const struct profile *p)
+{
+    struct prof_entry tmp = {.stamp = stamp, .p = *p};
+    const char **fields[] = {&tmp.p.title, &tmp.p.deleted_by, &tmp.p.bio_handle};
+    size_t bytes;
+    struct prof_entry *e = pack(sizeof(tmp), fields, 3, &bytes);
+    memcpy(e, &tmp, sizeof(tmp)); /* tmp's fields now point into e's block */
+    cache_put(d->profiles, (uint64_t)p->id, e, bytes);
+}
+
 enum store_rc dir_profile(struct directory *d, struct arena *a, int64_t id, struct profile *out)
 {
     struct prof_lookup l = {d->st, a, out};
@@ -183,12 +193,7 @@ enum store_rc dir_profile(struct directory *d, struct arena *a, int64_t id, stru
     enum store_rc rc = store_profile_get(d->st, a, id, out);
     if (rc != STORE_OK)
         return rc;
-    struct prof_entry tmp = {.stamp = stamp, .p = *out};
-    const char **fields[] = {&tmp.p.title, &tmp.p.deleted_by, &tmp.p.bio_handle};
-    size_t bytes;
-    struct prof_entry *e = pack(sizeof(tmp), fields, 3, &bytes);
-    memcpy(e, &tmp, sizeof(tmp));
-    cache_put(d->profiles, (uint64_t)id, e, bytes);
+    prof_put(d, stamp, out);
     return STORE_OK;
 }
 
@@ -224,8 +229,14 @@ enum store_rc dir_profile_by_key(struct directory *d, struct arena *a, int64_t a
     e->id = out->id;
     e->account_id = out->account_id;
     cache_put(d->keys, hash_key(h), e, sizeof(*e));
-    /* Cache the profile itself under a stamp read before loading it. */
-    return dir_profile(d, a, out->id, out);
+    /* Inside an unchanged read snapshot the row just read may be cached
+     * as it is; otherwise under a stamp read before loading it again. */
+    bool fits = false;
+    uint64_t stamp = store_stamp_after(d->st, STORE_KIND_PROFILE, out->id, &fits);
+    if (!fits)
+        return dir_profile(d, a, out->id, out);
+    prof_put(d, stamp, out);
+    return STORE_OK;
 }
 
 /* ---- rendered linked accounts ---- */

@@ -63,6 +63,16 @@ uint64_t store_stamp(struct store *st, enum store_kind kind, int64_t id)
     return v;
 }
 
+uint64_t store_stamp_after(struct store *st, enum store_kind kind, int64_t id, bool *fits)
+{
+    uint64_t v = atomic_load(&st->stamps[stamp_slot(kind, id)]);
+    struct conn *c = pthread_getspecific(st->key);
+    *fits = c && c->reading && atomic_load(EPOCH(st)) == c->read_epoch;
+    if (c && c->reading && !*fits)
+        snapshot_renew(st, c);
+    return v;
+}
+
 static void bump(struct store *st, enum store_kind kind, int64_t id)
 {
     atomic_fetch_add(EPOCH(st), 1);

@@ -97,6 +97,11 @@ enum store_kind { STORE_KIND_ACCOUNT = 1, STORE_KIND_PROFILE = 2 };
 
 /* The current stamp of an entity; an atomic load, no I/O. */
 uint64_t store_stamp(struct store *st, enum store_kind kind, int64_t id);
+/* The stamp of an entity just read inside a read snapshot, and whether
+ * that read may be trusted under it (*fits): true when nothing changed
+ * since the snapshot began, so the read holds every change the stamp shows.
+ * Saves reading an entity twice when its id was only learned by reading it. */
+uint64_t store_stamp_after(struct store *st, enum store_kind kind, int64_t id, bool *fits);
 
 /* ---- sealed values ---- */
 

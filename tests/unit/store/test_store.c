@@ -307,6 +307,9 @@ START_TEST(read_snapshot_renewed_when_a_stamp_moved)
     store_read_begin(st);
     ck_assert_int_eq(store_profile_get(st, a, pid, &p), STORE_OK); /* the snapshot starts */
     int64_t before = p.details_updated_ms;
+    bool fits = false;
+    (void)store_stamp_after(st, STORE_KIND_PROFILE, pid, &fits);
+    ck_assert(fits); /* nothing changed since it began */
     /* Another thread (its own connection) commits a change to the profile. */
     struct other_writer w = {st, pid, before + 12345};
     pthread_t t;
@@ -315,11 +318,19 @@ START_TEST(read_snapshot_renewed_when_a_stamp_moved)
     /* Still the snapshot: the change is not seen yet. */
     ck_assert_int_eq(store_profile_get(st, a, pid, &p), STORE_OK);
     ck_assert_int_eq(p.details_updated_ms, before);
+    /* A row read in it may no longer be trusted under the stamp. */
+    (void)store_stamp_after(st, STORE_KIND_PROFILE, pid, &fits);
+    ck_assert(!fits);
+    ck_assert_int_eq(store_profile_get(st, a, pid, &p), STORE_OK);
+    ck_assert_int_eq(p.details_updated_ms, before + 12345);
+    struct other_writer w2 = {st, pid, before + 7};
+    ck_assert_int_eq(pthread_create(&t, NULL, write_elsewhere, &w2), 0);
+    pthread_join(t, NULL);
     /* Reading the profile's stamp (what a cache does before loading) moves
      * the snapshot past the change the stamp shows. */
     (void)store_stamp(st, STORE_KIND_PROFILE, pid);
     ck_assert_int_eq(store_profile_get(st, a, pid, &p), STORE_OK);
-    ck_assert_int_eq(p.details_updated_ms, before + 12345);
+    ck_assert_int_eq(p.details_updated_ms, before + 7);
     /* A write inside ends the snapshot first, and works. */
     ck_assert_int_eq(store_begin(st), STORE_OK);
     ck_assert_int_eq(store_profile_details_done(st, pid, before + 1), STORE_OK);
