@@ -54,6 +54,8 @@ struct db_driver {
     void (*reset)(struct db_stmt *s);
     /* Rows changed by the last statement. */
     int64_t (*changes)(struct db *db);
+    /* Whether the statement only reads (a read snapshot may cover it). */
+    bool (*readonly)(struct db_stmt *s);
     /* The migrations for this dialect, in order, ended by a zero version. */
     const struct migration *migrations;
     /* Last error text for logs. */

@@ -42,6 +42,8 @@ enum store_rc store_revocations_queue(struct store *st, int64_t profile_id, cons
  * connection prepares it once. */
 enum stmt_id {
     Q_PING,
+    Q_SNAP_BEGIN,
+    Q_SNAP_COMMIT,
     Q_MIGRATION_VERSION,
     Q_MIGRATION_RECORD,
     Q_ACCOUNT_INSERT,

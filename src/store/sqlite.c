@@ -188,6 +188,11 @@ static void sq_reset(struct db_stmt *s)
     sqlite3_clear_bindings(S(s));
 }
 
+static bool sq_readonly(struct db_stmt *s)
+{
+    return sqlite3_stmt_readonly(S(s)) != 0;
+}
+
 static int64_t sq_changes(struct db *db)
 {
     return sqlite3_changes64(db->h);
@@ -217,6 +222,7 @@ const struct db_driver db_sqlite = {
     .col_blob = sq_col_blob,
     .reset = sq_reset,
     .changes = sq_changes,
+    .readonly = sq_readonly,
     .migrations = store_sqlite_migrations,
     .errmsg = sq_errmsg,
 };

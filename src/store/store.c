@@ -31,7 +31,8 @@ struct conn {
     const struct db_driver *drv;
     struct db *db;
     int depth;
-    bool reading;        /* a read snapshot (store_read_begin) is open */
+    bool want_read;      /* store_read_begin: reads share one snapshot */
+    bool reading;        /* that snapshot is open (taken by the first read) */
     uint64_t read_epoch; /* the epoch read before it began */
     struct touch pending[PENDING_TOUCHES];
     size_t npending;
@@ -48,7 +49,8 @@ static size_t stamp_slot(enum store_kind kind, int64_t id)
 
 #define EPOCH(st) (&(st)->stamps[STORE_STAMP_SLOTS])
 
-static void snapshot_renew(struct store *st, struct conn *c);
+static void snapshot_begin(struct store *st, struct conn *c);
+static void snapshot_end(struct store *st, struct conn *c);
 
 uint64_t store_stamp(struct store *st, enum store_kind kind, int64_t id)
 {
@@ -58,8 +60,9 @@ uint64_t store_stamp(struct store *st, enum store_kind kind, int64_t id)
     struct conn *c = pthread_getspecific(st->key);
     if (c && c->reading && atomic_load(EPOCH(st)) != c->read_epoch)
         /* Something changed since the snapshot began: the reads after this
-         * stamp must not come from before the change it may show. */
-        snapshot_renew(st, c);
+         * stamp must not come from before the change it may show (the next
+         * statement opens a new snapshot). */
+        snapshot_end(st, c);
     return v;
 }
 
@@ -69,7 +72,7 @@ uint64_t store_stamp_after(struct store *st, enum store_kind kind, int64_t id, b
     struct conn *c = pthread_getspecific(st->key);
     *fits = c && c->reading && atomic_load(EPOCH(st)) == c->read_epoch;
     if (c && c->reading && !*fits)
-        snapshot_renew(st, c);
+        snapshot_end(st, c);
     return v;
 }
 
@@ -206,8 +209,20 @@ struct db *store_db(struct store *st)
 
 struct db_stmt *store_stmt(struct store *st, enum stmt_id id, const char *sql)
 {
-    struct db *db = store_db(st);
-    return db ? st->drv->stmt(db, (unsigned)id, sql) : NULL;
+    struct conn *c = conn_get(st);
+    if (!c)
+        return NULL;
+    struct db_stmt *s = st->drv->stmt(c->db, (unsigned)id, sql);
+    if (!s || !c->want_read || c->depth)
+        return s;
+    /* The first read of a read snapshot opens it (a request the cache
+     * answers whole never touches the database); a write outside a
+     * transaction ends it, so it runs on its own as before. */
+    if (st->drv->readonly(s) && !c->reading)
+        snapshot_begin(st, c);
+    else if (!st->drv->readonly(s) && c->reading)
+        snapshot_end(st, c);
+    return s;
 }
 
 const char *store_col_str(struct store *st, struct db_stmt *s, int col, struct arena *a)
@@ -277,10 +292,7 @@ enum store_rc store_begin(struct store *st)
         return STORE_ERROR;
     if (c->depth++ > 0)
         return STORE_OK;
-    if (c->reading) {
-        c->reading = false;
-        st->drv->exec(c->db, "COMMIT");
-    }
+    snapshot_end(st, c); /* a write never runs on an old snapshot */
     c->npending = 0;
     c->touch_all = false;
     /* IMMEDIATE takes the write lock now, so two writers queue on the busy
@@ -334,36 +346,48 @@ void store_touch(struct store *st, enum store_kind kind, int64_t id)
     c->npending++;
 }
 
-/* Deferred: the snapshot is taken by the first read, after the epoch is
- * read, so it holds every change whose stamps moved before that. */
+/* Prepared once per connection: BEGIN and COMMIT run on most requests. */
+static void snapshot_exec(struct store *st, struct conn *c, enum stmt_id id, const char *sql,
+                          bool *ok)
+{
+    struct db_stmt *s = st->drv->stmt(c->db, (unsigned)id, sql);
+    enum db_rc rc = s ? st->drv->step(s) : DB_ERROR;
+    if (s)
+        st->drv->reset(s);
+    *ok = rc == DB_DONE || rc == DB_ROW;
+}
+
+/* The epoch is read before BEGIN, and the snapshot is taken by the read
+ * that follows: it holds every change whose stamps moved before that. */
 static void snapshot_begin(struct store *st, struct conn *c)
 {
     c->read_epoch = atomic_load(EPOCH(st));
-    c->reading = st->drv->exec(c->db, "BEGIN") == DB_DONE;
+    snapshot_exec(st, c, Q_SNAP_BEGIN, "BEGIN", &c->reading);
 }
 
-static void snapshot_renew(struct store *st, struct conn *c)
+static void snapshot_end(struct store *st, struct conn *c)
 {
+    if (!c->reading)
+        return;
+    bool ok;
     c->reading = false;
-    st->drv->exec(c->db, "COMMIT");
-    snapshot_begin(st, c);
+    snapshot_exec(st, c, Q_SNAP_COMMIT, "COMMIT", &ok);
 }
 
 void store_read_begin(struct store *st)
 {
     struct conn *c = conn_get(st);
-    if (!c || c->depth || c->reading)
-        return;
-    snapshot_begin(st, c);
+    if (c && !c->depth)
+        c->want_read = true;
 }
 
 void store_read_end(struct store *st)
 {
     struct conn *c = pthread_getspecific(st->key);
-    if (!c || !c->reading)
+    if (!c)
         return;
-    c->reading = false;
-    st->drv->exec(c->db, "COMMIT");
+    c->want_read = false;
+    snapshot_end(st, c);
 }
 
 void store_rollback(struct store *st)

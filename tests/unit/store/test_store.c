@@ -331,6 +331,17 @@ START_TEST(read_snapshot_renewed_when_a_stamp_moved)
     (void)store_stamp(st, STORE_KIND_PROFILE, pid);
     ck_assert_int_eq(store_profile_get(st, a, pid, &p), STORE_OK);
     ck_assert_int_eq(p.details_updated_ms, before + 7);
+    /* A write outside a transaction, on a snapshot another writer has made
+     * old, ends the snapshot and works (on it, SQLite would refuse it). */
+    struct other_writer w3 = {st, pid, before + 9};
+    ck_assert_int_eq(pthread_create(&t, NULL, write_elsewhere, &w3), 0);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(store_profile_details_done(st, pid, before + 11), STORE_OK);
+    ck_assert_int_eq(store_profile_get(st, a, pid, &p), STORE_OK);
+    ck_assert_int_eq(p.details_updated_ms, before + 11);
+    w3.at = before + 13;
+    ck_assert_int_eq(pthread_create(&t, NULL, write_elsewhere, &w3), 0);
+    pthread_join(t, NULL);
     /* A write inside ends the snapshot first, and works. */
     ck_assert_int_eq(store_begin(st), STORE_OK);
     ck_assert_int_eq(store_profile_details_done(st, pid, before + 1), STORE_OK);
