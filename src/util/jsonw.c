@@ -112,7 +112,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-int jw_escape(struct buf *b, const char *s, size_t n)
+static int escape_slow(struct buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
@@ -182,6 +182,95 @@ int jw_escape(struct buf *b, const char *s, size_t n)
     if (run && buf_append(b, p + i - run, run))
         return -1;
     return buf_putc(b, '"');
+}
+
+/* What each byte needs: 0 copied as it is, 1 escaped, 2 the start of a
+ * UTF-8 sequence to check. */
+static unsigned char byte_class(unsigned char c)
+{
+    if (c < 0x20 || c == '"' || c == '\\')
+        return 1;
+    return c >= 0x80 ? 2 : 0;
+}
+
+/* Writes the escape of control character or quote c at o; returns its end. */
+static char *put_escape(char *o, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    *o++ = '\\';
+    switch (c) {
+    case '"':
+        *o++ = '"';
+        break;
+    case '\\':
+        *o++ = '\\';
+        break;
+    case '\n':
+        *o++ = 'n';
+        break;
+    case '\r':
+        *o++ = 'r';
+        break;
+    case '\t':
+        *o++ = 't';
+        break;
+    case '\b':
+        *o++ = 'b';
+        break;
+    case '\f':
+        *o++ = 'f';
+        break;
+    default:
+        *o++ = 'u';
+        *o++ = '0';
+        *o++ = '0';
+        *o++ = hex[c >> 4];
+        *o++ = hex[c & 15];
+    }
+    return o;
+}
+
+/* Every string of every answer passes here: one reservation for the worst
+ * case (each byte six), then runs of plain bytes copied whole. The byte at
+ * a time path is kept for a string whose worst case would pass the
+ * buffer's cap while the string itself may not. */
+int jw_escape(struct buf *b, const char *s, size_t n)
+{
+    if (n > ((size_t)-1 - 3) / 6 || buf_reserve(b, 6 * n + 2))
+        return escape_slow(b, s, n);
+    const unsigned char *p = (const unsigned char *)s;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    size_t i = 0;
+    while (i < n) {
+        unsigned char cls = byte_class(p[i]);
+        if (cls == 0) {
+            size_t j = i + 1;
+            while (j < n && byte_class(p[j]) == 0)
+                j++;
+            memcpy(o, p + i, j - i);
+            o += j - i;
+            i = j;
+        } else if (cls == 1) {
+            o = put_escape(o, p[i]);
+            i++;
+        } else {
+            size_t l = utf8_len(p + i, n - i);
+            if (l == 0) {
+                memcpy(o, "\\ufffd", 6);
+                o += 6;
+                i++;
+            } else {
+                memcpy(o, p + i, l);
+                o += l;
+                i += l;
+            }
+        }
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
+    return 0;
 }
 
 void jw_key(struct jw *w, const char *key)

@@ -106,6 +106,38 @@ START_TEST(depth_limit)
 }
 END_TEST
 
+/* The reserved fast path and the byte at a time one (taken when the worst
+ * case would pass the buffer's cap) write the same bytes, for every byte
+ * value and for broken and valid UTF-8 in runs of any length. */
+START_TEST(fast_and_capped_escapes_agree)
+{
+    unsigned seed = 12345;
+    for (int round = 0; round < 2000; round++) {
+        char in[64];
+        size_t n = (size_t)(round % 64);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) & 0xFFu;
+            /* Mostly plain text, with quotes, controls and UTF-8 bytes. */
+            in[i] = (char)(r < 160 ? 'a' + r % 26 : r);
+        }
+        struct buf big, tight;
+        buf_init(&big, 1 << 16);
+        buf_init(&tight, 6 * n + 1); /* below the reservation: the other path */
+        ck_assert_int_eq(jw_escape(&big, in, n), 0);
+        int rc = jw_escape(&tight, in, n);
+        if (rc == 0) {
+            ck_assert_uint_eq(big.len, tight.len);
+            ck_assert(memcmp(big.data, tight.data, big.len) == 0);
+        } else {
+            ck_assert_uint_gt(big.len + 1, 6 * n + 1); /* only when it truly does not fit */
+        }
+        buf_free(&big);
+        buf_free(&tight);
+    }
+}
+END_TEST
+
 Suite *jsonw_suite(void)
 {
     Suite *s = suite_create("util/jsonw");
@@ -115,6 +147,7 @@ Suite *jsonw_suite(void)
     tcase_add_test(tc, doubles_shortest);
     tcase_add_test(tc, cap_failure_is_sticky);
     tcase_add_test(tc, depth_limit);
+    tcase_add_test(tc, fast_and_capped_escapes_agree);
     suite_add_tcase(s, tc);
     return s;
 }
