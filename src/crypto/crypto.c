@@ -9,6 +9,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +29,22 @@ uint64_t crypto_random_u64(void)
     return v;
 }
 
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* Every request hashes its keys: OpenSSL 3's SHA256() looks the algorithm
+ * up in the providers on each call, which costs more than the hash of a
+ * key. It is fetched once. */
 void crypto_sha256(const void *data, size_t n, unsigned char out[CRYPTO_SHA256_LEN])
 {
-    SHA256(data, n, out);
+    pthread_once(&sha256_once, sha256_fetch);
+    if (!sha256_md || !EVP_Digest(data, n, out, NULL, sha256_md, NULL))
+        SHA256(data, n, out);
 }
 
 void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t n,
