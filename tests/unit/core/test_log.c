@@ -69,8 +69,10 @@ static void log_seq(enum log_level level, int thread, int i)
 static void check_lines(const char *text, int nthreads, int *info, int *warn)
 {
     int last[8];
+    char last_ts[8][32];
     for (int t = 0; t < nthreads; t++) {
         last[t] = -1;
+        last_ts[t][0] = '\0';
         info[t] = warn[t] = 0;
     }
     const char *p = text;
@@ -80,12 +82,26 @@ static void check_lines(const char *text, int nthreads, int *info, int *warn)
         json_error_t err;
         json_t *j = json_loadb(p, (size_t)(nl - p), 0, &err);
         ck_assert_msg(j != NULL, "not a JSON line: %.*s", (int)(nl - p), p);
+        /* ts as time_iso_ms writes it: 2026-01-02T03:04:05.678Z */
+        const char *ts = json_string_value(json_object_get(j, "ts"));
+        ck_assert_ptr_nonnull(ts);
+        ck_assert_uint_eq(strlen(ts), 24);
+        for (int k = 0; k < 24; k++)
+            ck_assert_msg(k == 4 || k == 7     ? ts[k] == '-'
+                          : k == 10            ? ts[k] == 'T'
+                          : k == 13 || k == 16 ? ts[k] == ':'
+                          : k == 19            ? ts[k] == '.'
+                          : k == 23            ? ts[k] == 'Z'
+                                               : ts[k] >= '0' && ts[k] <= '9',
+                          "ts %s", ts);
         if (!strcmp(json_string_value(json_object_get(j, "msg")), "seq")) {
             int t = (int)json_integer_value(json_object_get(j, "t"));
             int i = (int)json_integer_value(json_object_get(j, "i"));
             ck_assert(t >= 0 && t < nthreads);
             ck_assert_msg(i > last[t], "thread %d: line %d after %d", t, i, last[t]);
+            ck_assert_msg(strcmp(ts, last_ts[t]) >= 0, "thread %d: %s after %s", t, ts, last_ts[t]);
             last[t] = i;
+            snprintf(last_ts[t], sizeof(last_ts[t]), "%s", ts);
             if (!strcmp(json_string_value(json_object_get(j, "level")), "warn"))
                 warn[t]++;
             else
