@@ -20,7 +20,8 @@
  * everything; from then on lines are written directly, each thread's
  * leftovers first.
  *
- * Lock order: a tbuf's mu, then the sink. g.mu is never held with either.
+ * Lock order: a tbuf's mu, then the sink; g.mu, then the sink (log_init).
+ * Nobody takes g.mu while holding a tbuf's mu.
  */
 #include "core/log.h"
 #include "util/mem.h"
@@ -431,11 +432,9 @@ void log_begin(struct logline *l, enum log_level level, const char *msg)
 /* Queues the finished line in the thread's buffer, or drops or writes it. */
 static void line_put(const struct logline *l)
 {
-    if (!atomic_load(&g.running)) {
-        if (!self) {
-            sink_write2(NULL, &l->b);
-            return;
-        }
+    if (!atomic_load(&g.running) && !self) {
+        sink_write2(NULL, &l->b); /* before log_init or after log_shutdown */
+        return;
     }
     struct tbuf *t = self ? self : self_register();
     bool wake = false;
