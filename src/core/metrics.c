@@ -2,6 +2,7 @@
  * metrics: the counters behind GET /metrics (see metrics.h).
  */
 #include "core/metrics.h"
+#include "core/log.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -143,4 +144,10 @@ void metrics_write(struct buf *out, const char *(*route_name)(int i, void *arg),
                 buf_printf(out, "sociald_network_calls_total{network=\"%s\",outcome=\"%s\"} %llu\n",
                            net_name(p), nnames[i], (unsigned long long)n);
         }
+    buf_printf(out,
+               "# HELP sociald_log_lines_dropped_total Info and debug log lines (the access "
+               "log) dropped because the log's sink did not keep up.\n"
+               "# TYPE sociald_log_lines_dropped_total counter\n"
+               "sociald_log_lines_dropped_total %llu\n",
+               (unsigned long long)log_lines_dropped());
 }

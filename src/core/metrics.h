@@ -2,8 +2,9 @@
  * metrics: process-wide counters for GET /metrics (SPEC §11), in the
  * Prometheus text format — requests by route, method and status with
  * latency histograms by route and method, webhook deliveries by outcome,
- * network calls by network and outcome. Updates are relaxed atomic
- * increments, cheap enough for every request; nothing is allocated.
+ * network calls by network and outcome, log lines dropped (core/log.h).
+ * Updates are relaxed atomic increments, cheap enough for every request;
+ * nothing is allocated.
  *
  * Per-route series carry the method: several rows of the route table share
  * a pattern (GET, POST, PATCH and DELETE /api/profiles), and a scrape with
