@@ -58,6 +58,9 @@ struct db_driver {
     const struct migration *migrations;
     /* Last error text for logs. */
     const char *(*errmsg)(struct db *db);
+    /* Turns the connection's triggers off or on (a bulk load writes what
+     * they would, once per row group); false when it cannot. */
+    bool (*triggers)(struct db *db, bool on);
 };
 
 extern const struct db_driver db_sqlite;
