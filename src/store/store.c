@@ -187,8 +187,8 @@ struct db_stmt *store_stmt(struct store *st, enum stmt_id id, const char *sql)
 
 const char *store_col_str(struct store *st, struct db_stmt *s, int col, struct arena *a)
 {
-    if (st->drv->col_null(s, col))
-        return NULL;
+    /* The text of a NULL column is NULL: one call instead of two (the
+     * batch export reads 29 columns a row). */
     return arena_strdup(a, st->drv->col_text(s, col));
 }
 
