@@ -104,16 +104,15 @@ struct writer {
     bool stopping;
     int64_t count;
     uint64_t bytes;
-    size_t n;
-    char *buf;
-    struct buf active, names, body;
+    struct buf out; /* what is not written yet: profiles are rendered into it */
+    struct buf active, names;
 };
 
 static void flush_out(struct writer *w)
 {
     size_t off = 0;
-    while (!w->failed && off < w->n) {
-        ssize_t k = write(w->fd, w->buf + off, w->n - off);
+    while (!w->failed && off < w->out.len) {
+        ssize_t k = write(w->fd, w->out.data + off, w->out.len - off);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
@@ -122,20 +121,13 @@ static void flush_out(struct writer *w)
             off += (size_t)k;
     }
     w->bytes += off;
-    w->n = 0;
+    buf_reset(&w->out);
 }
 
 static void put(struct writer *w, const char *p, size_t n)
 {
-    while (n && !w->failed) {
-        if (w->n == WRITE_BUF)
-            flush_out(w);
-        size_t k = WRITE_BUF - w->n < n ? WRITE_BUF - w->n : n;
-        memcpy(w->buf + w->n, p, k);
-        w->n += k;
-        p += k;
-        n -= k;
-    }
+    if (!w->failed && buf_append(&w->out, p, n))
+        w->failed = true;
 }
 
 /* One profile: exactly its GET /api/user body. */
@@ -145,7 +137,6 @@ static bool each(void *arg, const struct profile *p, const struct linked_account
     struct writer *w = arg;
     buf_reset(&w->active);
     buf_reset(&w->names);
-    buf_reset(&w->body);
     struct linked_json lj = {0};
     size_t shown = 0;
     if (!render_linked(la, n, NULL, w->now_ms, &w->active, &w->names, &lj.until_ms, &shown)) {
@@ -166,15 +157,17 @@ static bool each(void *arg, const struct profile *p, const struct linked_account
         .quota = w->quota,
         .next_update_ms = p->details_updated_ms + w->app->cfg->details_ttl_s * 1000,
     };
+    /* Straight into what is written: no copy of the body. */
+    put(w, w->count ? "," : "[", 1);
     struct jw j;
-    jw_init(&j, &w->body);
+    jw_init(&j, &w->out);
     render_user(&j, &u);
     if (jw_failed(&j)) {
         w->failed = true;
         return false;
     }
-    put(w, w->count ? "," : "[", 1);
-    put(w, w->body.data, w->body.len);
+    if (w->out.len >= WRITE_BUF)
+        flush_out(w);
     w->count++;
     /* A big export outlasts a lease: renew it, well before it runs out, so
      * no other worker (in this process or another) starts it again. */
@@ -340,10 +333,11 @@ static void export_run(void *arg)
         snprintf(t->error, sizeof(t->error), "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
-    w.buf = mem_malloc(WRITE_BUF);
+    /* Flushed past WRITE_BUF; one body may add up to 4 MiB. */
+    buf_init(&w.out, WRITE_BUF + ((size_t)4 << 20));
+    buf_reserve(&w.out, WRITE_BUF + 64 * 1024);
     buf_init(&w.active, (size_t)1 << 20);
     buf_init(&w.names, (size_t)1 << 20);
-    buf_init(&w.body, (size_t)4 << 20);
     usage_flush(app->usage); /* monthlyApiCalls as GET /api/user would show them */
     char month[8];
     time_month_key(w.now_ms, month, sizeof(month));
@@ -352,10 +346,9 @@ static void export_run(void *arg)
     flush_out(&w);
     bool ok = rc == STORE_OK && !w.failed && fsync(w.fd) == 0;
     ok = close(w.fd) == 0 && ok;
-    free(w.buf);
+    buf_free(&w.out);
     buf_free(&w.active);
     buf_free(&w.names);
-    buf_free(&w.body);
     if (w.lost) {
         unlink(tmp);
         t->lost = true;

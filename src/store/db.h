@@ -47,7 +47,7 @@ struct db_driver {
     enum db_rc (*step)(struct db_stmt *s);
     bool (*col_null)(struct db_stmt *s, int col);
     int64_t (*col_i64)(struct db_stmt *s, int col);
-    /* Valid until the next step or reset. */
+    /* Valid until the next step or reset; NULL for a NULL column. */
     const char *(*col_text)(struct db_stmt *s, int col);
     const void *(*col_blob)(struct db_stmt *s, int col, size_t *n);
     /* Ends the statement's execution and clears its bindings. */
@@ -60,6 +60,9 @@ struct db_driver {
     const struct migration *migrations;
     /* Last error text for logs. */
     const char *(*errmsg)(struct db *db);
+    /* Turns the connection's triggers off or on (a bulk load writes what
+     * they would, once per row group); false when it cannot. */
+    bool (*triggers)(struct db *db, bool on);
 };
 
 extern const struct db_driver db_sqlite;

@@ -38,6 +38,10 @@ void store_touch(struct store *st, enum store_kind kind, int64_t id);
 enum store_rc store_revocations_queue(struct store *st, int64_t profile_id, const char *platform,
                                       int64_t now_ms);
 
+/* True between a successful store_bulk_begin() and store_bulk_end() on the
+ * calling thread's connection: its triggers are off. */
+bool store_in_bulk(struct store *st);
+
 /* Statement slots: each SQL text the store runs has one, so every
  * connection prepares it once. */
 enum stmt_id {
@@ -170,6 +174,12 @@ enum stmt_id {
     Q_LINKED_LIST,
     Q_USAGE_ADD,
     Q_USAGE_GET,
+    Q_LINKED_INSERT, /* one to STORE_LINKED_INSERT_MAX rows: ten slots */
+    Q_LINKED_INSERT_LAST_ = Q_LINKED_INSERT + STORE_LINKED_INSERT_MAX - 1,
+    Q_BULK_JOURNAL_OFF,
+    Q_BULK_JOURNAL_WAL,
+    Q_BULK_EMPTY,
+    Q_BULK_LINKED,
     Q_COUNT_
 };
 

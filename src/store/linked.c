@@ -16,6 +16,14 @@
 
 #define D (st->drv)
 
+/* The columns and values of a new link (bind_link binds the 21 '?'). */
+#define LINK_COLS                                                                                 \
+    "(profile_id, platform, network_id, display_name, username, profile_url, user_image, "        \
+    "page_name, type, description, maps_url, place_id, review_url, linked_ms, access_token, "     \
+    "refresh_token, token_key_id, access_expires_ms, refresh_expires_ms, scopes, extra, status, " \
+    "last_error) VALUES " LINK_VALUES
+#define LINK_VALUES "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', NULL)"
+
 void store_read_linked(struct store *st, struct db_stmt *s, int c, struct arena *a,
                        struct linked_account *la)
 {
@@ -62,17 +70,41 @@ enum store_rc store_linked_list(struct store *st, struct arena *a, int64_t profi
     return STORE_OK;
 }
 
+/* Binds the 21 values of a linked account row, in the column order of
+ * LINK_COLS, to the parameters o + 1 to o + 21. */
+static void bind_link(struct store *st, struct db_stmt *s, int o, const struct linked_account *la,
+                      const struct linked_secret *sec)
+{
+    D->bind_i64(s, o + 1, la->profile_id);
+    D->bind_text(s, o + 2, la->platform);
+    D->bind_text(s, o + 3, la->disp.network_id);
+    D->bind_text(s, o + 4, la->disp.display_name);
+    D->bind_text(s, o + 5, la->disp.username);
+    D->bind_text(s, o + 6, la->disp.profile_url);
+    D->bind_text(s, o + 7, la->disp.user_image);
+    D->bind_text(s, o + 8, la->disp.page_name);
+    D->bind_text(s, o + 9, la->disp.type);
+    D->bind_text(s, o + 10, la->disp.description);
+    D->bind_text(s, o + 11, la->disp.maps_url);
+    D->bind_text(s, o + 12, la->disp.place_id);
+    D->bind_text(s, o + 13, la->disp.review_url);
+    D->bind_i64(s, o + 14, la->linked_ms);
+    store_bind_opt_blob(st, s, o + 15, sec->access, sec->access_len);
+    store_bind_opt_blob(st, s, o + 16, sec->refresh, sec->refresh_len);
+    store_bind_opt_i64(st, s, o + 17, sec->key_id);
+    store_bind_opt_i64(st, s, o + 18, sec->access_expires_ms);
+    store_bind_opt_i64(st, s, o + 19, sec->refresh_expires_ms);
+    D->bind_text(s, o + 20, sec->scopes);
+    D->bind_text(s, o + 21, sec->extra);
+}
+
 enum store_rc store_linked_link(struct store *st, const struct linked_account *la,
                                 const struct linked_secret *sec, int64_t *id)
 {
     struct db_stmt *s = store_stmt(
         st, Q_LINKED_LINK,
-        "INSERT INTO linked_accounts (profile_id, platform, network_id, display_name, username, "
-        "profile_url, user_image, page_name, type, description, maps_url, place_id, review_url, "
-        "linked_ms, access_token, refresh_token, token_key_id, access_expires_ms, "
-        "refresh_expires_ms, scopes, extra, status, last_error) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', NULL) "
-        "ON CONFLICT (profile_id, platform) DO UPDATE SET network_id = excluded.network_id, "
+        "INSERT INTO linked_accounts " LINK_COLS
+        " ON CONFLICT (profile_id, platform) DO UPDATE SET network_id = excluded.network_id, "
         "display_name = excluded.display_name, username = excluded.username, "
         "profile_url = excluded.profile_url, user_image = excluded.user_image, "
         "page_name = excluded.page_name, type = excluded.type, "
@@ -86,27 +118,7 @@ enum store_rc store_linked_link(struct store *st, const struct linked_account *l
         "refresh_failures = 0, token_version = token_version + 1 RETURNING id");
     if (!s)
         return STORE_ERROR;
-    D->bind_i64(s, 1, la->profile_id);
-    D->bind_text(s, 2, la->platform);
-    D->bind_text(s, 3, la->disp.network_id);
-    D->bind_text(s, 4, la->disp.display_name);
-    D->bind_text(s, 5, la->disp.username);
-    D->bind_text(s, 6, la->disp.profile_url);
-    D->bind_text(s, 7, la->disp.user_image);
-    D->bind_text(s, 8, la->disp.page_name);
-    D->bind_text(s, 9, la->disp.type);
-    D->bind_text(s, 10, la->disp.description);
-    D->bind_text(s, 11, la->disp.maps_url);
-    D->bind_text(s, 12, la->disp.place_id);
-    D->bind_text(s, 13, la->disp.review_url);
-    D->bind_i64(s, 14, la->linked_ms);
-    store_bind_opt_blob(st, s, 15, sec->access, sec->access_len);
-    store_bind_opt_blob(st, s, 16, sec->refresh, sec->refresh_len);
-    store_bind_opt_i64(st, s, 17, sec->key_id);
-    store_bind_opt_i64(st, s, 18, sec->access_expires_ms);
-    store_bind_opt_i64(st, s, 19, sec->refresh_expires_ms);
-    D->bind_text(s, 20, sec->scopes);
-    D->bind_text(s, 21, sec->extra);
+    bind_link(st, s, 0, la, sec);
     enum db_rc dr = D->step(s);
     if (dr == DB_ROW)
         *id = D->col_i64(s, 0);
@@ -115,6 +127,51 @@ enum store_rc store_linked_link(struct store *st, const struct linked_account *l
         return store_rc_of(dr);
     store_touch(st, STORE_KIND_PROFILE, la->profile_id);
     return STORE_OK;
+}
+
+enum store_rc store_linked_insert(struct store *st, const struct linked_account *la,
+                                  const struct linked_secret *sec, size_t n)
+{
+    if (n == 0)
+        return STORE_OK;
+    if (n > STORE_LINKED_INSERT_MAX)
+        return STORE_ERROR;
+    /* The rows store_linked_link inserts, without the upsert and RETURNING
+     * (for which SQLite opens a temporary table per statement), all in one
+     * statement: one statement for n rows of a profile. */
+    char sql[4096];
+    size_t len = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO linked_accounts %s", LINK_COLS);
+    for (size_t i = 1; i < n && len < sizeof(sql); i++)
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s", LINK_VALUES);
+    if (len >= sizeof(sql))
+        return STORE_ERROR;
+    struct db_stmt *s = store_stmt(st, (enum stmt_id)(Q_LINKED_INSERT + n - 1), sql);
+    if (!s)
+        return STORE_ERROR;
+    for (size_t i = 0; i < n; i++)
+        bind_link(st, s, (int)(i * 21), &la[i], &sec[i]);
+    enum db_rc dr = D->step(s);
+    D->reset(s);
+    if (dr != DB_DONE)
+        return store_rc_of(dr);
+    store_touch(st, STORE_KIND_PROFILE, la[0].profile_id);
+    return STORE_OK;
+}
+
+enum store_rc store_bulk_linked(struct store *st, int64_t profile_id, int64_t n, unsigned mask)
+{
+    if (!store_in_bulk(st) || n == 0)
+        return STORE_OK;
+    /* What linked_accounts_ins (migration 0002) does for each row. */
+    struct db_stmt *s = store_stmt(st, Q_BULK_LINKED,
+                                   "UPDATE profiles SET version = version + ?, "
+                                   "linked_mask = linked_mask | ? WHERE id = ?");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, n);
+    D->bind_i64(s, 2, (int64_t)mask);
+    D->bind_i64(s, 3, profile_id);
+    return store_rc_of(store_run(st, s));
 }
 
 enum store_rc store_linked_delete(struct store *st, struct arena *a, int64_t profile_id,

@@ -85,6 +85,23 @@ struct linked_state {
  */
 enum store_rc store_linked_link(struct store *st, const struct linked_account *la,
                                 const struct linked_secret *sec, int64_t *id);
+#define STORE_LINKED_INSERT_MAX 10
+/*
+ * Inserts n (up to STORE_LINKED_INSERT_MAX) accounts of one profile, of
+ * networks it has not linked, in one statement: the rows store_linked_link
+ * would write, for bulk loads (sociald seed). STORE_CONFLICT when the
+ * profile has linked one of them already.
+ */
+enum store_rc store_linked_insert(struct store *st, const struct linked_account *la,
+                                  const struct linked_secret *sec, size_t n);
+/*
+ * In a bulk load (store_bulk_begin) the triggers that keep a profile's
+ * version and linked mask are off: after inserting its n accounts, the
+ * loader adds what they would have (n to the version, the accounts' bits
+ * to the mask, platforms/names.h). Outside a bulk load it does nothing
+ * (the triggers did it).
+ */
+enum store_rc store_bulk_linked(struct store *st, int64_t profile_id, int64_t n, unsigned mask);
 /* Removes the profile's account on platform; *removed_name (arena, may be
  * NULL) gets its display name. STORE_NOTFOUND when none was linked. Its
  * tokens are queued for revocation at the network (struct revocation). */

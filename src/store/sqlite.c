@@ -203,6 +203,14 @@ static const char *sq_errmsg(struct db *db)
     return sqlite3_errmsg(db->h);
 }
 
+static bool sq_triggers(struct db *db, bool on)
+{
+    int now = -1;
+    return sqlite3_db_config(db->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, on ? 1 : 0, &now) ==
+               SQLITE_OK &&
+           now == (on ? 1 : 0);
+}
+
 extern const struct migration store_sqlite_migrations[];
 
 const struct db_driver db_sqlite = {
@@ -225,4 +233,5 @@ const struct db_driver db_sqlite = {
     .readonly = sq_readonly,
     .migrations = store_sqlite_migrations,
     .errmsg = sq_errmsg,
+    .triggers = sq_triggers,
 };

@@ -83,6 +83,21 @@ void store_rollback(struct store *st);
 void store_read_begin(struct store *st);
 void store_read_end(struct store *st);
 
+/*
+ * A bulk load into a new database (sociald seed). When the calling thread's
+ * connection is the only one on the database and the database holds no
+ * account yet, store_bulk_begin() takes the database for itself (other
+ * processes wait, then fail with busy) and turns off the rollback journal
+ * and fsync, with a large page cache: true. Otherwise it changes nothing:
+ * false. While it is on, a rollback does not undo and a crash can leave the
+ * file unusable: there is nothing in it to lose yet, and the load is rerun
+ * on a fresh database. store_bulk_end() puts WAL mode, fsync and the
+ * shared lock back: call it once the load is committed, also after a
+ * failure.
+ */
+bool store_bulk_begin(struct store *st);
+enum store_rc store_bulk_end(struct store *st);
+
 /* ---- change stamps ----
  *
  * Every committed write that changes an account or a profile (or what

@@ -60,7 +60,9 @@ int buf_reserve(struct buf *b, size_t n)
 
 int buf_append(struct buf *b, const void *p, size_t n)
 {
-    if (grow(b, n))
+    /* Room already (cap <= max + 1, so within max too): the common case of
+     * the JSON writer's many small appends, without a call. */
+    if (n >= b->cap - b->len && grow(b, n))
         return -1;
     if (n)
         memcpy(b->data + b->len, p, n);
@@ -76,7 +78,11 @@ int buf_puts(struct buf *b, const char *s)
 
 int buf_putc(struct buf *b, char c)
 {
-    return buf_append(b, &c, 1);
+    if (b->cap - b->len <= 1 && grow(b, 1))
+        return -1;
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+    return 0;
 }
 
 int buf_printf(struct buf *b, const char *fmt, ...)

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { cli, tempDir, Server, writeConfig } from './lib/harness.mjs';
 
 test('version prints JSON', () => {
@@ -100,6 +101,59 @@ test('seed links through the real link path: every seeded account holds a sealed
   assert.equal(rot.status, 0, rot.stderr);
   assert.equal(rot.json.resealed, 8);
   assert.ok(!rot.stdout.includes('seed-access') && !rot.stderr.includes('seed-access'));
+  rmSync(data, { recursive: true });
+});
+
+// The seed makes profiles on one thread and writes them on another, in
+// chunks of 256 and transactions of 2,000; on a database with no account it
+// writes without journal or triggers (then back to WAL). Both paths must
+// leave every key answering with its networks, every token sealed for its
+// own profile, and the rows the triggers keep as they keep them.
+test('seed: new database and one in use, past a chunk and a transaction; every key answers, every token opens', async () => {
+  const data = tempDir();
+  const env = { SOCIALD_MASTER_KEY: '' };
+  const keysA = join(data, 'a.txt'), keysB = join(data, 'b.txt');
+  const a = cli(['seed', '--profiles', '2100', '--accounts', '10', '--keys-out', keysA], { data, env });
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(a.json.profiles, 2100);
+  assert.match(a.stderr, /the seed writes without journal/);
+  // WAL again (file format bytes 18 and 19 are 2), so servers share it.
+  const head = readFileSync(join(data, 'sociald.db')).subarray(18, 20);
+  assert.deepEqual([...head], [2, 2]);
+  const srv = new Server({ data, env });
+  await srv.start();
+  // A database in use (a server on it, an account in it): the ordinary path.
+  const b = srv.cli(['seed', '--profiles', '300', '--accounts', '10', '--keys-out', keysB], { env });
+  assert.equal(b.status, 0, b.stderr);
+  assert.doesNotMatch(b.stderr, /without journal/);
+  const ka = readFileSync(keysA, 'utf8').trim().split('\n');
+  const kb = readFileSync(keysB, 'utf8').trim().split('\n');
+  assert.equal(ka.length, 2100);
+  assert.equal(kb.length, 300);
+  for (const [key, keys, n, title] of [
+    [a.json.apiKey, ka, 10, (i) => `Customer ${String(i + 1).padStart(6, '0')}`],
+    [b.json.apiKey, kb, 10, (i) => `Customer ${String(i + 1).padStart(6, '0')}`],
+  ]) {
+    for (const i of [0, 255, 256, 1999, 2000, keys.length - 1].filter((i) => i < keys.length)) {
+      const r = await srv.api('/api/user', { key, profileKey: keys[i] });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.title, title(i));
+      assert.equal(r.json.activeSocialAccounts.length, n);
+      assert.equal(r.json.displayNames.length, n);
+    }
+  }
+  await srv.stop();
+  // Without journal the seed also writes, once per profile, what the
+  // linked-account triggers write per account: the same on both paths.
+  const db = join(data, 'sociald.db');
+  const rows = spawnSync('sqlite3', [db, 'SELECT version, linked_mask, COUNT(*) FROM profiles GROUP BY 1, 2'],
+    { encoding: 'utf8' }).stdout.trim();
+  assert.equal(rows, `11|1023|${2101 + 301}`);
+  // rotate-master-key opens every sealed token with its profile's binding
+  // and stops on the first that does not open.
+  const rot = cli(['rotate-master-key'], { data, env });
+  assert.equal(rot.status, 0, rot.stderr);
+  assert.equal(rot.json.resealed, (2101 + 301) * 10);
   rmSync(data, { recursive: true });
 });
 

@@ -11,6 +11,7 @@ Suite *cursor_suite(void);
 Suite *cache_suite(void);
 Suite *i64map_suite(void);
 Suite *jsonw_suite(void);
+Suite *rss_suite(void);
 Suite *str_suite(void);
 Suite *timeutil_suite(void);
 Suite *router_suite(void);

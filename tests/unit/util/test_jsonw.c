@@ -2,6 +2,7 @@
 #include "util/jsonw.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 static char *render(void (*fn)(struct jw *), struct buf *b)
@@ -59,6 +60,40 @@ START_TEST(escaping_and_bad_utf8)
     ck_assert_ptr_nonnull(j);
     json_decref(j);
     buf_free(&b);
+}
+END_TEST
+
+/* Escaping reads eight bytes at a time while they need nothing: a byte
+ * that needs escaping (or a UTF-8 check) at any offset, in strings longer
+ * than eight, comes out as it does alone (fewer than eight bytes go one by
+ * one). */
+START_TEST(escaping_at_every_offset)
+{
+    static const char *const specials[] = {"\"",   "\\",       "\n",   "\x01",         "\x1f",
+                                           "\x7f", "\xc3\xa9", "\xff", "\xe2\x82\xac", " "};
+    for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+        struct buf one;
+        buf_init(&one, 64);
+        ck_assert_int_eq(jw_escape(&one, specials[k], strlen(specials[k])), 0);
+        for (size_t len = 8; len <= 24; len++) {
+            for (size_t at = 0; at + strlen(specials[k]) <= len; at++) {
+                char in[32], want[128];
+                size_t sl = strlen(specials[k]);
+                memset(in, 'a', len);
+                memcpy(in + at, specials[k], sl);
+                size_t tail = len - at - sl;
+                /* "aaa<the special, escaped, without its quotes>aaa" */
+                snprintf(want, sizeof(want), "\"%.*s%.*s%.*s\"", (int)at, in, (int)(one.len - 2),
+                         one.data + 1, (int)tail, in + at + sl);
+                struct buf b;
+                buf_init(&b, 256);
+                ck_assert_int_eq(jw_escape(&b, in, len), 0);
+                ck_assert_str_eq(b.data, want);
+                buf_free(&b);
+            }
+        }
+        buf_free(&one);
+    }
 }
 END_TEST
 
@@ -144,6 +179,7 @@ Suite *jsonw_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, commas_and_nesting);
     tcase_add_test(tc, escaping_and_bad_utf8);
+    tcase_add_test(tc, escaping_at_every_offset);
     tcase_add_test(tc, doubles_shortest);
     tcase_add_test(tc, cap_failure_is_sticky);
     tcase_add_test(tc, depth_limit);
