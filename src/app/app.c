@@ -71,9 +71,12 @@ static void start_runners(struct app *app)
     struct runner_kind upkeep_kinds[] = {revoke_job_kind(app), upkeep_refresh_kind(app),
                                          upkeep_remind_kind(app), batch_job_kind(app),
                                          sweep_job_kind(app)};
-    /* The sweeper of expired batch files runs in one process at a time. */
-    if (store_job_ensure(app->store, "sweep", time_now_ms(), time_now_ms()) != STORE_OK)
-        log_warn("cannot queue the batch file sweeper");
+    /* The sweeper (expired batch files, rows past retention) runs in one
+     * process at a time. */
+    int64_t now = time_now_ms();
+    if (store_job_ensure(app->store, "sweep", now, now) != STORE_OK ||
+        store_job_sooner(app->store, "sweep", now + cfg->sweep_interval_s * 1000) != STORE_OK)
+        log_warn("cannot queue the sweeper");
     struct runner_config up_cfg = rc_cfg;
     up_cfg.lane = JOB_LANE_UPKEEP;
     app->upkeep_runner = runner_new(app->store, upkeep_kinds,

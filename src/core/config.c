@@ -104,6 +104,18 @@ static const struct opt opts[] = {
     /* Minutes a linking page stays usable once opened (api/link.c). */
     {"link-page-minutes", "SOCIALD_LINK_PAGE_MINUTES", "link_page_minutes", OT_I64,
      OFF(link_page_minutes), "30", 1, 1440},
+    /* Retention (ops/retention.c): seconds a row is kept once past use,
+     * 0 = for ever; the sweep runs every sweep-interval seconds. 30 days. */
+    {"retain-deleted", "SOCIALD_RETAIN_DELETED", "retain_deleted", OT_I64, OFF(retain_deleted_s),
+     "2592000", 0, 100 * 365 * 86400LL},
+    {"retain-events", "SOCIALD_RETAIN_EVENTS", "retain_events", OT_I64, OFF(retain_events_s),
+     "2592000", 0, 100 * 365 * 86400LL},
+    {"retain-deliveries", "SOCIALD_RETAIN_DELIVERIES", "retain_deliveries", OT_I64,
+     OFF(retain_deliveries_s), "2592000", 0, 100 * 365 * 86400LL},
+    {"retain-jobs", "SOCIALD_RETAIN_JOBS", "retain_jobs", OT_I64, OFF(retain_jobs_s), "2592000", 0,
+     100 * 365 * 86400LL},
+    {"sweep-interval", "SOCIALD_SWEEP_INTERVAL", "sweep_interval", OT_I64, OFF(sweep_interval_s),
+     "3600", 1, 86400},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

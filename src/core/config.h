@@ -83,6 +83,13 @@ struct config {
     int64_t refresh_rate;  /* refreshes started per second per network */
     int64_t details_rate;  /* details reads per second per network */
     int64_t details_queue; /* stale profiles waiting for a details read, at most */
+    /* Retention (ops/retention.c): seconds each kind of row is kept, 0 =
+     * for ever; the sweep's period. */
+    int64_t retain_deleted_s;    /* deleted profiles' tombstones */
+    int64_t retain_events_s;     /* webhook events */
+    int64_t retain_deliveries_s; /* finished deliveries, unregistered webhooks */
+    int64_t retain_jobs_s;       /* finished batch exports' records */
+    int64_t sweep_interval_s;
 
     struct json_t *networks; /* the config file's "networks" object (platforms/netconf.c) */
 

@@ -29,9 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WRITE_BUF   (256 * 1024)
-#define SWEEP_EVERY (3600 * 1000LL)
-#define SWEEP_MAX   256
+#define WRITE_BUF     (256 * 1024)
+#define SWEEP_MAX     256
+#define SWEEP_BATCHES 200 /* retention transactions per run, then the next run */
 
 void batch_file_name(int64_t started_ms, char out[40])
 {
@@ -393,11 +393,19 @@ struct runner_kind batch_job_kind(struct app *app)
     return (struct runner_kind){.name = "batch", .start = export_start, .ctx = app};
 }
 
-/* ---- the sweeper: expired files go (no network: on the runner thread) ---- */
+/* ---- the sweeper: rows past retention and expired files go ----
+ *
+ * One 'sweep' job for the server (one process at a time takes it): every
+ * sweep_interval seconds, or sooner when more is waiting. The retention
+ * deletes (ops_retention_sweep, short transactions of its own) run on an
+ * upkeep worker, never in the runner's drain transaction; the files and the
+ * next run are recorded on the runner thread. */
 
 struct sweep_task {
     struct app *app;
+    struct runner *runner;
     int64_t job_id;
+    bool more; /* retention left rows for the next run */
 };
 
 static void sweep_record(void *arg)
@@ -430,8 +438,8 @@ static void sweep_record(void *arg)
         jw_kint(&l.w, "files", (int64_t)removed);
         log_end(&l);
     }
-    /* Sooner when more are waiting, or when the next one expires. */
-    int64_t next = n == SWEEP_MAX ? now : now + SWEEP_EVERY;
+    /* Sooner when more are waiting, or when the next file expires. */
+    int64_t next = n == SWEEP_MAX || t->more ? now : now + app->cfg->sweep_interval_s * 1000;
     int64_t soon = next;
     if (store_batch_next_expiry(st, &soon) == STORE_OK && soon < next)
         next = soon > now ? soon : now + 1000;
@@ -440,12 +448,36 @@ static void sweep_record(void *arg)
     free(t);
 }
 
+/* On an upkeep worker: the retention deletes, each batch committed alone. */
+static void sweep_run(void *arg)
+{
+    struct sweep_task *t = arg;
+    struct retention_counts c;
+    enum store_rc rc = ops_retention_sweep(t->app, time_now_ms(), SWEEP_BATCHES, &c);
+    if (rc != STORE_OK)
+        log_warn("the retention sweep failed; it runs again at the next sweep");
+    if (c.deliveries + c.events + c.webhooks + c.profiles + c.exports) {
+        struct logline l;
+        log_begin(&l, LOG_INFO, "rows past retention deleted");
+        jw_kint(&l.w, "deliveries", (int64_t)c.deliveries);
+        jw_kint(&l.w, "events", (int64_t)c.events);
+        jw_kint(&l.w, "webhooks", (int64_t)c.webhooks);
+        jw_kint(&l.w, "profiles", (int64_t)c.profiles);
+        jw_kint(&l.w, "exports", (int64_t)c.exports);
+        log_end(&l);
+    }
+    t->more = rc == STORE_OK && c.more;
+    runner_finish(t->runner, t->job_id, sweep_record, t);
+}
+
 static void sweep_start(void *ctx, struct runner *r, const struct job *job)
 {
     struct sweep_task *t = mem_calloc(1, sizeof(*t));
     t->app = ctx;
+    t->runner = r;
     t->job_id = job->id;
-    runner_finish(r, t->job_id, sweep_record, t);
+    if (!offload_run(t->app->upkeep_offload, sweep_run, t))
+        runner_finish(r, t->job_id, sweep_record, t); /* stopping: files only */
 }
 
 struct runner_kind sweep_job_kind(struct app *app)

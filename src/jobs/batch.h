@@ -1,7 +1,9 @@
 /*
  * batch: the export of every user profile of an account (SPEC §5) — the
  * 'batch' job that writes it and the 'sweep' job that deletes expired
- * files — and the signed URLs that serve them.
+ * files and, through ops_retention_sweep, rows past their retention
+ * (config retain_*, every sweep_interval seconds) — and the signed URLs
+ * that serve them.
  *
  * The file is written streaming (constant memory: one profile at a time,
  * from one consistent store snapshot) to a hidden temporary name in

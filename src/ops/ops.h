@@ -199,4 +199,25 @@ enum store_rc ops_batch_ready(struct app *app, int64_t export_id, int64_t ready_
                               int64_t bytes, const char *etag, const struct profile *primary,
                               const char *url, int64_t expires_ms, int64_t job_id, int64_t now_ms);
 
+/* ---- retention (ops/retention.c) ---- */
+
+struct retention_counts {
+    size_t deliveries, events, webhooks, profiles, exports; /* rows deleted */
+    bool more; /* the budget ran out first: sweep again soon */
+};
+
+/*
+ * Deletes what is past the configured keeping time (config retain_*; 0
+ * keeps a kind for ever): finished deliveries, events no delivery names,
+ * unregistered webhooks without deliveries, deleted profiles' tombstones
+ * (with their webhooks, sessions and usage; their keys then answer 610
+ * instead of 611) and finished batch exports' records. Unlike the other
+ * changes here it commits in batches (about 1,000 rows each) so that it
+ * never holds the write lock for long: call it outside any transaction.
+ * At most max_batches transactions; *out says what went. On failure what
+ * earlier batches deleted stays deleted.
+ */
+enum store_rc ops_retention_sweep(struct app *app, int64_t now_ms, size_t max_batches,
+                                  struct retention_counts *out);
+
 #endif

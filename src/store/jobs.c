@@ -78,6 +78,18 @@ enum store_rc store_job_ensure(struct store *st, const char *kind, int64_t run_a
     return store_rc_of(store_run(st, s));
 }
 
+enum store_rc store_job_sooner(struct store *st, const char *kind, int64_t run_at_ms)
+{
+    struct db_stmt *s = store_stmt(st, Q_JOB_SOONER,
+                                   "UPDATE jobs SET run_at_ms = ?2 WHERE kind = ?1 AND "
+                                   "run_at_ms > ?2");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_text(s, 1, kind);
+    D->bind_i64(s, 2, run_at_ms);
+    return store_rc_of(store_run(st, s));
+}
+
 enum store_rc store_job_drop(struct store *st, const char *kind, int64_t ref)
 {
     struct db_stmt *s = store_stmt(st, Q_JOB_DROP,

@@ -41,6 +41,9 @@ enum store_rc store_job_put(struct store *st, const char *kind, int64_t ref, int
 /* Queues a job of kind (ref 0) unless one of that kind exists. */
 enum store_rc store_job_ensure(struct store *st, const char *kind, int64_t run_at_ms,
                                int64_t now_ms);
+/* Brings the jobs of kind due after run_at_ms forward to run_at_ms (a
+ * shortened period applies at once, not after the next run). */
+enum store_rc store_job_sooner(struct store *st, const char *kind, int64_t run_at_ms);
 /* Drops the job of kind about ref, if any (refresh, remind, details). */
 enum store_rc store_job_drop(struct store *st, const char *kind, int64_t ref);
 /* Leases up to max due jobs of lane for owner until now + lease_ms
