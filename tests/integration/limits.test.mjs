@@ -93,7 +93,9 @@ test('610/611/612: deleted and suspended profiles; ayrlinkUrl from the bio handl
   const seed = srv.cli(['seed', '--profiles', '3', '--accounts', '2', '--keys-out', join(srv.data, 'k.txt')]);
   const [live, gone, held] = readFileSync(join(srv.data, 'k.txt'), 'utf8').trim().split('\n');
   [live, gone, held].forEach((k) => secrets.add(k));
-  sql(srv.data, "UPDATE profiles SET deleted_ms = 1767225600000, deleted_by = 'cli' WHERE title = 'Customer 000002'");
+  // Deleted a day ago: within the default retention of tombstones (30 days).
+  const deletedAt = Date.now() - 86400000;
+  sql(srv.data, `UPDATE profiles SET deleted_ms = ${deletedAt}, deleted_by = 'cli' WHERE title = 'Customer 000002'`);
   sql(srv.data, "UPDATE profiles SET suspended_ms = 1767225600000 WHERE title = 'Customer 000003'");
   sql(srv.data, "UPDATE profiles SET bio_handle = 'greatshop' WHERE title = 'Customer 000001'");
   const goneRef = sql(srv.data, "SELECT ref_id FROM profiles WHERE title = 'Customer 000002'");
@@ -106,7 +108,7 @@ test('610/611/612: deleted and suspended profiles; ayrlinkUrl from the bio handl
   assertError(await srv.api('/api/user', { key, profileKey: gone }), 403, 610, 'user');
   const v = await srv.api('/api/user?validate=true', { key, profileKey: gone });
   assertError(v, 404, 611, 'user');
-  assert.deepEqual(v.json.deleted, { refId: goneRef, title: 'Customer 000002', deleted: '2026-01-01T00:00:00.000Z', deletedBy: 'cli' });
+  assert.deepEqual(v.json.deleted, { refId: goneRef, title: 'Customer 000002', deleted: new Date(deletedAt).toISOString(), deletedBy: 'cli' });
 
   assertError(await srv.api('/api/user', { key, profileKey: held }), 403, 612, 'user');
   assertError(await srv.api('/api/user?validate=true', { key, profileKey: held }), 403, 612, 'user');
