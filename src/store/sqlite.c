@@ -4,7 +4,12 @@
  * Each connection runs in WAL mode (readers never block the writer, and many
  * processes can share the file), synchronous=NORMAL (a power loss can lose
  * the last transactions but never corrupts the file), a 5 s busy timeout so
- * concurrent writers queue instead of failing, and foreign keys on.
+ * concurrent writers queue instead of failing, and foreign keys on. No
+ * memory map (mmap_size=0): in WAL mode a connection whose read transaction
+ * starts after another's commit unmaps and maps the whole file again, and
+ * under a steady write load that cost grew with the file (bench/soak: 216
+ * munmap a second, throughput down 13 % from minute 2 to minute 10 with a
+ * 256 MiB map; flat without, docs/performance.md).
  */
 #include "store/db.h"
 #include "core/log.h"
@@ -57,7 +62,7 @@ static struct db *sq_connect(const char *target, char *err, size_t errlen)
     rc = sqlite3_exec(
         h,
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-        "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456;",
+        "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0;",
         NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot configure database %s: %s", target, msg ? msg : "?");
