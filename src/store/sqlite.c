@@ -59,11 +59,10 @@ static struct db *sq_connect(const char *target, char *err, size_t errlen)
     }
     sqlite3_busy_timeout(h, 5000);
     char *msg = NULL;
-    rc = sqlite3_exec(
-        h,
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-        "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0;",
-        NULL, NULL, &msg);
+    rc = sqlite3_exec(h,
+                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                      "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0;",
+                      NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot configure database %s: %s", target, msg ? msg : "?");
         sqlite3_free(msg);
