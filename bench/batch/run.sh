@@ -88,7 +88,7 @@ printf '\nbench/batch  %s profiles x %s linked (seeded in %.1f s), %s cores\n' \
 printf 'sociald export:            %6.2f s   %s profiles, %s bytes (%.1f MiB)\n' \
   "$(echo "$MS / 1000" | bc -l)" "$COUNT" "$BYTES" "$(echo "$BYTES / 1048576" | bc -l)"
 printf 'sqlite3 -json (reference): %6.2f s   %s bytes of rows\n' "$(echo "$s1 - $s0" | bc -l)" "$REF_BYTES"
-printf 'server peak RSS (VmHWM):   %s KiB before, %s KiB after the export   (issue 14's targets at a million profiles: <= 30 s, <= 32768 KiB)\n' \
+printf 'server peak RSS (VmHWM):   %s KiB before, %s KiB after the export   (targets of issue 14 at a million profiles: <= 30 s, <= 32768 KiB)\n' \
   "$HWM0" "$HWM1"
 printf '  of which, sampled during the export: anonymous <= %s KiB, file-backed (mmap) <= %s KiB\n' \
   "$ANON" "$FILEB"
