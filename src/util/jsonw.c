@@ -112,78 +112,6 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-static int escape_slow(struct buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, run = 0;
-    if (buf_putc(b, '"'))
-        return -1;
-    while (i < n) {
-        unsigned char c = p[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-            i++;
-            run++;
-            continue;
-        }
-        if (run && buf_append(b, p + i - run, run))
-            return -1;
-        run = 0;
-        if (c >= 0x80) {
-            size_t l = utf8_len(p + i, n - i);
-            if (l == 0) {
-                if (buf_puts(b, "\\ufffd"))
-                    return -1;
-                i++;
-            } else {
-                if (buf_append(b, p + i, l))
-                    return -1;
-                i += l;
-            }
-            continue;
-        }
-        char esc[7];
-        size_t el = 2;
-        esc[0] = '\\';
-        switch (c) {
-        case '"':
-            esc[1] = '"';
-            break;
-        case '\\':
-            esc[1] = '\\';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            el = 6;
-        }
-        if (buf_append(b, esc, el))
-            return -1;
-        i++;
-    }
-    if (run && buf_append(b, p + i - run, run))
-        return -1;
-    return buf_putc(b, '"');
-}
-
 /* What each byte needs: 0 copied as it is, 1 escaped (controls, '"', '\\'),
  * 2 the start of a UTF-8 sequence to check. A table: the loop over plain
  * bytes is most of the cost of rendering an answer. */
@@ -233,6 +161,46 @@ static char *put_escape(char *o, unsigned char c)
         *o++ = hex[c & 15];
     }
     return o;
+}
+
+static int escape_slow(struct buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, run = 0;
+    if (buf_putc(b, '"'))
+        return -1;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (byte_class[c] == 0) {
+            i++;
+            run++;
+            continue;
+        }
+        if (run && buf_append(b, p + i - run, run))
+            return -1;
+        run = 0;
+        if (c >= 0x80) {
+            size_t l = utf8_len(p + i, n - i);
+            if (l == 0) {
+                if (buf_puts(b, "\\ufffd"))
+                    return -1;
+                i++;
+            } else {
+                if (buf_append(b, p + i, l))
+                    return -1;
+                i += l;
+            }
+            continue;
+        }
+        char esc[6];
+        size_t el = (size_t)(put_escape(esc, c) - esc);
+        if (buf_append(b, esc, el))
+            return -1;
+        i++;
+    }
+    if (run && buf_append(b, p + i - run, run))
+        return -1;
+    return buf_putc(b, '"');
 }
 
 /* Every string of every answer passes here: one reservation for the worst
