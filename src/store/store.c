@@ -53,13 +53,14 @@ static size_t stamp_slot(enum store_kind kind, int64_t id)
 static void snapshot_begin(struct store *st, struct conn *c);
 static void snapshot_end(struct store *st, struct conn *c);
 
-uint64_t store_stamp(struct store *st, enum store_kind kind, int64_t id)
+uint64_t store_stamp_after(struct store *st, enum store_kind kind, int64_t id, bool *fits)
 {
     /* The slot first, then the epoch (bumped before any slot): a bump this
      * slot shows is then always seen in the epoch too. */
     uint64_t v = atomic_load(&st->stamps[stamp_slot(kind, id)]);
     struct conn *c = pthread_getspecific(st->key);
-    if (c && c->reading && atomic_load(EPOCH(st)) != c->read_epoch)
+    *fits = c && c->reading && atomic_load(EPOCH(st)) == c->read_epoch;
+    if (c && c->reading && !*fits)
         /* Something changed since the snapshot began: the reads after this
          * stamp must not come from before the change it may show (the next
          * statement opens a new snapshot). */
@@ -67,14 +68,10 @@ uint64_t store_stamp(struct store *st, enum store_kind kind, int64_t id)
     return v;
 }
 
-uint64_t store_stamp_after(struct store *st, enum store_kind kind, int64_t id, bool *fits)
+uint64_t store_stamp(struct store *st, enum store_kind kind, int64_t id)
 {
-    uint64_t v = atomic_load(&st->stamps[stamp_slot(kind, id)]);
-    struct conn *c = pthread_getspecific(st->key);
-    *fits = c && c->reading && atomic_load(EPOCH(st)) == c->read_epoch;
-    if (c && c->reading && !*fits)
-        snapshot_end(st, c);
-    return v;
+    bool fits;
+    return store_stamp_after(st, kind, id, &fits);
 }
 
 static void bump(struct store *st, enum store_kind kind, int64_t id)
