@@ -131,8 +131,7 @@ enum status api_user_get(struct app *app, struct req *r)
     v->live.ig = want_ig ? &v->ig : NULL;
     v->live.x = want_x ? &v->x : NULL;
     /* Past nextUpdate: one background read of the details; never waited on. */
-    if (mask && now >= p->profile.details_updated_ms + app->cfg->details_ttl_s * 1000)
-        details_due(app->details, &p->profile, now);
+    details_read(app->details, &p->profile, now);
     if (v->fetch_ig || v->fetch_x) {
         /* Queued first: at shutdown nothing is queued and the answer is 651. */
         if (!offload_run(app->offload, fetch_run, v))

@@ -395,9 +395,17 @@ void details_free(struct details *d)
     free(d);
 }
 
-void details_due(struct details *d, const struct profile *p, int64_t now_ms)
+/* When p's details are due again, read or not: nextUpdate before the queue
+ * moves it. */
+static int64_t due_ms(const struct details *d, const struct profile *p)
 {
-    (void)now_ms;
+    return p->details_updated_ms + d->app->cfg->details_ttl_s * 1000;
+}
+
+void details_read(struct details *d, const struct profile *p, int64_t now_ms)
+{
+    if (!p->linked_mask || now_ms < due_ms(d, p))
+        return;
     pthread_mutex_lock(&d->mu);
     bool ok = false;
     if (d->started && !d->stop) {
@@ -420,7 +428,7 @@ void details_due(struct details *d, const struct profile *p, int64_t now_ms)
 
 int64_t details_next_ms(struct details *d, const struct profile *p, int64_t now_ms)
 {
-    int64_t due = p->details_updated_ms + d->app->cfg->details_ttl_s * 1000;
+    int64_t due = due_ms(d, p);
     if (due > now_ms || !p->linked_mask)
         return due;
     /* Stale: the queue ahead goes at about rate profiles a second. */

@@ -3,7 +3,7 @@
  * each linked account's name, username and avatar from its network again
  * once a profile is read past its nextUpdate.
  *
- * A read never waits for it and never writes: details_due puts the profile
+ * A read never waits for it and never writes: details_read puts the profile
  * in a bounded in-memory queue (stalest first, each profile once) and
  * returns. One thread takes profiles off the queue as each network's budget
  * allows (details-rate calls per second per network, the networks the
@@ -41,9 +41,9 @@ struct details *details_new(struct app *app);
  * must still run) and writes their results. */
 void details_stop(struct details *d);
 void details_free(struct details *d);
-/* A read found p past its nextUpdate: queue it. Never blocks on the store
- * or the networks. */
-void details_due(struct details *d, const struct profile *p, int64_t now_ms);
+/* A read of p at now_ms: when it is past its nextUpdate, p is queued. Never
+ * blocks on the store or the networks. */
+void details_read(struct details *d, const struct profile *p, int64_t now_ms);
 /* The nextUpdate to show for p at now_ms (see above). */
 int64_t details_next_ms(struct details *d, const struct profile *p, int64_t now_ms);
 void details_get_stats(struct details *d, struct details_stats *out);
