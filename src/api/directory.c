@@ -66,10 +66,13 @@ struct directory *dir_new(struct store *st, size_t budget)
 {
     struct directory *d = mem_calloc(1, sizeof(*d));
     d->st = st;
-    /* Rendered fragments are most of the bytes. */
-    d->keys = cache_new(budget / 8);
+    /* Rendered fragments are most of the bytes: with ten linked accounts a
+     * profile costs ~160 bytes of key entry, ~250 of profile and ~2.3 KiB
+     * of fragment (docs/performance.md), so that a budget sized for N
+     * profiles holds all three parts of N. */
+    d->keys = cache_new(budget / 16);
     d->profiles = cache_new(budget / 8);
-    d->frags = cache_new(budget / 4 * 3);
+    d->frags = cache_new(budget / 16 * 13);
     return d;
 }
 

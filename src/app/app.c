@@ -83,17 +83,18 @@ static void start_runners(struct app *app)
                                     sizeof(upkeep_kinds) / sizeof(upkeep_kinds[0]), &up_cfg);
 }
 
-/* --cache-mb, or by default an eighth of the machine's memory between 64 MiB
- * and 4 GiB: the cache fills only as profiles are read, so a small
- * installation never holds it. */
+/* --cache-mb, or by default a quarter of the machine's memory between 64 MiB
+ * and 8 GiB (a million profiles with ten accounts each take ~2.8 GiB): the
+ * cache holds only what is read or warmed, so a small installation never
+ * holds it. */
 static size_t cache_budget(const struct config *cfg)
 {
     if (cfg->cache_mb)
         return (size_t)cfg->cache_mb << 20;
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
     size_t mem = pages > 0 && page > 0 ? (size_t)pages * (size_t)page : 0;
-    size_t lo = (size_t)64 << 20, hi = (size_t)4 << 30;
-    return mem / 8 < lo ? lo : mem / 8 > hi ? hi : mem / 8;
+    size_t lo = (size_t)64 << 20, hi = (size_t)8 << 30;
+    return mem / 4 < lo ? lo : mem / 4 > hi ? hi : mem / 4;
 }
 
 static void start_workers(struct app *app)
