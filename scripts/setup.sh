@@ -8,7 +8,7 @@ PKGS=(
   # build
   gcc meson ninja-build pkg-config
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev
-  libssl-dev libjwt-dev zlib1g-dev libjemalloc-dev check
+  libssl-dev libjwt-dev zlib1g-dev check
   # run and test
   sqlite3 curl ca-certificates nodejs npm bc python3 python3-yaml
   # the browser test drives Debian's Chromium (headless)

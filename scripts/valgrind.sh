@@ -16,7 +16,7 @@ logs=$(mktemp -d /tmp/sociald-valgrind.XXXXXX)
 wrapper=$logs/sociald
 cat > "$wrapper" <<SH
 #!/bin/sh
-exec valgrind --quiet --soname-synonyms=somalloc=*jemalloc* --leak-check=full --show-leak-kinds=definite,indirect \
+exec valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
   --errors-for-leak-kinds=definite,indirect --track-origins=yes \
   --log-file=$logs/vg.%p.log "$PWD/build/sociald" "\$@"
 SH
