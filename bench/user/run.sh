@@ -11,13 +11,19 @@
 #    from a random start per wrk thread (every profile as cold as N makes it);
 #  - zipf: rank k drawn with P(rank <= k) = ln k / ln N (a few hot profiles,
 #    most cold; bench/user/zipf.lua).
+# sociald runs as deployed: its cache warm at start (--cache-warm) has ended
+# before the load (the time it took is printed). One more row is a server
+# started without the warm, loaded right after its start (the first
+# distribution): what the first minute after a restart looks like without
+# it, nearly every read coming from the database; that server also gives
+# the idle RSS (the process with nothing cached) and the time from start to
+# first answer.
 # In the same run nginx serves the identical response bytes as a static file
 # under the same load. Prints requests/s, p50/p99 and the ratio to nginx, the
 # bytes sociald wrote to disk per request (/proc/PID/io write_bytes over the
-# run: reads should write nothing), sociald's idle RSS and its time from
-# start to first answer. Both run without access logs; a last run shows
-# sociald with its default access log on (uniform). Timings are for reading,
-# never asserted: machines are noisy.
+# run: reads should write nothing). Both run without access logs; the last
+# runs compare the access log on and off (fresh servers in turn). Timings are
+# for reading, never asserted: machines are noisy.
 # --data DIR: keep the seeded data in DIR and reuse it when it is there (a
 # million profiles take a while to seed; the seed time is then not printed).
 # --smoke: a tiny input that runs in seconds; the figures it prints mean
@@ -77,7 +83,10 @@ fi
 API_KEY=$(sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p' "$SEEDDIR/seed.json")
 export API_KEY KEYS_FILE=$SEEDDIR/keys.txt BENCH_DIR=$PWD/bench/user
 
-read -r SPID START_MS < <(node bench/user/startup.mjs "$BIN" "$SEEDDIR/data" "$PORT" "$WORK/server.log")
+# First a server without the cache warm: its idle RSS (the process alone,
+# nothing cached), its start time, and one run of the first distribution
+# from a cold cache (what a server that does not warm serves at first).
+read -r SPID START_MS < <(CACHE_WARM=false node bench/user/startup.mjs "$BIN" "$SEEDDIR/data" "$PORT" "$WORK/server.log")
 [[ -n "$SPID" ]] || { cat "$WORK/server.log" >&2; exit 1; }
 sleep 0.5
 IDLE_RSS=$(awk '/VmRSS/ {print $2}' /proc/$SPID/status)
@@ -125,6 +134,29 @@ sload() {
 }
 script_of() { [[ $1 == zipf ]] && echo bench/user/zipf.lua || echo bench/user/rotate.lua; }
 
+# Waits until the server's cache warm has ended (GET /metrics); prints
+# the seconds it took from the call.
+wait_warm() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  until curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q '^sociald_cache_warming 0'; do
+    kill -0 "$SPID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+}
+FIRST=$(script_of "${DISTS[0]}")
+COLD=$(sload "$FIRST")
+restart() { # access-log true|false; the cache warm is on (the default)
+  kill "$SPID"; wait "$SPID" 2>/dev/null || true; SPID=""
+  read -r SPID _ < <(ACCESS_LOG=$1 node bench/user/startup.mjs "$BIN" "$SEEDDIR/data" "$PORT" "$WORK/server.log")
+  [[ -n "$SPID" ]] || { cat "$WORK/server.log" >&2; exit 1; }
+  WARM_S=$(wait_warm)
+}
+restart false
+WARMED=$(curl -sf "http://127.0.0.1:$PORT/metrics" | sed -n 's/^sociald_cache_warmed_profiles //p')
+WARM_RSS=$(awk '/VmRSS/ {print $2}' /proc/$SPID/status)
 declare -A RES
 for d in "${DISTS[@]}"; do RES[$d]=$(sload "$(script_of "$d")"); done
 N=$(load "http://127.0.0.1:$NPORT/user.json" bench/user/static.lua)
@@ -133,17 +165,11 @@ LOADED_RSS=$(awk '/VmRSS/ {print $2}' /proc/$SPID/status)
 # (on, off, on), each warmed the same way; the first row above was one
 # with it off. Comparing one run of each would mostly measure the noise
 # between two runs.
-restart() { # access-log true|false
-  kill "$SPID"; wait "$SPID" 2>/dev/null || true; SPID=""
-  read -r SPID _ < <(ACCESS_LOG=$1 node bench/user/startup.mjs "$BIN" "$SEEDDIR/data" "$PORT" "$WORK/server.log")
-  [[ -n "$SPID" ]] || { cat "$WORK/server.log" >&2; exit 1; }
-}
-FIRST=$(script_of "${DISTS[0]}")
 restart true; SL=$(sload "$FIRST")
 restart false; S2=$(sload "$FIRST")
 restart true; SL2=$(sload "$FIRST")
 
-for r in "${RES[@]}" "$N" "$SL" "$S2" "$SL2"; do
+for r in "${RES[@]}" "$COLD" "$N" "$SL" "$S2" "$SL2"; do
   if [[ "$(field non2xx "$r")" != 0 || -z "$(field rps "$r")" ]]; then
     echo "a load run had failures, figures are not comparable: $r" >&2
     exit 1
@@ -163,6 +189,7 @@ row() {
     "$(field non2xx "$r")" "$per"
 }
 for d in "${DISTS[@]}"; do row "sociald GET /api/user, $d" "${RES[$d]}"; done
+row "sociald, no cache warm, ${DISTS[0]}" "$COLD"
 row "nginx, same bytes (reference)" "$N"
 row "sociald, access log on, ${DISTS[0]}" "$SL"
 row "sociald, access log off, ${DISTS[0]}" "$S2"
@@ -181,3 +208,4 @@ SEED_SHOWN=reused
 [[ -n "$SEED_S" ]] && SEED_SHOWN=$(printf '%.1f s' "$SEED_S")
 printf 'idle RSS: %s KiB   RSS after load: %s KiB   start to first answer: %s ms   seed: %s\n' \
   "$IDLE_RSS" "$LOADED_RSS" "$START_MS" "$SEED_SHOWN"
+printf 'cache warm: %s profiles in %.1f s, RSS then %s KiB\n' "$WARMED" "$WARM_S" "$WARM_RSS"

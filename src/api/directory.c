@@ -9,17 +9,24 @@
  * (after reading the stamp) once for the data that gets cached.
  */
 #include "api/directory.h"
+#include "core/log.h"
 #include "crypto/crypto.h"
 #include "store/accounts.h"
+#include "store/batch.h"
 #include "store/linked.h"
 #include "store/profiles.h"
 #include "store/store.h"
 #include "util/cache.h"
 #include "util/mem.h"
 #include "util/str.h"
+#include "util/timeutil.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #define FRAG_MAX ((size_t)1 << 20)
 
@@ -217,6 +224,17 @@ static bool find_profile_key(void *entry, void *arg)
     return true;
 }
 
+static void pkey_put(struct directory *d, const unsigned char h[STORE_HASH_LEN],
+                     const struct profile *p)
+{
+    struct key_entry *e = mem_calloc(1, sizeof(*e));
+    memcpy(e->hash, h, STORE_HASH_LEN);
+    e->kind = STORE_KIND_PROFILE;
+    e->id = p->id;
+    e->account_id = p->account_id;
+    cache_put(d->keys, hash_key(h), e, sizeof(*e));
+}
+
 enum store_rc dir_profile_by_key(struct directory *d, struct arena *a, int64_t account_id,
                                  const unsigned char h[STORE_HASH_LEN], struct profile *out)
 {
@@ -226,12 +244,7 @@ enum store_rc dir_profile_by_key(struct directory *d, struct arena *a, int64_t a
     enum store_rc rc = store_profile_by_key(d->st, a, account_id, h, out);
     if (rc != STORE_OK)
         return rc;
-    struct key_entry *e = mem_calloc(1, sizeof(*e));
-    memcpy(e->hash, h, STORE_HASH_LEN);
-    e->kind = STORE_KIND_PROFILE;
-    e->id = out->id;
-    e->account_id = out->account_id;
-    cache_put(d->keys, hash_key(h), e, sizeof(*e));
+    pkey_put(d, h, out);
     /* Inside an unchanged read snapshot the row just read may be cached
      * as it is; otherwise under a stamp read before loading it again. */
     bool fits = false;
@@ -268,6 +281,32 @@ static bool copy_frag(void *entry, void *arg)
     return true;
 }
 
+/* Renders la into a new fragment entry for version (NULL on failure). */
+static struct frag_entry *frag_make(const struct linked_account *la, size_t n, int64_t version,
+                                    int64_t now_ms, size_t *bytes)
+{
+    struct buf active, names;
+    buf_init(&active, FRAG_MAX);
+    buf_init(&names, FRAG_MAX);
+    int64_t until = 0;
+    size_t shown = 0;
+    struct frag_entry *e = NULL;
+    if (render_linked(la, n, NULL, now_ms, &active, &names, &until, &shown)) {
+        *bytes = sizeof(struct frag_entry) + active.len + names.len;
+        e = mem_malloc(*bytes);
+        e->version = version;
+        e->until_ms = until;
+        e->count = shown;
+        e->active_len = active.len;
+        e->names_len = names.len;
+        memcpy(e->data, active.data ? active.data : "", active.len);
+        memcpy(e->data + active.len, names.data, names.len);
+    }
+    buf_free(&active);
+    buf_free(&names);
+    return e;
+}
+
 enum store_rc dir_linked(struct directory *d, struct arena *a, const struct profile *p,
                          int64_t now_ms, struct linked_json *out)
 {
@@ -279,28 +318,10 @@ enum store_rc dir_linked(struct directory *d, struct arena *a, const struct prof
     enum store_rc rc = store_linked_list(d->st, a, p->id, &la, &n);
     if (rc != STORE_OK)
         return rc;
-    struct buf active, names;
-    buf_init(&active, FRAG_MAX);
-    buf_init(&names, FRAG_MAX);
-    int64_t until = 0;
-    size_t shown = 0;
-    if (!render_linked(la, n, NULL, now_ms, &active, &names, &until, &shown)) {
-        buf_free(&active);
-        buf_free(&names);
+    size_t bytes = 0;
+    struct frag_entry *e = frag_make(la, n, p->version, now_ms, &bytes);
+    if (!e)
         return STORE_ERROR;
-    }
-    size_t bytes = sizeof(struct frag_entry) + active.len + names.len;
-    struct frag_entry *e = mem_malloc(bytes);
-    e->version = p->version;
-    e->until_ms = until;
-    e->count = shown;
-    e->active_len = active.len;
-    e->names_len = names.len;
-    memcpy(e->data, active.data ? active.data : "", active.len);
-    memcpy(e->data + active.len, names.data, names.len);
-    buf_free(&active);
-    buf_free(&names);
-    l.out = out;
     copy_frag(e, &l); /* fills out from the entry before the cache owns it */
     cache_put(d->frags, (uint64_t)p->id, e, bytes);
     return STORE_OK;
@@ -314,4 +335,123 @@ void dir_stats(struct directory *d, size_t *entries, size_t *bytes)
     cache_stats(d->frags, &e3, &b3);
     *entries = e1 + e2 + e3;
     *bytes = b1 + b2 + b3;
+}
+
+/* ---- warming ---- */
+
+/* Profiles per page: one read snapshot each, a few milliseconds, so that
+ * checkpoints proceed between pages. */
+#define WARM_PAGE 256
+/* The warm stops when a cache holds this share of its budget: reads that
+ * follow still find room without evicting what was warmed. */
+#define WARM_FILL_PCT 85
+
+struct dir_warm {
+    struct directory *d;
+    pthread_t thread;
+    bool started;
+    atomic_bool stop;
+    atomic_bool done;
+    atomic_uint_fast64_t profiles;
+};
+
+static bool warm_room(struct directory *d)
+{
+    return cache_below(d->keys, WARM_FILL_PCT) && cache_below(d->profiles, WARM_FILL_PCT) &&
+           cache_below(d->frags, WARM_FILL_PCT);
+}
+
+/* Caches one profile read in the current snapshot under stamp, as the
+ * request path would have. */
+static void warm_one(struct directory *d, const struct warm_profile *w, uint64_t stamp,
+                     int64_t now_ms)
+{
+    if (w->has_key)
+        pkey_put(d, w->key_hash, &w->p);
+    prof_put(d, stamp, &w->p);
+    size_t bytes = 0;
+    struct frag_entry *e = frag_make(w->la, w->n, w->p.version, now_ms, &bytes);
+    if (e)
+        cache_put(d->frags, (uint64_t)w->p.id, e, bytes);
+}
+
+static void *warm_loop(void *arg)
+{
+    struct dir_warm *w = arg;
+    struct directory *d = w->d;
+    /* Below the request threads: warming never takes their CPU. */
+    (void)setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
+    int64_t t0 = time_now_ms(), after = 0;
+    const char *why = "every profile is cached";
+    while (!atomic_load(&w->stop)) {
+        if (!warm_room(d)) {
+            why = "the cache budget is full (--cache-mb)";
+            break;
+        }
+        struct arena *a = arena_new();
+        struct warm_profile *page = NULL;
+        size_t n = 0, i = 0;
+        store_read_begin(d->st);
+        enum store_rc rc = store_warm_page(d->st, a, after, WARM_PAGE, &page, &n);
+        int64_t now = time_now_ms();
+        for (; rc == STORE_OK && i < n; i++) {
+            /* Valid only while no commit moved the epoch since the page's
+             * snapshot began; otherwise the rest is read again. */
+            bool fits = false;
+            uint64_t stamp = store_stamp_after(d->st, STORE_KIND_PROFILE, page[i].p.id, &fits);
+            if (!fits)
+                break;
+            warm_one(d, &page[i], stamp, now);
+        }
+        store_read_end(d->st);
+        if (i)
+            after = page[i - 1].p.id;
+        atomic_fetch_add(&w->profiles, i);
+        arena_free(a);
+        if (rc != STORE_OK) {
+            why = "the store failed (see the error before)";
+            break;
+        }
+        if (!n)
+            break;
+        if (i < n)
+            usleep(i ? 0 : 10000); /* writes under way: read the page again */
+    }
+    struct logline l;
+    log_begin(&l, LOG_INFO, "cache warm ended");
+    jw_kint(&l.w, "profiles", (int64_t)atomic_load(&w->profiles));
+    jw_kint(&l.w, "ms", time_now_ms() - t0);
+    jw_kstr(&l.w, "why", atomic_load(&w->stop) ? "shutdown" : why);
+    log_end(&l);
+    atomic_store(&w->done, true);
+    return NULL;
+}
+
+struct dir_warm *dir_warm_start(struct directory *d)
+{
+    struct dir_warm *w = mem_calloc(1, sizeof(*w));
+    w->d = d;
+    atomic_init(&w->stop, false);
+    atomic_init(&w->done, false);
+    atomic_init(&w->profiles, 0);
+    w->started = pthread_create(&w->thread, NULL, warm_loop, w) == 0;
+    if (!w->started)
+        atomic_store(&w->done, true);
+    return w;
+}
+
+void dir_warm_stop(struct dir_warm *w)
+{
+    if (!w)
+        return;
+    atomic_store(&w->stop, true);
+    if (w->started)
+        pthread_join(w->thread, NULL);
+    free(w);
+}
+
+void dir_warm_stats(struct dir_warm *w, uint64_t *profiles, bool *done)
+{
+    *profiles = w ? (uint64_t)atomic_load(&w->profiles) : 0;
+    *done = !w || atomic_load(&w->done);
 }

@@ -44,4 +44,19 @@ enum store_rc dir_linked(struct directory *d, struct arena *a, const struct prof
 /* Entries and bytes cached, for metrics. */
 void dir_stats(struct directory *d, size_t *entries, size_t *bytes);
 
+/*
+ * Warming: a low-priority thread reads every live profile in id order, a
+ * page per read snapshot, and caches its key, its row and its rendered
+ * linked accounts as a first read would (under the stamps, so a change
+ * racing the warm is never served), until all are cached or the cache holds
+ * 85 % of its budget. After a restart the server then answers from memory
+ * instead of from the database, as a long-running one does.
+ */
+struct dir_warm;
+struct dir_warm *dir_warm_start(struct directory *d);
+/* Stops the thread (between pages) and frees w; NULL is ignored. */
+void dir_warm_stop(struct dir_warm *w);
+/* Profiles cached so far, and whether the warm has ended. */
+void dir_warm_stats(struct dir_warm *w, uint64_t *profiles, bool *done);
+
 #endif

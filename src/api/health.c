@@ -94,6 +94,16 @@ enum status api_metrics_get(struct app *app, struct req *r)
                "# HELP sociald_cache_bytes Bytes held by the GET /api/user cache.\n"
                "# TYPE sociald_cache_bytes gauge\nsociald_cache_bytes %zu\n",
                entries, bytes);
+    uint64_t warmed = 0;
+    bool warm_done = true;
+    dir_warm_stats(app->warm, &warmed, &warm_done);
+    buf_printf(&r->out,
+               "# HELP sociald_cache_warmed_profiles Profiles cached by the warm at start "
+               "(--cache-warm).\n"
+               "# TYPE sociald_cache_warmed_profiles gauge\nsociald_cache_warmed_profiles %llu\n"
+               "# HELP sociald_cache_warming 1 while the warm at start is under way.\n"
+               "# TYPE sociald_cache_warming gauge\nsociald_cache_warming %d\n",
+               (unsigned long long)warmed, warm_done ? 0 : 1);
     struct details_stats ds;
     details_get_stats(app->details, &ds);
     buf_printf(&r->out,

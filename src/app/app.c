@@ -101,6 +101,8 @@ static void start_workers(struct app *app)
 {
     const struct config *cfg = app->cfg;
     app->dir = dir_new(app->store, cache_budget(cfg));
+    if (cfg->cache_warm)
+        app->warm = dir_warm_start(app->dir);
     app->usage = usage_new(app->store, cfg->usage_flush_ms);
     app->rl = ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000, cfg->rate_suspend_after);
     app->client = client_new((unsigned)cfg->jobs_concurrency);
@@ -146,6 +148,8 @@ void app_stop(struct app *app)
     runner_stop(app->upkeep_runner, grace_ms);
     client_stop(app->client);   /* network calls still waiting end now */
     details_stop(app->details); /* its reads end, their results are written */
+    dir_warm_stop(app->warm);   /* between two pages */
+    app->warm = NULL;
     offload_drain(app->offload);
     offload_drain(app->upkeep_offload);
 }

@@ -20,6 +20,7 @@ struct store;
 struct usage;
 struct ratelimit;
 struct directory;
+struct dir_warm;
 struct vault;
 struct client;
 struct runner;
@@ -33,6 +34,7 @@ struct app {
     const struct config *cfg;
     struct store *store;
     struct directory *dir; /* the hot path's cached view of the store */
+    struct dir_warm *warm; /* filling dir at start (--cache-warm) */
     struct usage *usage;
     struct ratelimit *rl;
     struct vault *vault;            /* seals every secret at rest */

@@ -56,6 +56,7 @@ static const struct opt opts[] = {
     {"shutdown-grace", "SOCIALD_SHUTDOWN_GRACE", "shutdown_grace", OT_I64, OFF(shutdown_grace_s),
      "10", 0, 3600},
     {"cache-mb", "SOCIALD_CACHE_MB", "cache_mb", OT_I64, OFF(cache_mb), "0", 0, 65536},
+    {"cache-warm", "SOCIALD_CACHE_WARM", "cache_warm", OT_BOOL, OFF(cache_warm), "true", 0, 0},
     /* GET /metrics then needs "Authorization: Bearer <token>". */
     {"metrics-token", "SOCIALD_METRICS_TOKEN", "metrics_token", OT_STR, OFF(metrics_token), NULL, 0,
      0},

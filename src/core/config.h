@@ -54,6 +54,7 @@ struct config {
     int64_t rate_suspend_after; /* rate-limit errors in 24 h that suspend a profile */
     int64_t shutdown_grace_s;
     int64_t cache_mb;    /* directory cache budget; 0: from the machine's memory */
+    bool cache_warm;     /* fill the cache from the store at start */
     char *metrics_token; /* NULL: GET /metrics is open; else its bearer token */
 
     /* webhooks (SPEC §8) */

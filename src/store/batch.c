@@ -278,3 +278,54 @@ enum store_rc store_batch_scan(struct store *st, int64_t account_id, const char 
     D->close(db);
     return go && dr != DB_DONE ? STORE_ERROR : STORE_OK;
 }
+
+enum store_rc store_warm_page(struct store *st, struct arena *a, int64_t after_id, size_t max,
+                              struct warm_profile **out, size_t *n)
+{
+    struct db_stmt *s = store_stmt(
+        st, Q_WARM_PAGE,
+        "SELECT " STORE_PROFILE_COLS ", p.key_hash, " STORE_LINKED_COLS
+        " FROM (SELECT * FROM profiles WHERE id > ?1 AND deleted_ms IS NULL ORDER BY id LIMIT ?2)"
+        " p LEFT JOIN linked_accounts l ON l.profile_id = p.id ORDER BY p.id, l.platform");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, after_id);
+    D->bind_i64(s, 2, (int64_t)max);
+    const int kc = STORE_PROFILE_NCOLS, lc = STORE_PROFILE_NCOLS + 1;
+    struct warm_profile *w = arena_alloc(a, (max ? max : 1) * sizeof(*w));
+    size_t cnt = 0, cap = 0;
+    enum db_rc dr;
+    while ((dr = D->step(s)) == DB_ROW) {
+        int64_t id = D->col_i64(s, 0);
+        if (!cnt || w[cnt - 1].p.id != id) {
+            if (cnt == max)
+                break; /* cannot happen: LIMIT max */
+            struct warm_profile *cur = &w[cnt++];
+            memset(cur, 0, sizeof(*cur));
+            store_read_profile(st, s, 0, a, &cur->p);
+            size_t hl = 0;
+            const void *h = D->col_blob(s, kc, &hl);
+            cur->has_key = h && hl == STORE_HASH_LEN;
+            if (cur->has_key)
+                memcpy(cur->key_hash, h, STORE_HASH_LEN);
+            cap = 0;
+        }
+        struct warm_profile *cur = &w[cnt - 1];
+        if (D->col_null(s, lc))
+            continue;
+        if (cur->n == cap) {
+            cap = cap ? cap * 2 : 10;
+            struct linked_account *m = arena_alloc(a, cap * sizeof(*m));
+            if (cur->n)
+                memcpy(m, cur->la, cur->n * sizeof(*m));
+            cur->la = m;
+        }
+        store_read_linked(st, s, lc, a, &cur->la[cur->n++]);
+    }
+    D->reset(s);
+    if (dr != DB_DONE && dr != DB_ROW)
+        return STORE_ERROR;
+    *out = w;
+    *n = cnt;
+    return STORE_OK;
+}

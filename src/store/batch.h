@@ -67,4 +67,22 @@ typedef bool (*batch_fn)(void *arg, const struct profile *p, const struct linked
 enum store_rc store_batch_scan(struct store *st, int64_t account_id, const char *month, batch_fn fn,
                                void *arg);
 
+/* A profile as the cache warm reads it (store_warm_page). */
+struct warm_profile {
+    struct profile p;
+    bool has_key; /* user profiles: key_hash holds the profile key's hash */
+    unsigned char key_hash[STORE_HASH_LEN];
+    struct linked_account *la; /* sorted by platform */
+    size_t n;
+};
+
+/*
+ * Up to max live profiles with ids above after_id, in id order, each with
+ * its key hash and linked accounts: one statement, read in the calling
+ * thread's snapshot when it has one (store_read_begin), so that the change
+ * stamps can vouch for the whole page. *out is an arena array of *n.
+ */
+enum store_rc store_warm_page(struct store *st, struct arena *a, int64_t after_id, size_t max,
+                              struct warm_profile **out, size_t *n);
+
 #endif

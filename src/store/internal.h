@@ -111,6 +111,7 @@ enum stmt_id {
     Q_BATCH_NEXT_EXPIRY,
     Q_BATCH_SWEEP_SOONER,
     Q_BATCH_SCAN,
+    Q_WARM_PAGE,
     Q_GBP_PRUNE,
     Q_GBP_COUNT,
     Q_GBP_NTH,

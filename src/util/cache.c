@@ -146,3 +146,10 @@ void cache_stats(struct cache *c, size_t *entries, size_t *bytes)
         pthread_mutex_unlock(&c->shards[i].mu);
     }
 }
+
+bool cache_below(struct cache *c, unsigned pct)
+{
+    size_t entries, bytes;
+    cache_stats(c, &entries, &bytes);
+    return bytes / pct < c->budget_per_shard * SHARDS / 100;
+}

@@ -29,5 +29,8 @@ void cache_put(struct cache *c, uint64_t key, void *entry, size_t bytes);
 void cache_drop(struct cache *c, uint64_t key);
 /* Entries and bytes held, for metrics. */
 void cache_stats(struct cache *c, size_t *entries, size_t *bytes);
+/* Whether the cache holds less than pct percent of its budget (a filler
+ * stops there, before anything is evicted). */
+bool cache_below(struct cache *c, unsigned pct);
 
 #endif
