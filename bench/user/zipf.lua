@@ -3,18 +3,17 @@
 -- drawn with P(rank <= k) = ln k / ln N (Zipf with s = 1, continuous): with
 -- a million keys the first thousand get half the requests and half the
 -- requests go to the rest.
-local keys = {}
-for line in io.lines(os.getenv("KEYS_FILE")) do keys[#keys + 1] = line end
+local keys = dofile(os.getenv("BENCH_DIR") .. "/keys.lua")
 local api_key = os.getenv("API_KEY")
-local logn = math.log(#keys + 1)
+local logn = math.log(keys.n + 1)
 math.randomseed(tonumber(tostring({}):match("0x(%x+)"), 16) % 2147483647)
 
 request = function()
   local k = math.floor(math.exp(math.random() * logn))
-  if k > #keys then k = #keys end
+  if k > keys.n then k = keys.n end
   return wrk.format("GET", "/api/user", {
     ["Authorization"] = "Bearer " .. api_key,
-    ["Profile-Key"] = keys[k],
+    ["Profile-Key"] = keys.key(k),
   })
 end
 
