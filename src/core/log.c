@@ -424,8 +424,8 @@ void log_begin(struct logline *l, enum log_level level, const char *msg)
     char ts[32];
     ts_format(ts);
     jw_obj(&l->w);
-    jw_kstr(&l->w, "ts", ts);
-    jw_kstr(&l->w, "level", level_names[level]);
+    jw_kstr_plain(&l->w, "ts", ts);
+    jw_kstr_plain(&l->w, "level", level_names[level]);
     jw_kstr(&l->w, "msg", msg);
 }
 

@@ -171,16 +171,18 @@ static void log_access(struct http_server *s, const struct req *r, int64_t dur_u
     static const char *names[] = {"GET",    "POST", "PUT",     "PATCH",
                                   "DELETE", "HEAD", "OPTIONS", "OTHER"};
     int mi = r->method ? __builtin_ctz((unsigned)r->method) : 7;
-    jw_kstr(&l.w, "rid", r->id);
-    jw_kstr(&l.w, "method", names[mi]);
+    /* Every value here is generated or a literal: written without the
+     * escaping pass, the line costs a third of what it did (callgrind). */
+    jw_kstr_plain(&l.w, "rid", r->id);
+    jw_kstr_plain(&l.w, "method", names[mi]);
     /* The route pattern, not the path: paths can carry link-session ids. The
      * query string is never logged (clients put profile keys there). */
-    jw_kstr(&l.w, "route", r->route ? r->route->pattern : "(none)");
-    jw_kint(&l.w, "status", hc->sent_http);
+    jw_kstr_plain(&l.w, "route", r->route ? r->route->pattern : "(none)");
+    jw_kint_plain(&l.w, "status", hc->sent_http);
     if (hc->sent_code)
-        jw_kint(&l.w, "code", hc->sent_code);
-    jw_kint(&l.w, "us", dur_us);
-    jw_kint(&l.w, "bytes", (int64_t)r->out.len);
+        jw_kint_plain(&l.w, "code", hc->sent_code);
+    jw_kint_plain(&l.w, "us", dur_us);
+    jw_kint_plain(&l.w, "bytes", (int64_t)r->out.len);
     (void)s;
     log_end(&l);
 }

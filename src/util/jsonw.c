@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <assert.h>
 #include <string.h>
 
 void jw_init(struct jw *w, struct buf *b)
@@ -358,6 +359,61 @@ void jw_kint(struct jw *w, const char *key, int64_t v)
 {
     jw_key(w, key);
     jw_int(w, v);
+}
+
+static bool plain(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+            return false;
+    return true;
+}
+
+/* Writes "key": with its separator, and returns where the value goes
+ * (room for vlen more bytes and the closing quote reserved), or NULL. */
+static char *plain_member(struct jw *w, const char *key, size_t klen, size_t vlen)
+{
+    assert(plain(key, klen));
+    sep(w);
+    if (w->failed || buf_reserve(w->b, klen + vlen + 5)) {
+        w->failed = true;
+        return NULL;
+    }
+    char *p = w->b->data + w->b->len;
+    *p++ = '"';
+    memcpy(p, key, klen);
+    p += klen;
+    *p++ = '"';
+    *p++ = ':';
+    return p;
+}
+
+void jw_kstr_plain(struct jw *w, const char *key, const char *s)
+{
+    size_t klen = strlen(key), slen = strlen(s);
+    assert(plain(s, slen));
+    char *p = plain_member(w, key, klen, slen + 2);
+    if (!p)
+        return;
+    *p++ = '"';
+    memcpy(p, s, slen);
+    p += slen;
+    *p++ = '"';
+    *p = '\0';
+    w->b->len = (size_t)(p - w->b->data);
+}
+
+void jw_kint_plain(struct jw *w, const char *key, int64_t v)
+{
+    char tmp[24];
+    size_t n = jw_itoa(v, tmp);
+    char *p = plain_member(w, key, strlen(key), n);
+    if (!p)
+        return;
+    memcpy(p, tmp, n);
+    p += n;
+    *p = '\0';
+    w->b->len = (size_t)(p - w->b->data);
 }
 
 void jw_kbool(struct jw *w, const char *key, bool v)

@@ -49,6 +49,12 @@ void jw_raw(struct jw *w, const char *json, size_t n);
 /* key + value shorthands */
 void jw_kstr(struct jw *w, const char *key, const char *s);
 void jw_kint(struct jw *w, const char *key, int64_t v);
+/* The same, for a key and a string the caller knows need no escaping
+ * (printable ASCII without '"' or '\\': literals, generated ids, ISO
+ * times); one reservation and copies, for lines written on every request
+ * (the access log). Checked by assertion. */
+void jw_kstr_plain(struct jw *w, const char *key, const char *s);
+void jw_kint_plain(struct jw *w, const char *key, int64_t v);
 void jw_kbool(struct jw *w, const char *key, bool v);
 /* Writes key and string only when s is non-NULL and non-empty. */
 void jw_kstr_opt(struct jw *w, const char *key, const char *s);

@@ -173,6 +173,48 @@ START_TEST(fast_and_capped_escapes_agree)
 }
 END_TEST
 
+/* The plain writers give the bytes of the escaping ones for plain input,
+ * commas included, and fail as they do at the cap. */
+static void plain_members(struct jw *w)
+{
+    jw_obj(w);
+    jw_kstr_plain(w, "ts", "2026-12-02T13:48:45.123Z");
+    jw_kint_plain(w, "status", 200);
+    jw_kint_plain(w, "neg", -42);
+    jw_kstr_plain(w, "route", "/api/user/details/:platform");
+    jw_kstr_plain(w, "empty", "");
+    jw_obj_end(w);
+}
+
+static void escaped_members(struct jw *w)
+{
+    jw_obj(w);
+    jw_kstr(w, "ts", "2026-12-02T13:48:45.123Z");
+    jw_kint(w, "status", 200);
+    jw_kint(w, "neg", -42);
+    jw_kstr(w, "route", "/api/user/details/:platform");
+    jw_kstr(w, "empty", "");
+    jw_obj_end(w);
+}
+
+START_TEST(plain_writers_match)
+{
+    struct buf a, b;
+    ck_assert_str_eq(render(plain_members, &a), render(escaped_members, &b));
+    buf_free(&a);
+    buf_free(&b);
+    buf_init(&a, 12);
+    struct jw w;
+    jw_init(&w, &a);
+    jw_obj(&w);
+    jw_kstr_plain(&w, "key", "a value past the cap");
+    ck_assert(jw_failed(&w));
+    jw_kint_plain(&w, "k", 1);
+    ck_assert(jw_failed(&w));
+    buf_free(&a);
+}
+END_TEST
+
 Suite *jsonw_suite(void)
 {
     Suite *s = suite_create("util/jsonw");
@@ -184,6 +226,7 @@ Suite *jsonw_suite(void)
     tcase_add_test(tc, cap_failure_is_sticky);
     tcase_add_test(tc, depth_limit);
     tcase_add_test(tc, fast_and_capped_escapes_agree);
+    tcase_add_test(tc, plain_writers_match);
     suite_add_tcase(s, tc);
     return s;
 }
