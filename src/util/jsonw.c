@@ -369,15 +369,16 @@ static bool plain(const char *s, size_t n)
     return true;
 }
 
-/* Writes "key": with its separator, and returns where the value goes
- * (room for vlen more bytes and the closing quote reserved), or NULL. */
-static char *plain_member(struct jw *w, const char *key, size_t klen, size_t vlen)
+/* Writes "key":<q>value<q> with its separator, q a quote or nothing, in
+ * one reservation. */
+static void plain_member(struct jw *w, const char *key, const char *v, size_t vlen, bool quote)
 {
-    assert(plain(key, klen));
+    size_t klen = strlen(key);
+    assert(plain(key, klen) && plain(v, vlen));
     sep(w);
     if (w->failed || buf_reserve(w->b, klen + vlen + 5)) {
         w->failed = true;
-        return NULL;
+        return;
     }
     char *p = w->b->data + w->b->len;
     *p++ = '"';
@@ -385,35 +386,25 @@ static char *plain_member(struct jw *w, const char *key, size_t klen, size_t vle
     p += klen;
     *p++ = '"';
     *p++ = ':';
-    return p;
+    if (quote)
+        *p++ = '"';
+    memcpy(p, v, vlen);
+    p += vlen;
+    if (quote)
+        *p++ = '"';
+    *p = '\0';
+    w->b->len = (size_t)(p - w->b->data);
 }
 
 void jw_kstr_plain(struct jw *w, const char *key, const char *s)
 {
-    size_t klen = strlen(key), slen = strlen(s);
-    assert(plain(s, slen));
-    char *p = plain_member(w, key, klen, slen + 2);
-    if (!p)
-        return;
-    *p++ = '"';
-    memcpy(p, s, slen);
-    p += slen;
-    *p++ = '"';
-    *p = '\0';
-    w->b->len = (size_t)(p - w->b->data);
+    plain_member(w, key, s, strlen(s), true);
 }
 
 void jw_kint_plain(struct jw *w, const char *key, int64_t v)
 {
     char tmp[24];
-    size_t n = jw_itoa(v, tmp);
-    char *p = plain_member(w, key, strlen(key), n);
-    if (!p)
-        return;
-    memcpy(p, tmp, n);
-    p += n;
-    *p = '\0';
-    w->b->len = (size_t)(p - w->b->data);
+    plain_member(w, key, tmp, jw_itoa(v, tmp), false);
 }
 
 void jw_kbool(struct jw *w, const char *key, bool v)
