@@ -404,7 +404,8 @@ void jw_kstr_plain(struct jw *w, const char *key, const char *s)
 void jw_kint_plain(struct jw *w, const char *key, int64_t v)
 {
     char tmp[24];
-    plain_member(w, key, tmp, jw_itoa(v, tmp), false);
+    size_t n = jw_itoa(v, tmp);
+    plain_member(w, key, tmp, n, false);
 }
 
 void jw_kbool(struct jw *w, const char *key, bool v)
