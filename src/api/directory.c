@@ -11,6 +11,7 @@
 #include "api/directory.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "limits/usage.h"
 #include "store/accounts.h"
 #include "store/batch.h"
 #include "store/linked.h"
@@ -348,6 +349,7 @@ void dir_stats(struct directory *d, size_t *entries, size_t *bytes)
 
 struct dir_warm {
     struct directory *d;
+    struct usage *usage;
     pthread_t thread;
     bool started;
     atomic_bool stop;
@@ -391,8 +393,11 @@ static void *warm_loop(void *arg)
         struct arena *a = arena_new();
         struct warm_profile *page = NULL;
         size_t n = 0, i = 0;
+        char month[8];
+        time_month_key(time_now_ms(), month, sizeof(month));
+        uint64_t gen = w->usage ? usage_generation(w->usage) : 0;
         store_read_begin(d->st);
-        enum store_rc rc = store_warm_page(d->st, a, after, WARM_PAGE, &page, &n);
+        enum store_rc rc = store_warm_page(d->st, a, after, WARM_PAGE, month, &page, &n);
         int64_t now = time_now_ms();
         for (; rc == STORE_OK && i < n; i++) {
             /* Valid only while no commit moved the epoch since the page's
@@ -402,6 +407,10 @@ static void *warm_loop(void *arg)
             if (!fits)
                 break;
             warm_one(d, &page[i], stamp, now);
+            /* The month's count too, so that a first read does not ask the
+             * store for it. */
+            if (w->usage)
+                usage_prime(w->usage, gen, page[i].p.id, month, page[i].month_calls);
         }
         store_read_end(d->st);
         if (i)
@@ -427,10 +436,11 @@ static void *warm_loop(void *arg)
     return NULL;
 }
 
-struct dir_warm *dir_warm_start(struct directory *d)
+struct dir_warm *dir_warm_start(struct directory *d, struct usage *u)
 {
     struct dir_warm *w = mem_calloc(1, sizeof(*w));
     w->d = d;
+    w->usage = u;
     atomic_init(&w->stop, false);
     atomic_init(&w->done, false);
     atomic_init(&w->profiles, 0);

@@ -53,7 +53,10 @@ void dir_stats(struct directory *d, size_t *entries, size_t *bytes);
  * instead of from the database, as a long-running one does.
  */
 struct dir_warm;
-struct dir_warm *dir_warm_start(struct directory *d);
+struct usage;
+/* u (may be NULL) gets each profile's stored calls of the month
+ * (usage_prime), so that a first read does not ask the store for them. */
+struct dir_warm *dir_warm_start(struct directory *d, struct usage *u);
 /* Stops the thread (between pages) and frees w; NULL is ignored. */
 void dir_warm_stop(struct dir_warm *w);
 /* Profiles cached so far, and whether the warm has ended. */

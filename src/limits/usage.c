@@ -9,12 +9,14 @@
  */
 #include "limits/usage.h"
 #include "core/log.h"
+#include "store/store.h"
 #include "store/usage.h"
 #include "util/i64map.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,8 @@
 #define SHARDS     32
 #define REFRESH_MS 5000  /* re-read a stored total at most this often */
 #define IDLE_MS    60000 /* forget counters untouched this long */
+#define REREAD_MAX 65536 /* stale totals queued for the background re-read */
+#define REREAD_MS  50    /* how often the re-reader looks at its queue */
 
 struct counter {
     int64_t stored;   /* the stored total, as last learned */
@@ -31,6 +35,7 @@ struct counter {
     int64_t pending;  /* counted, not yet handed to a flush */
     int64_t flushing; /* handed to the flush in progress */
     uint32_t epoch;   /* bumped whenever a flush settles the counter */
+    bool reread;      /* queued for the background re-read */
 };
 
 struct shard {
@@ -46,7 +51,15 @@ struct usage {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop;
-    pthread_mutex_t flush_mu; /* one flush at a time */
+    pthread_mutex_t flush_mu;     /* one flush at a time */
+    atomic_uint_fast64_t flushes; /* flushes settled (usage_generation) */
+    /* Stale totals to re-read, off the request path. */
+    pthread_t rthread;
+    pthread_mutex_t rmu;
+    pthread_cond_t rcv;
+    uint64_t *rq;
+    size_t nrq;
+    bool rstop;
 };
 
 static uint64_t month_index(const char *month)
@@ -79,6 +92,105 @@ static struct shard *shard_of(struct usage *u, uint64_t key)
     return &u->shards[(key >> 20) % SHARDS];
 }
 
+/* Queues key for the re-reader; false when the queue is full. */
+static bool reread_queue(struct usage *u, uint64_t key)
+{
+    pthread_mutex_lock(&u->rmu);
+    bool ok = u->nrq < REREAD_MAX;
+    if (ok) {
+        u->rq[u->nrq++] = key;
+        if (u->nrq == 1)
+            pthread_cond_signal(&u->rcv);
+    }
+    pthread_mutex_unlock(&u->rmu);
+    return ok;
+}
+
+/* Re-reads the queued totals in one read snapshot and takes each one only
+ * when no flush touched its counter meanwhile (the rule of usage_count). */
+static void reread(struct usage *u, const uint64_t *keys, size_t n)
+{
+    uint32_t *epochs = mem_malloc(n * sizeof(*epochs));
+    int64_t *vals = mem_malloc(n * sizeof(*vals));
+    bool *ok = mem_malloc(n * sizeof(*ok));
+    for (size_t i = 0; i < n; i++) {
+        struct shard *s = shard_of(u, keys[i]);
+        pthread_mutex_lock(&s->mu);
+        struct counter *c = i64map_get(&s->map, keys[i], false);
+        epochs[i] = c ? c->epoch : 0;
+        pthread_mutex_unlock(&s->mu);
+    }
+    store_read_begin(u->st);
+    for (size_t i = 0; i < n; i++) {
+        char month[8];
+        month_of_index(keys[i] & 0xFFFFFu, month);
+        ok[i] = store_usage_get(u->st, (int64_t)(keys[i] >> 20), month, &vals[i]) == STORE_OK;
+    }
+    store_read_end(u->st);
+    int64_t now = time_mono_ms();
+    for (size_t i = 0; i < n; i++) {
+        struct shard *s = shard_of(u, keys[i]);
+        pthread_mutex_lock(&s->mu);
+        struct counter *c = i64map_get(&s->map, keys[i], false);
+        if (c) {
+            c->reread = false;
+            if (ok[i] && c->epoch == epochs[i] && c->flushing == 0) {
+                c->stored = vals[i];
+                c->known_at = now;
+            }
+        }
+        pthread_mutex_unlock(&s->mu);
+    }
+    free(epochs);
+    free(vals);
+    free(ok);
+}
+
+static void *rereader(void *arg)
+{
+    struct usage *u = arg;
+    uint64_t *batch = mem_malloc(REREAD_MAX * sizeof(*batch));
+    pthread_mutex_lock(&u->rmu);
+    while (!u->rstop) {
+        if (!u->nrq) {
+            pthread_cond_wait(&u->rcv, &u->rmu);
+            continue;
+        }
+        size_t n = u->nrq;
+        memcpy(batch, u->rq, n * sizeof(*batch));
+        u->nrq = 0;
+        pthread_mutex_unlock(&u->rmu);
+        reread(u, batch, n);
+        struct timespec ts = {0, REREAD_MS * 1000000L}; /* gathers the next batch */
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&u->rmu);
+    }
+    pthread_mutex_unlock(&u->rmu);
+    free(batch);
+    return NULL;
+}
+
+uint64_t usage_generation(struct usage *u)
+{
+    return atomic_load(&u->flushes);
+}
+
+void usage_prime(struct usage *u, uint64_t generation, int64_t profile_id, const char *month,
+                 int64_t stored)
+{
+    uint64_t key = key_of(profile_id, month);
+    struct shard *s = shard_of(u, key);
+    pthread_mutex_lock(&s->mu);
+    /* Only a counter nobody has seen, and only when no flush settled since
+     * the caller's read began: its total may be older than that flush. */
+    if (atomic_load(&u->flushes) == generation && !i64map_get(&s->map, key, false)) {
+        struct counter *c = i64map_get(&s->map, key, true);
+        c->stored = stored;
+        c->known_at = c->used_at = time_mono_ms();
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
 enum usage_rc usage_count(struct usage *u, int64_t profile_id, const char *month, int64_t quota,
                           bool count, int64_t *calls)
 {
@@ -87,7 +199,14 @@ enum usage_rc usage_count(struct usage *u, int64_t profile_id, const char *month
     int64_t now = time_mono_ms();
     pthread_mutex_lock(&s->mu);
     struct counter *c = i64map_get(&s->map, key, true);
-    for (int attempt = 0; c->known_at == 0 || now - c->known_at > REFRESH_MS; attempt++) {
+    /* A known total past its age is answered as it is and re-read in the
+     * background (the same few milliseconds later that a read here would
+     * have seen); only an unknown one, or one the queue has no room for, is
+     * read here. */
+    if (c->known_at != 0 && now - c->known_at > REFRESH_MS && !c->reread && reread_queue(u, key))
+        c->reread = true;
+    for (int attempt = 0; c->known_at == 0 || (now - c->known_at > REFRESH_MS && !c->reread);
+         attempt++) {
         uint32_t epoch = c->epoch;
         pthread_mutex_unlock(&s->mu);
         int64_t v = 0;
@@ -161,7 +280,7 @@ static bool keep_active(uint64_t key, void *val, void *arg)
     const struct counter *c = val;
     int64_t now = *(const int64_t *)arg;
     (void)key;
-    return c->pending || c->flushing || now - c->used_at < IDLE_MS;
+    return c->pending || c->flushing || c->reread || now - c->used_at < IDLE_MS;
 }
 
 void usage_flush(struct usage *u)
@@ -192,6 +311,8 @@ void usage_flush(struct usage *u)
         c->epoch++;
         pthread_mutex_unlock(&s->mu);
     }
+    if (col.n)
+        atomic_fetch_add(&u->flushes, 1);
     for (int i = 0; i < SHARDS; i++) {
         pthread_mutex_lock(&u->shards[i].mu);
         if (u->shards[i].map.len > 1024)
@@ -235,7 +356,12 @@ struct usage *usage_new(struct store *st, int64_t flush_ms)
     pthread_mutex_init(&u->mu, NULL);
     pthread_mutex_init(&u->flush_mu, NULL);
     pthread_cond_init(&u->cv, NULL);
-    if (pthread_create(&u->thread, NULL, flusher, u) != 0)
+    pthread_mutex_init(&u->rmu, NULL);
+    pthread_cond_init(&u->rcv, NULL);
+    atomic_init(&u->flushes, 0);
+    u->rq = mem_malloc(REREAD_MAX * sizeof(*u->rq));
+    if (pthread_create(&u->thread, NULL, flusher, u) != 0 ||
+        pthread_create(&u->rthread, NULL, rereader, u) != 0)
         abort();
     return u;
 }
@@ -248,7 +374,12 @@ void usage_free(struct usage *u)
     u->stop = true;
     pthread_cond_signal(&u->cv);
     pthread_mutex_unlock(&u->mu);
+    pthread_mutex_lock(&u->rmu);
+    u->rstop = true;
+    pthread_cond_signal(&u->rcv);
+    pthread_mutex_unlock(&u->rmu);
     pthread_join(u->thread, NULL);
+    pthread_join(u->rthread, NULL);
     usage_flush(u);
     for (int i = 0; i < SHARDS; i++) {
         i64map_free(&u->shards[i].map);
@@ -257,5 +388,8 @@ void usage_free(struct usage *u)
     pthread_mutex_destroy(&u->mu);
     pthread_mutex_destroy(&u->flush_mu);
     pthread_cond_destroy(&u->cv);
+    pthread_mutex_destroy(&u->rmu);
+    pthread_cond_destroy(&u->rcv);
+    free(u->rq);
     free(u);
 }

@@ -12,7 +12,11 @@
  * within one process the count and the quota check are exact. Another
  * process's unflushed calls are invisible until it flushes: across
  * processes a quota can be exceeded by at most what they serve in one flush
- * interval, and a stored total is re-read at most every 5 s.
+ * interval, and a stored total is re-read at most every 5 s: when it is
+ * older, the request is answered with it and it is re-read in the
+ * background (a thread that reads the queued totals every 50 ms in one
+ * read snapshot), so a request reads the store only for a counter it has
+ * never seen.
  */
 #ifndef SOCIALD_LIMITS_USAGE_H
 #define SOCIALD_LIMITS_USAGE_H
@@ -37,5 +41,14 @@ enum usage_rc usage_count(struct usage *u, int64_t profile_id, const char *month
                           bool count, int64_t *calls);
 /* Writes everything counted so far to the store now. */
 void usage_flush(struct usage *u);
+/*
+ * Priming (the cache warm): read usage_generation() before reading stored
+ * totals from the store, then hand each to usage_prime(), which takes it
+ * only for a counter not yet in memory and only if no flush settled since
+ * (the total read could be older than that flush).
+ */
+uint64_t usage_generation(struct usage *u);
+void usage_prime(struct usage *u, uint64_t generation, int64_t profile_id, const char *month,
+                 int64_t stored);
 
 #endif

@@ -280,18 +280,20 @@ enum store_rc store_batch_scan(struct store *st, int64_t account_id, const char 
 }
 
 enum store_rc store_warm_page(struct store *st, struct arena *a, int64_t after_id, size_t max,
-                              struct warm_profile **out, size_t *n)
+                              const char *month, struct warm_profile **out, size_t *n)
 {
     struct db_stmt *s = store_stmt(
         st, Q_WARM_PAGE,
-        "SELECT " STORE_PROFILE_COLS ", p.key_hash, " STORE_LINKED_COLS
+        "SELECT " STORE_PROFILE_COLS ", p.key_hash, COALESCE(u.calls, 0), " STORE_LINKED_COLS
         " FROM (SELECT * FROM profiles WHERE id > ?1 AND deleted_ms IS NULL ORDER BY id LIMIT ?2)"
-        " p LEFT JOIN linked_accounts l ON l.profile_id = p.id ORDER BY p.id, l.platform");
+        " p LEFT JOIN usage_monthly u ON u.profile_id = p.id AND u.month = ?3"
+        " LEFT JOIN linked_accounts l ON l.profile_id = p.id ORDER BY p.id, l.platform");
     if (!s)
         return STORE_ERROR;
     D->bind_i64(s, 1, after_id);
     D->bind_i64(s, 2, (int64_t)max);
-    const int kc = STORE_PROFILE_NCOLS, lc = STORE_PROFILE_NCOLS + 1;
+    D->bind_text(s, 3, month);
+    const int kc = STORE_PROFILE_NCOLS, lc = STORE_PROFILE_NCOLS + 2;
     struct warm_profile *w = arena_alloc(a, (max ? max : 1) * sizeof(*w));
     size_t cnt = 0, cap = 0;
     enum db_rc dr;
@@ -308,6 +310,7 @@ enum store_rc store_warm_page(struct store *st, struct arena *a, int64_t after_i
             cur->has_key = h && hl == STORE_HASH_LEN;
             if (cur->has_key)
                 memcpy(cur->key_hash, h, STORE_HASH_LEN);
+            cur->month_calls = D->col_i64(s, kc + 1);
             cap = 0;
         }
         struct warm_profile *cur = &w[cnt - 1];

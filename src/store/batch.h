@@ -74,15 +74,17 @@ struct warm_profile {
     unsigned char key_hash[STORE_HASH_LEN];
     struct linked_account *la; /* sorted by platform */
     size_t n;
+    int64_t month_calls; /* its stored API calls of the month asked for */
 };
 
 /*
  * Up to max live profiles with ids above after_id, in id order, each with
- * its key hash and linked accounts: one statement, read in the calling
+ * its key hash, linked accounts and stored calls of month ("YYYY-MM"):
+ * one statement, read in the calling
  * thread's snapshot when it has one (store_read_begin), so that the change
  * stamps can vouch for the whole page. *out is an arena array of *n.
  */
 enum store_rc store_warm_page(struct store *st, struct arena *a, int64_t after_id, size_t max,
-                              struct warm_profile **out, size_t *n);
+                              const char *month, struct warm_profile **out, size_t *n);
 
 #endif

@@ -86,6 +86,62 @@ START_TEST(quota_is_exact_and_sees_other_writers)
 }
 END_TEST
 
+/* A primed total is used as if read; one primed after a flush settled is
+ * not (it may be older than that flush). */
+START_TEST(priming_takes_only_an_unseen_counter_under_its_generation)
+{
+    int64_t pid, calls;
+    struct store *st = fresh(&pid);
+    struct usage_delta d = {pid, "2026-11", 3, 0};
+    store_usage_add(st, &d, 1);
+    struct usage *u = usage_new(st, 60000);
+    uint64_t gen = usage_generation(u);
+    /* 7, not the store's 3: the count comes from the primed total. */
+    usage_prime(u, gen, pid, "2026-11", 7);
+    ck_assert_int_eq(usage_count(u, pid, "2026-11", -1, true, &calls), USAGE_COUNTED);
+    ck_assert_int_eq(calls, 8);
+    /* A counter already in memory is never replaced. */
+    usage_prime(u, gen, pid, "2026-11", 100);
+    ck_assert_int_eq(usage_count(u, pid, "2026-11", -1, false, &calls), USAGE_COUNTED);
+    ck_assert_int_eq(calls, 8);
+    /* After a flush settled, an older generation primes nothing: the
+     * month's total is read from the store (3). */
+    usage_flush(u);
+    ck_assert_uint_ne(usage_generation(u), gen);
+    usage_prime(u, gen, pid, "2026-10", 50);
+    ck_assert_int_eq(usage_count(u, pid, "2026-10", -1, false, &calls), USAGE_COUNTED);
+    ck_assert_int_eq(calls, 0);
+    usage_free(u);
+    cleanup(st);
+}
+END_TEST
+
+/* A total older than 5 s is answered from memory and re-read in the
+ * background, which then sees another writer's calls. */
+START_TEST(stale_totals_are_reread_in_the_background)
+{
+    int64_t pid, calls;
+    struct store *st = fresh(&pid);
+    struct usage_delta d = {pid, "2026-11", 3, 0};
+    store_usage_add(st, &d, 1);
+    struct usage *u = usage_new(st, 60000);
+    ck_assert_int_eq(usage_count(u, pid, "2026-11", -1, true, &calls), USAGE_COUNTED);
+    ck_assert_int_eq(calls, 4);
+    struct usage_delta other = {pid, "2026-11", 10, 0}; /* another process's flush */
+    store_usage_add(st, &other, 1);
+    usleep(5200 * 1000); /* past the 5 s a stored total is trusted */
+    ck_assert_int_eq(usage_count(u, pid, "2026-11", -1, true, &calls), USAGE_COUNTED);
+    ck_assert_int_eq(calls, 5); /* the known total, not a read */
+    for (int i = 0; i < 400 && calls != 15; i++) {
+        usleep(10 * 1000);
+        ck_assert_int_eq(usage_count(u, pid, "2026-11", -1, false, &calls), USAGE_COUNTED);
+    }
+    ck_assert_int_eq(calls, 15); /* 13 stored and this process's 2 */
+    usage_free(u);
+    cleanup(st);
+}
+END_TEST
+
 Suite *usage_suite(void)
 {
     Suite *s = suite_create("limits/usage");
@@ -93,6 +149,8 @@ Suite *usage_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, counts_flush_into_store);
     tcase_add_test(tc, quota_is_exact_and_sees_other_writers);
+    tcase_add_test(tc, priming_takes_only_an_unseen_counter_under_its_generation);
+    tcase_add_test(tc, stale_totals_are_reread_in_the_background);
     suite_add_tcase(s, tc);
     return s;
 }
