@@ -22,11 +22,12 @@
 #include <string.h>
 #include <time.h>
 
-#define SHARDS     32
-#define REFRESH_MS 5000  /* re-read a stored total at most this often */
-#define IDLE_MS    60000 /* forget counters untouched this long */
-#define REREAD_MAX 65536 /* stale totals queued for the background re-read */
-#define REREAD_MS  50    /* how often the re-reader looks at its queue */
+#define SHARDS      32
+#define REFRESH_MS  5000  /* re-read a stored total at most this often */
+#define IDLE_MS     60000 /* forget counters untouched this long */
+#define REREAD_MAX  65536 /* stale totals queued for the background re-read */
+#define REREAD_MS   50    /* how often the re-reader looks at its queue */
+#define FLUSH_CHUNK 2048  /* counters per flush transaction */
 
 struct counter {
     int64_t stored;   /* the stored total, as last learned */
@@ -292,11 +293,27 @@ void usage_flush(struct usage *u)
         take_pending(&u->shards[i], &col);
         pthread_mutex_unlock(&u->shards[i].mu);
     }
-    bool ok = col.n == 0 || store_usage_add(u->st, col.d, col.n) == STORE_OK;
+    /* In transactions of FLUSH_CHUNK counters: at a million profiles a
+     * flush can hold most of them, and one transaction for all would hold
+     * the database's write lock for seconds, past the 5 s other writers
+     * wait for it. */
+    size_t written = 0;
+    bool ok = true;
+    for (size_t off = 0; ok && off < col.n; off += FLUSH_CHUNK) {
+        size_t k = col.n - off < FLUSH_CHUNK ? col.n - off : FLUSH_CHUNK;
+        if (off) {
+            struct timespec pause = {0, 1000000L}; /* a gap for other writers */
+            nanosleep(&pause, NULL);
+        }
+        ok = store_usage_add(u->st, col.d + off, k) == STORE_OK;
+        if (ok)
+            written = off + k;
+    }
     if (!ok)
-        log_warn("usage flush failed; %zu counters kept for the next try", col.n);
+        log_warn("usage flush failed; %zu counters kept for the next try", col.n - written);
     int64_t now = time_mono_ms();
     for (size_t i = 0; i < col.n; i++) {
+        ok = i < written;
         uint64_t key = key_of(col.d[i].profile_id, col.d[i].month);
         struct shard *s = shard_of(u, key);
         pthread_mutex_lock(&s->mu);

@@ -142,6 +142,34 @@ START_TEST(stale_totals_are_reread_in_the_background)
 }
 END_TEST
 
+/* A flush of more counters than one transaction takes writes them all,
+ * in several, and learns every total. */
+START_TEST(a_large_flush_spans_transactions)
+{
+    int64_t pid, calls;
+    struct store *st = fresh(&pid);
+    struct usage *u = usage_new(st, 60000);
+    const int64_t n = 5000; /* more than two FLUSH_CHUNKs */
+    for (int64_t i = 0; i < n; i++) {
+        ck_assert_int_eq(usage_count(u, 1000000 + i, "2026-11", -1, true, &calls), USAGE_COUNTED);
+        if (i % 3 == 0)
+            ck_assert_int_eq(usage_count(u, 1000000 + i, "2026-11", -1, true, &calls),
+                             USAGE_COUNTED);
+    }
+    usage_flush(u);
+    for (int64_t i = 0; i < n; i += 499) {
+        int64_t stored = -1;
+        ck_assert_int_eq(store_usage_get(st, 1000000 + i, "2026-11", &stored), STORE_OK);
+        ck_assert_int_eq(stored, i % 3 == 0 ? 2 : 1);
+        /* Memory agrees, counting nothing twice. */
+        ck_assert_int_eq(usage_count(u, 1000000 + i, "2026-11", -1, false, &calls), USAGE_COUNTED);
+        ck_assert_int_eq(calls, stored);
+    }
+    usage_free(u);
+    cleanup(st);
+}
+END_TEST
+
 Suite *usage_suite(void)
 {
     Suite *s = suite_create("limits/usage");
@@ -151,6 +179,7 @@ Suite *usage_suite(void)
     tcase_add_test(tc, quota_is_exact_and_sees_other_writers);
     tcase_add_test(tc, priming_takes_only_an_unseen_counter_under_its_generation);
     tcase_add_test(tc, stale_totals_are_reread_in_the_background);
+    tcase_add_test(tc, a_large_flush_spans_transactions);
     suite_add_tcase(s, tc);
     return s;
 }
