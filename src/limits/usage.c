@@ -284,6 +284,14 @@ static bool keep_active(uint64_t key, void *val, void *arg)
     return c->pending || c->flushing || c->reread || now - c->used_at < IDLE_MS;
 }
 
+static int by_key(const void *a, const void *b)
+{
+    const struct usage_delta *x = a, *y = b;
+    if (x->profile_id != y->profile_id)
+        return x->profile_id < y->profile_id ? -1 : 1;
+    return strcmp(x->month, y->month);
+}
+
 void usage_flush(struct usage *u)
 {
     pthread_mutex_lock(&u->flush_mu);
@@ -296,7 +304,11 @@ void usage_flush(struct usage *u)
     /* In transactions of FLUSH_CHUNK counters: at a million profiles a
      * flush can hold most of them, and one transaction for all would hold
      * the database's write lock for seconds, past the 5 s other writers
-     * wait for it. */
+     * wait for it. In key order, so that each transaction rewrites the few
+     * b-tree pages of its own key range: unsorted, every one would rewrite
+     * pages all over the table, and the flush would write its pages to the
+     * log once per transaction instead of once. */
+    qsort(col.d, col.n, sizeof(*col.d), by_key);
     size_t written = 0;
     bool ok = true;
     for (size_t off = 0; ok && off < col.n; off += FLUSH_CHUNK) {
