@@ -123,6 +123,11 @@ static void reread(struct usage *u, const uint64_t *keys, size_t n)
     }
     store_read_begin(u->st);
     for (size_t i = 0; i < n; i++) {
+        if (i && i % 1024 == 0) {
+            /* A new snapshot now and then: checkpoints wait for old ones. */
+            store_read_end(u->st);
+            store_read_begin(u->st);
+        }
         char month[8];
         month_of_index(keys[i] & 0xFFFFFu, month);
         ok[i] = store_usage_get(u->st, (int64_t)(keys[i] >> 20), month, &vals[i]) == STORE_OK;
