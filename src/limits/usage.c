@@ -313,7 +313,8 @@ void usage_flush(struct usage *u)
      * b-tree pages of its own key range: unsorted, every one would rewrite
      * pages all over the table, and the flush would write its pages to the
      * log once per transaction instead of once. */
-    qsort(col.d, col.n, sizeof(*col.d), by_key);
+    if (col.n > 1)
+        qsort(col.d, col.n, sizeof(*col.d), by_key);
     size_t written = 0;
     bool ok = true;
     for (size_t off = 0; ok && off < col.n; off += FLUSH_CHUNK) {
