@@ -84,7 +84,7 @@ static void start_runners(struct app *app)
 }
 
 /* --cache-mb, or by default a quarter of the machine's memory between 64 MiB
- * and 8 GiB (a million profiles with ten accounts each take ~2.8 GiB): the
+ * and 8 GiB (a million profiles with ten accounts each take ~3.5 GiB): the
  * cache holds only what is read or warmed, so a small installation never
  * holds it. */
 static size_t cache_budget(const struct config *cfg)
