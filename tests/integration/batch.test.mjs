@@ -155,7 +155,9 @@ describe('the signed URL', () => {
   test('tampered path, expiry or signature: 403, 641', async () => {
     const u = new URL(url);
     const other = new URL(url);
-    other.pathname = u.pathname.replace(/\d\d\.json$/, '00.json');
+    // Another minute's file name (an export started at :00 gets :01).
+    other.pathname = u.pathname.replace(/\d\d\.json$/, (m) => (m === '00.json' ? '01.json' : '00.json'));
+    assert.notEqual(other.pathname, u.pathname);
     const ref = new URL(url);
     ref.pathname = u.pathname.replace(/batch\/[0-9a-f]/, (m) => m.slice(0, -1) + (m.endsWith('0') ? '1' : '0'));
     const exp = new URL(url);
