@@ -393,12 +393,12 @@ static void *warm_loop(void *arg)
         struct arena *a = arena_new();
         struct warm_profile *page = NULL;
         size_t n = 0, i = 0;
+        int64_t now = time_now_ms();
         char month[8];
-        time_month_key(time_now_ms(), month, sizeof(month));
-        uint64_t gen = w->usage ? usage_generation(w->usage) : 0;
+        time_month_key(now, month, sizeof(month));
+        uint64_t gen = usage_generation(w->usage);
         store_read_begin(d->st);
         enum store_rc rc = store_warm_page(d->st, a, after, WARM_PAGE, month, &page, &n);
-        int64_t now = time_now_ms();
         for (; rc == STORE_OK && i < n; i++) {
             /* Valid only while no commit moved the epoch since the page's
              * snapshot began; otherwise the rest is read again. */
@@ -409,8 +409,7 @@ static void *warm_loop(void *arg)
             warm_one(d, &page[i], stamp, now);
             /* The month's count too, so that a first read does not ask the
              * store for it. */
-            if (w->usage)
-                usage_prime(w->usage, gen, page[i].p.id, month, page[i].month_calls);
+            usage_prime(w->usage, gen, page[i].p.id, month, page[i].month_calls);
         }
         store_read_end(d->st);
         if (i)

@@ -54,8 +54,8 @@ void dir_stats(struct directory *d, size_t *entries, size_t *bytes);
  */
 struct dir_warm;
 struct usage;
-/* u (may be NULL) gets each profile's stored calls of the month
- * (usage_prime), so that a first read does not ask the store for them. */
+/* u gets each profile's stored calls of the month (usage_prime), so that
+ * a first read does not ask the store for them. */
 struct dir_warm *dir_warm_start(struct directory *d, struct usage *u);
 /* Stops the thread (between pages) and frees w; NULL is ignored. */
 void dir_warm_stop(struct dir_warm *w);

@@ -316,13 +316,7 @@ enum store_rc store_warm_page(struct store *st, struct arena *a, int64_t after_i
         struct warm_profile *cur = &w[cnt - 1];
         if (D->col_null(s, lc))
             continue;
-        if (cur->n == cap) {
-            cap = cap ? cap * 2 : 10;
-            struct linked_account *m = arena_alloc(a, cap * sizeof(*m));
-            if (cur->n)
-                memcpy(m, cur->la, cur->n * sizeof(*m));
-            cur->la = m;
-        }
+        cur->la = arena_grow(a, cur->la, &cap, cur->n, sizeof(*cur->la));
         store_read_linked(st, s, lc, a, &cur->la[cur->n++]);
     }
     D->reset(s);

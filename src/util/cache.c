@@ -151,5 +151,5 @@ bool cache_below(struct cache *c, unsigned pct)
 {
     size_t entries, bytes;
     cache_stats(c, &entries, &bytes);
-    return bytes / pct < c->budget_per_shard * SHARDS / 100;
+    return bytes < c->budget_per_shard * SHARDS / 100 * pct;
 }
