@@ -2,7 +2,8 @@
  * usage: sharded in-memory counters with a periodic flusher (see usage.h).
  *
  * Guarantees: every counted call reaches the store exactly once unless the
- * process dies first (then at most one flush interval is lost); a failed
+ * process dies first (then at most one and a half flush intervals are lost:
+ * the interval, and the paced pass that writes it); a failed
  * flush keeps the counts and retries next interval. A stored total read
  * from the store is used only if no flush touched the counter while it was
  * being read, so a call is never counted twice in a total.
@@ -23,7 +24,7 @@
 #include <time.h>
 
 #define SHARDS      32
-#define REFRESH_MS  5000  /* re-read a stored total at most this often */
+#define REFRESH_MS  5000  /* re-read a stored total at most this often... */
 #define IDLE_MS     60000 /* forget counters untouched this long */
 #define REREAD_MAX  65536 /* stale totals queued for the background re-read */
 #define REREAD_MS   50    /* how often the re-reader looks at its queue */
@@ -47,13 +48,19 @@ struct shard {
 struct usage {
     struct store *st;
     int64_t flush_ms;
+    /* ...and at least the flush interval: another process's calls reach
+     * the store only at its flushes, so reading more often mostly reads
+     * what this process already knows (at a million profiles read at
+     * random, a re-read per request cost 10-15 % of the throughput). */
+    int64_t refresh_ms;
     struct shard shards[SHARDS];
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop;
     pthread_mutex_t flush_mu;     /* one flush at a time */
-    atomic_uint_fast64_t flushes; /* flushes settled (usage_generation) */
+    atomic_uint_fast64_t flushes; /* flush transactions settled (usage_generation) */
+    atomic_int hurry;             /* usage_flush calls waiting: stop pacing */
     /* Stale totals to re-read, off the request path. */
     pthread_t rthread;
     pthread_mutex_t rmu;
@@ -209,9 +216,9 @@ enum usage_rc usage_count(struct usage *u, int64_t profile_id, const char *month
      * background (the same few milliseconds later that a read here would
      * have seen); only an unknown one, or one the queue has no room for, is
      * read here. */
-    if (c->known_at != 0 && now - c->known_at > REFRESH_MS && !c->reread && reread_queue(u, key))
+    if (c->known_at != 0 && now - c->known_at > u->refresh_ms && !c->reread && reread_queue(u, key))
         c->reread = true;
-    for (int attempt = 0; c->known_at == 0 || (now - c->known_at > REFRESH_MS && !c->reread);
+    for (int attempt = 0; c->known_at == 0 || (now - c->known_at > u->refresh_ms && !c->reread);
          attempt++) {
         uint32_t epoch = c->epoch;
         pthread_mutex_unlock(&s->mu);
@@ -297,7 +304,64 @@ static int by_key(const void *a, const void *b)
     return strcmp(x->month, y->month);
 }
 
-void usage_flush(struct usage *u)
+/* Settles n counters handed to a flush: written (their totals learned from
+ * the flush's result) or not (their calls pending again). */
+static void settle(struct usage *u, const struct usage_delta *d, size_t n, bool ok)
+{
+    int64_t now = time_mono_ms();
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key = key_of(d[i].profile_id, d[i].month);
+        struct shard *s = shard_of(u, key);
+        pthread_mutex_lock(&s->mu);
+        struct counter *c = i64map_get(&s->map, key, true);
+        c->flushing -= d[i].calls;
+        if (ok) {
+            c->stored = d[i].total;
+            c->known_at = now;
+        } else {
+            c->pending += d[i].calls;
+        }
+        c->epoch++;
+        pthread_mutex_unlock(&s->mu);
+    }
+    if (n)
+        atomic_fetch_add(&u->flushes, 1);
+}
+
+/* The gap between two transactions of a pass: a second when paced (cut
+ * short by usage_flush or usage_free), else a millisecond for other
+ * writers. */
+static void gap(struct usage *u, bool paced)
+{
+    if (!paced) {
+        struct timespec pause = {0, 1000000L};
+        nanosleep(&pause, NULL);
+        return;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 1;
+    pthread_mutex_lock(&u->mu);
+    if (!u->stop && !atomic_load(&u->hurry))
+        pthread_cond_timedwait(&u->cv, &u->mu, &ts);
+    pthread_mutex_unlock(&u->mu);
+}
+
+/*
+ * One flush pass: everything counted so far, in key order, so that each
+ * transaction rewrites the few b-tree pages of its own key range (unsorted,
+ * every one would rewrite pages all over the table, and the pass would
+ * write them to the log once per transaction instead of once).
+ *
+ * Paced (the flusher's passes), it is at most one transaction a second,
+ * spread over half the flush interval: at a million profiles a pass can
+ * hold most of them, and written at once it takes a core for a second or
+ * two every interval, which the requests of that moment pay for. Unpaced
+ * (usage_flush), transactions of FLUSH_CHUNK counters follow each other:
+ * one for all would hold the database's write lock past the 5 s other
+ * writers wait for it.
+ */
+static void flush_pass(struct usage *u, bool paced)
 {
     pthread_mutex_lock(&u->flush_mu);
     struct collect col = {NULL, 0, 0};
@@ -306,48 +370,26 @@ void usage_flush(struct usage *u)
         take_pending(&u->shards[i], &col);
         pthread_mutex_unlock(&u->shards[i].mu);
     }
-    /* In transactions of FLUSH_CHUNK counters: at a million profiles a
-     * flush can hold most of them, and one transaction for all would hold
-     * the database's write lock for seconds, past the 5 s other writers
-     * wait for it. In key order, so that each transaction rewrites the few
-     * b-tree pages of its own key range: unsorted, every one would rewrite
-     * pages all over the table, and the flush would write its pages to the
-     * log once per transaction instead of once. */
     if (col.n > 1)
         qsort(col.d, col.n, sizeof(*col.d), by_key);
-    size_t written = 0;
-    bool ok = true;
-    for (size_t off = 0; ok && off < col.n; off += FLUSH_CHUNK) {
-        size_t k = col.n - off < FLUSH_CHUNK ? col.n - off : FLUSH_CHUNK;
-        if (off) {
-            struct timespec pause = {0, 1000000L}; /* a gap for other writers */
-            nanosleep(&pause, NULL);
+    size_t chunk = FLUSH_CHUNK;
+    int64_t slots = u->flush_ms / 2000; /* seconds in half the interval */
+    paced = paced && slots > 1;
+    if (paced && (col.n + (size_t)slots - 1) / (size_t)slots > chunk)
+        chunk = (col.n + (size_t)slots - 1) / (size_t)slots;
+    for (size_t off = 0; off < col.n; off += chunk) {
+        size_t k = col.n - off < chunk ? col.n - off : chunk;
+        if (off)
+            gap(u, paced && !atomic_load(&u->hurry));
+        bool ok = store_usage_add(u->st, col.d + off, k) == STORE_OK;
+        if (!ok) {
+            log_warn("usage flush failed; %zu counters kept for the next try", col.n - off);
+            settle(u, col.d + off, col.n - off, false);
+            break;
         }
-        ok = store_usage_add(u->st, col.d + off, k) == STORE_OK;
-        if (ok)
-            written = off + k;
+        settle(u, col.d + off, k, true);
     }
-    if (!ok)
-        log_warn("usage flush failed; %zu counters kept for the next try", col.n - written);
     int64_t now = time_mono_ms();
-    for (size_t i = 0; i < col.n; i++) {
-        ok = i < written;
-        uint64_t key = key_of(col.d[i].profile_id, col.d[i].month);
-        struct shard *s = shard_of(u, key);
-        pthread_mutex_lock(&s->mu);
-        struct counter *c = i64map_get(&s->map, key, true);
-        c->flushing -= col.d[i].calls;
-        if (ok) {
-            c->stored = col.d[i].total;
-            c->known_at = now;
-        } else {
-            c->pending += col.d[i].calls;
-        }
-        c->epoch++;
-        pthread_mutex_unlock(&s->mu);
-    }
-    if (col.n)
-        atomic_fetch_add(&u->flushes, 1);
     for (int i = 0; i < SHARDS; i++) {
         pthread_mutex_lock(&u->shards[i].mu);
         if (u->shards[i].map.len > 1024)
@@ -358,21 +400,39 @@ void usage_flush(struct usage *u)
     pthread_mutex_unlock(&u->flush_mu);
 }
 
+void usage_flush(struct usage *u)
+{
+    /* A paced pass under way stops pacing, and this one waits for it. */
+    atomic_fetch_add(&u->hurry, 1);
+    pthread_mutex_lock(&u->mu);
+    pthread_cond_broadcast(&u->cv);
+    pthread_mutex_unlock(&u->mu);
+    flush_pass(u, false);
+    atomic_fetch_sub(&u->hurry, 1);
+}
+
 static void *flusher(void *arg)
 {
     struct usage *u = arg;
     pthread_mutex_lock(&u->mu);
     while (!u->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + (u->flush_ms % 1000) * 1000000;
-        ts.tv_sec += u->flush_ms / 1000 + ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
-        pthread_cond_timedwait(&u->cv, &u->mu, &ts);
+        /* Until the interval is over: usage_flush's wake-ups are not the
+         * flusher's turn. */
+        int64_t due = time_mono_ms() + u->flush_ms;
+        while (!u->stop && time_mono_ms() < due) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t left = due - time_mono_ms();
+            left = left < 0 ? 0 : left;
+            int64_t ns = ts.tv_nsec + (left % 1000) * 1000000;
+            ts.tv_sec += left / 1000 + ns / 1000000000;
+            ts.tv_nsec = ns % 1000000000;
+            pthread_cond_timedwait(&u->cv, &u->mu, &ts);
+        }
         if (u->stop)
             break;
         pthread_mutex_unlock(&u->mu);
-        usage_flush(u);
+        flush_pass(u, true);
         pthread_mutex_lock(&u->mu);
     }
     pthread_mutex_unlock(&u->mu);
@@ -384,6 +444,7 @@ struct usage *usage_new(struct store *st, int64_t flush_ms)
     struct usage *u = mem_calloc(1, sizeof(*u));
     u->st = st;
     u->flush_ms = flush_ms > 0 ? flush_ms : 1000;
+    u->refresh_ms = u->flush_ms > REFRESH_MS ? u->flush_ms : REFRESH_MS;
     for (int i = 0; i < SHARDS; i++) {
         pthread_mutex_init(&u->shards[i].mu, NULL);
         i64map_init(&u->shards[i].map, sizeof(struct counter));
@@ -394,6 +455,7 @@ struct usage *usage_new(struct store *st, int64_t flush_ms)
     pthread_mutex_init(&u->rmu, NULL);
     pthread_cond_init(&u->rcv, NULL);
     atomic_init(&u->flushes, 0);
+    atomic_init(&u->hurry, 0);
     u->rq = mem_malloc(REREAD_MAX * sizeof(*u->rq));
     if (pthread_create(&u->thread, NULL, flusher, u) != 0 ||
         pthread_create(&u->rthread, NULL, rereader, u) != 0)

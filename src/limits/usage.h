@@ -2,18 +2,20 @@
  * usage: monthly API-call counting (SPEC §2 monthlyApiCalls, §7 quotas).
  *
  * Counting is in memory and reaches the store in batches every
- * usage_flush_ms (default 1 s), so a read request costs no write
- * transaction (DESIGN.md). What a crash can lose is the calls of the last
- * flush interval; docs/operations.md says so.
+ * usage_flush_ms (default 60 s), so a read request costs no write
+ * transaction (DESIGN.md). Each pass is paced: at most one transaction a
+ * second, spread over half the interval. What a crash can lose is the
+ * calls of the last interval and a half; docs/operations.md says so.
  *
  * Each (profile, month) counter knows the stored total (learned from the
  * store, and after every flush from the flush's own result, which includes
  * other processes' flushed calls) plus this process's unflushed calls; so
  * within one process the count and the quota check are exact. Another
- * process's unflushed calls are invisible until it flushes: across
- * processes a quota can be exceeded by at most what they serve in one flush
- * interval, and a stored total is re-read at most every 5 s: when it is
- * older, the request is answered with it and it is re-read in the
+ * process's unflushed calls are invisible until its paced pass writes
+ * them, and a stored total is re-read at most every flush interval (5 s at
+ * least): across processes a quota can be exceeded by at most what the
+ * others serve in two and a half intervals. When a total is older, the
+ * request is answered with it and it is re-read in the
  * background (a thread that reads the queued totals every 50 ms in one
  * read snapshot), so a request reads the store only for a counter it has
  * never seen.

@@ -116,27 +116,31 @@ START_TEST(priming_takes_only_an_unseen_counter_under_its_generation)
 }
 END_TEST
 
-/* A total older than 5 s is answered from memory and re-read in the
- * background, which then sees another writer's calls. */
+/* A total older than 5 s (and than the flush interval) is answered from
+ * memory and re-read in the background, which then sees another writer's
+ * calls. */
 START_TEST(stale_totals_are_reread_in_the_background)
 {
     int64_t pid, calls;
     struct store *st = fresh(&pid);
     struct usage_delta d = {pid, "2026-11", 3, 0};
     store_usage_add(st, &d, 1);
-    struct usage *u = usage_new(st, 60000);
-    ck_assert_int_eq(usage_count(u, pid, "2026-11", -1, true, &calls), USAGE_COUNTED);
-    ck_assert_int_eq(calls, 4);
+    /* Flushes every 4 s (nothing of this counter's is pending at the first
+     * one): totals are trusted for 5 s. */
+    struct usage *u = usage_new(st, 4000);
+    ck_assert_int_eq(usage_count(u, pid, "2026-11", -1, false, &calls), USAGE_COUNTED);
+    ck_assert_int_eq(calls, 3);
     struct usage_delta other = {pid, "2026-11", 10, 0}; /* another process's flush */
     store_usage_add(st, &other, 1);
     usleep(5200 * 1000); /* past the 5 s a stored total is trusted */
     ck_assert_int_eq(usage_count(u, pid, "2026-11", -1, true, &calls), USAGE_COUNTED);
-    ck_assert_int_eq(calls, 5); /* the known total, not a read */
-    for (int i = 0; i < 400 && calls != 15; i++) {
+    ck_assert_int_eq(calls, 4); /* the known total, not a read */
+    /* Well before the next flush (at 8 s) could learn it. */
+    for (int i = 0; i < 150 && calls != 14; i++) {
         usleep(10 * 1000);
         ck_assert_int_eq(usage_count(u, pid, "2026-11", -1, false, &calls), USAGE_COUNTED);
     }
-    ck_assert_int_eq(calls, 15); /* 13 stored and this process's 2 */
+    ck_assert_int_eq(calls, 14); /* 13 stored and this process's 1 */
     usage_free(u);
     cleanup(st);
 }
@@ -170,6 +174,46 @@ START_TEST(a_large_flush_spans_transactions)
 }
 END_TEST
 
+/* The flusher's pass is paced, a transaction a second: calls counted while
+ * it runs, to counters it has written and to counters it has not reached,
+ * are all kept, once; usage_flush cuts the pacing short. */
+START_TEST(a_paced_pass_keeps_calls_counted_meanwhile)
+{
+    int64_t pid, calls, stored;
+    struct store *st = fresh(&pid);
+    struct usage *u = usage_new(st, 4000); /* two transactions, a second apart */
+    const int64_t n = 5000, first = 2000000, last = 2000000 + 4999;
+    for (int64_t i = 0; i < n; i++)
+        ck_assert_int_eq(usage_count(u, first + i, "2026-11", -1, true, &calls), USAGE_COUNTED);
+    /* Wait for the pass's first transaction (the low half of the keys). */
+    stored = 0;
+    for (int i = 0; i < 400 && stored == 0; i++) {
+        usleep(25000);
+        ck_assert_int_eq(store_usage_get(st, first, "2026-11", &stored), STORE_OK);
+    }
+    ck_assert_int_eq(stored, 1);
+    /* The pass now waits a second before its last transaction. */
+    ck_assert_int_eq(store_usage_get(st, last, "2026-11", &stored), STORE_OK);
+    ck_assert_int_eq(stored, 0);
+    for (int j = 0; j < 3; j++) {
+        ck_assert_int_eq(usage_count(u, first, "2026-11", -1, true, &calls), USAGE_COUNTED);
+        ck_assert_int_eq(usage_count(u, last, "2026-11", -1, true, &calls), USAGE_COUNTED);
+    }
+    ck_assert_int_eq(calls, 4);
+    usage_flush(u);
+    ck_assert_int_eq(store_usage_get(st, first, "2026-11", &stored), STORE_OK);
+    ck_assert_int_eq(stored, 4);
+    ck_assert_int_eq(store_usage_get(st, last, "2026-11", &stored), STORE_OK);
+    ck_assert_int_eq(stored, 4);
+    ck_assert_int_eq(store_usage_get(st, first + 2500, "2026-11", &stored), STORE_OK);
+    ck_assert_int_eq(stored, 1);
+    ck_assert_int_eq(usage_count(u, last, "2026-11", -1, false, &calls), USAGE_COUNTED);
+    ck_assert_int_eq(calls, 4);
+    usage_free(u);
+    cleanup(st);
+}
+END_TEST
+
 Suite *usage_suite(void)
 {
     Suite *s = suite_create("limits/usage");
@@ -180,6 +224,7 @@ Suite *usage_suite(void)
     tcase_add_test(tc, priming_takes_only_an_unseen_counter_under_its_generation);
     tcase_add_test(tc, stale_totals_are_reread_in_the_background);
     tcase_add_test(tc, a_large_flush_spans_transactions);
+    tcase_add_test(tc, a_paced_pass_keeps_calls_counted_meanwhile);
     suite_add_tcase(s, tc);
     return s;
 }
