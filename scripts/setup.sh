@@ -8,9 +8,12 @@ PKGS=(
   # build
   gcc meson ninja-build pkg-config
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev
-  libssl-dev libjwt-dev zlib1g-dev check
+  libssl-dev libjwt-dev zlib1g-dev check libpq-dev
   # run and test
   sqlite3 curl ca-certificates nodejs npm bc python3 python3-yaml
+  # PostgreSQL 15 for the store's second driver: scripts/pg.sh runs a
+  # throwaway cluster of its own (the package's "15 main" is not used)
+  postgresql postgresql-client
   # the browser test drives Debian's Chromium (headless)
   chromium
   # formatting, sanitizers, fuzzing, benchmarks
