@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite — the command the README gives and .ci/run calls.
-#   1. set up packages, check formatting, build
+#   1. set up packages, check formatting, build; check that the PostgreSQL
+#      migrations build the schema the SQLite ones do (a throwaway cluster)
 #   2. unit tests (Check)
 #   3. integration tests: the real binary over HTTP (node --test), and the
 #      browser test: headless Chromium through the linking page; then every
@@ -35,6 +36,8 @@ echo "== docs/openapi.yaml against the route table" >&2
 /usr/bin/python3 tests/docs/check_openapi.py
 
 bash scripts/build.sh release
+echo "== the PostgreSQL migrations against the SQLite ones (tools/check_schema.py)" >&2
+/usr/bin/python3 tools/check_schema.py
 run_suite build
 echo "== every bench on a tiny input (--smoke)" >&2
 bash scripts/bench-smoke.sh
