@@ -185,29 +185,36 @@ static enum store_rc update_one(struct store *st, struct db_stmt *s)
 
 enum store_rc store_account_set_plan(struct store *st, int64_t account_id, const char *plan)
 {
+    /* In a transaction: on PostgreSQL the change row commits with it. */
+    if (store_begin(st) != STORE_OK)
+        return STORE_ERROR;
     struct db_stmt *s =
         store_stmt(st, Q_ACCOUNT_SET_PLAN, "UPDATE accounts SET plan = ? WHERE id = ?");
     if (!s)
-        return STORE_ERROR;
+        return store_settle(st, STORE_ERROR);
     D->bind_text(s, 1, plan);
     D->bind_i64(s, 2, account_id);
     enum store_rc rc = update_one(st, s);
     store_touch(st, STORE_KIND_ACCOUNT, account_id);
-    return rc;
+    return store_settle(st, rc);
 }
 
 enum store_rc store_account_set_key(struct store *st, int64_t account_id,
                                     const unsigned char key_hash[STORE_HASH_LEN])
 {
+    /* In a transaction: on PostgreSQL the change row commits with it, so
+     * no process keeps taking the old key. */
+    if (store_begin(st) != STORE_OK)
+        return STORE_ERROR;
     struct db_stmt *s =
         store_stmt(st, Q_ACCOUNT_SET_KEY, "UPDATE accounts SET key_hash = ? WHERE id = ?");
     if (!s)
-        return STORE_ERROR;
+        return store_settle(st, STORE_ERROR);
     D->bind_blob(s, 1, key_hash, STORE_HASH_LEN);
     D->bind_i64(s, 2, account_id);
     enum store_rc rc = update_one(st, s);
     store_touch(st, STORE_KIND_ACCOUNT, account_id);
-    return rc;
+    return store_settle(st, rc);
 }
 
 enum store_rc store_account_set_public_key(struct store *st, int64_t account_id, const char *pem)

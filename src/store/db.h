@@ -66,5 +66,6 @@ struct db_driver {
 };
 
 extern const struct db_driver db_sqlite;
+extern const struct db_driver db_postgres;
 
 #endif

@@ -23,7 +23,33 @@ struct store {
      * any of them is. Shared memory when possible. */
     _Atomic uint64_t *stamps;
     bool stamps_mapped;
+    /* PostgreSQL: the change log this process follows (changelog.c). */
+    struct changelog *changes;
 };
+
+/* One entity a transaction touched. */
+struct store_touch_rec {
+    enum store_kind kind;
+    int64_t id;
+};
+
+/* Ends the caller's transaction by rc: committed when STORE_OK (then what
+ * the commit returns), else rolled back and rc. */
+enum store_rc store_settle(struct store *st, enum store_rc rc);
+
+/* Bumps the entity's stamp (and the epoch first) / every stamp. */
+void store_bump(struct store *st, enum store_kind kind, int64_t id);
+void store_bump_all(struct store *st);
+
+/* The change log (PostgreSQL; changelog.c): changelog_start reads where
+ * the log stands and follows it on a thread of its own, bumping this
+ * process's stamps for what other processes commit; changelog_put adds
+ * the rows of the entities a transaction touched (all: every entity), in
+ * the caller's transaction. */
+struct changelog *changelog_start(struct store *st);
+void changelog_stop(struct changelog *cl);
+int64_t changelog_origin(const struct changelog *cl);
+enum store_rc changelog_put(struct store *st, const struct store_touch_rec *t, size_t n, bool all);
 
 /* Records that the entity changed. Inside a transaction the stamp is bumped
  * when the outermost transaction commits (never before: a reader must not
@@ -46,6 +72,12 @@ bool store_in_bulk(struct store *st);
  * connection prepares it once. */
 enum stmt_id {
     Q_PING,
+    Q_CHANGES_MAX,
+    Q_CHANGES_HOLES,
+    Q_CHANGES_NEXT,
+    Q_CHANGES_TRIM,
+    Q_CHANGES_PUT,
+    Q_CHANGES_TABLE,
     Q_SNAP_BEGIN,
     Q_SNAP_COMMIT,
     Q_MIGRATION_VERSION,

@@ -115,7 +115,7 @@ enum store_rc store_linked_link(struct store *st, const struct linked_account *l
         "access_expires_ms = excluded.access_expires_ms, "
         "refresh_expires_ms = excluded.refresh_expires_ms, scopes = excluded.scopes, "
         "extra = excluded.extra, status = 'ok', last_error = NULL, last_refresh_ms = NULL, "
-        "refresh_failures = 0, token_version = token_version + 1 RETURNING id");
+        "refresh_failures = 0, token_version = linked_accounts.token_version + 1 RETURNING id");
     if (!s)
         return STORE_ERROR;
     bind_link(st, s, 0, la, sec);
@@ -387,10 +387,12 @@ enum store_rc store_linked_details(struct store *st, const struct linked_account
         st, Q_LINKED_DETAILS,
         "UPDATE linked_accounts SET display_name = ?2, username = ?3, profile_url = ?4, "
         "user_image = ?5, page_name = ?6, type = ?7, description = ?8, maps_url = ?9, "
-        "place_id = ?10, review_url = ?11 WHERE id = ?1 AND (display_name IS NOT ?2 OR "
-        "username IS NOT ?3 OR profile_url IS NOT ?4 OR user_image IS NOT ?5 OR "
-        "page_name IS NOT ?6 OR type IS NOT ?7 OR description IS NOT ?8 OR maps_url IS NOT ?9 OR "
-        "place_id IS NOT ?10 OR review_url IS NOT ?11)");
+        "place_id = ?10, review_url = ?11 WHERE id = ?1 AND (display_name IS DISTINCT FROM ?2 OR "
+        "username IS DISTINCT FROM ?3 OR profile_url IS DISTINCT FROM ?4 OR user_image IS DISTINCT "
+        "FROM ?5 OR "
+        "page_name IS DISTINCT FROM ?6 OR type IS DISTINCT FROM ?7 OR description IS DISTINCT FROM "
+        "?8 OR maps_url IS DISTINCT FROM ?9 OR "
+        "place_id IS DISTINCT FROM ?10 OR review_url IS DISTINCT FROM ?11)");
     if (!s)
         return STORE_ERROR;
     D->bind_i64(s, 1, la->id);

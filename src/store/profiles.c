@@ -356,20 +356,23 @@ fail:
 enum store_rc store_profile_set_suspended(struct store *st, int64_t profile_id,
                                           int64_t suspended_ms)
 {
+    /* In a transaction: on PostgreSQL the change row commits with it. */
+    if (store_begin(st) != STORE_OK)
+        return STORE_ERROR;
     struct db_stmt *s =
         store_stmt(st, Q_PROFILE_SUSPEND,
                    "UPDATE profiles SET suspended_ms = CASE WHEN ?1 = 0 THEN NULL ELSE ?1 END, "
                    "version = version + 1 WHERE id = ?2 AND deleted_ms IS NULL");
     if (!s)
-        return STORE_ERROR;
+        return store_settle(st, STORE_ERROR);
     D->bind_i64(s, 1, suspended_ms);
     D->bind_i64(s, 2, profile_id);
     if (store_run(st, s) != DB_DONE)
-        return STORE_ERROR;
+        return store_settle(st, STORE_ERROR);
     if (D->changes(store_db(st)) == 0)
-        return STORE_NOTFOUND;
+        return store_settle(st, STORE_NOTFOUND);
     store_touch(st, STORE_KIND_PROFILE, profile_id);
-    return STORE_OK;
+    return store_settle(st, STORE_OK);
 }
 
 enum store_rc store_profile_list(struct store *st, struct arena *a, int64_t account_id,

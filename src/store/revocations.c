@@ -17,7 +17,8 @@ enum store_rc store_revocations_queue(struct store *st, int64_t profile_id, cons
         "INSERT INTO revocations (profile_id, platform, access_token, refresh_token, "
         "token_key_id, extra, created_ms) SELECT profile_id, platform, access_token, "
         "refresh_token, token_key_id, extra, ?1 FROM linked_accounts WHERE profile_id = ?2 AND "
-        "(?3 IS NULL OR platform = ?3) AND (access_token IS NOT NULL OR refresh_token IS NOT "
+        "(CAST(?3 AS TEXT) IS NULL OR platform = ?3) AND (access_token IS NOT NULL OR "
+        "refresh_token IS NOT "
         "NULL) RETURNING id");
     if (!s)
         return STORE_ERROR;

@@ -22,11 +22,6 @@
 
 #define PENDING_TOUCHES 64
 
-struct touch {
-    enum store_kind kind;
-    int64_t id;
-};
-
 struct conn {
     const struct db_driver *drv;
     struct db *db;
@@ -34,7 +29,7 @@ struct conn {
     bool want_read;      /* store_read_begin: reads share one snapshot */
     bool reading;        /* that snapshot is open (taken by the first read) */
     uint64_t read_epoch; /* the epoch read before it began */
-    struct touch pending[PENDING_TOUCHES];
+    struct store_touch_rec pending[PENDING_TOUCHES];
     size_t npending;
     bool touch_all; /* more changes than pending holds: bump every stamp */
     bool bulk;      /* between store_bulk_begin and store_bulk_end */
@@ -74,24 +69,30 @@ uint64_t store_stamp(struct store *st, enum store_kind kind, int64_t id)
     return store_stamp_after(st, kind, id, &fits);
 }
 
-static void bump(struct store *st, enum store_kind kind, int64_t id)
+void store_bump(struct store *st, enum store_kind kind, int64_t id)
 {
     atomic_fetch_add(EPOCH(st), 1);
     atomic_fetch_add(&st->stamps[stamp_slot(kind, id)], 1);
 }
 
-static void bump_all(struct store *st)
+void store_bump_all(struct store *st)
 {
     atomic_fetch_add(EPOCH(st), 1);
     for (size_t i = 0; i < STORE_STAMP_SLOTS; i++)
         atomic_fetch_add(&st->stamps[i], 1);
 }
 
-/* Maps "<db>-stamps" so every process on this database shares the stamps;
- * falls back to private memory (then only this process's writes are seen,
- * which is logged). */
+/* Maps "<db>-stamps" so every process on this SQLite database shares the
+ * stamps; falls back to private memory (then only this process's writes
+ * are seen, which is logged). On PostgreSQL the stamps are this process's
+ * own memory. */
 static void stamps_open(struct store *st)
 {
+    if (st->drv->dialect != DB_SQLITE) {
+        st->stamps = mem_calloc(STORE_STAMP_SLOTS + 1, sizeof(uint64_t));
+        st->stamps_mapped = false;
+        return;
+    }
     size_t size = (STORE_STAMP_SLOTS + 1) * sizeof(uint64_t);
     size_t n = strlen(st->target) + sizeof("-stamps");
     char *path = mem_malloc(n);
@@ -126,6 +127,21 @@ static void stamps_close(struct store *st)
     st->stamps = NULL;
 }
 
+/* Follows the change log on PostgreSQL once its table exists (store_open
+ * on a migrated database, else store_migrate). */
+static void changelog_ensure(struct store *st)
+{
+    if (st->changes || st->drv->dialect != DB_POSTGRES)
+        return;
+    struct db_stmt *s =
+        store_stmt(st, Q_CHANGES_TABLE, "SELECT to_regclass('change_log') IS NOT NULL");
+    bool there = s && st->drv->step(s) == DB_ROW && st->drv->col_i64(s, 0) == 1;
+    if (s)
+        st->drv->reset(s);
+    if (there)
+        st->changes = changelog_start(st);
+}
+
 static void conn_free(void *p)
 {
     struct conn *c = p;
@@ -140,10 +156,8 @@ struct store *store_open(const char *target, char *err, size_t errlen)
     const struct db_driver *drv = &db_sqlite;
     if (str_starts(target, "sqlite:"))
         target += strlen("sqlite:");
-    else if (str_starts(target, "postgres://") || str_starts(target, "postgresql://")) {
-        snprintf(err, errlen, "PostgreSQL is not built into this sociald yet; use a SQLite path");
-        return NULL;
-    }
+    else if (str_starts(target, "postgres://") || str_starts(target, "postgresql://"))
+        drv = &db_postgres;
     struct store *st = mem_calloc(1, sizeof(*st));
     st->drv = drv;
     st->target = mem_strdup(target);
@@ -166,6 +180,7 @@ struct store *store_open(const char *target, char *err, size_t errlen)
     c->db = db;
     pthread_setspecific(st->key, c);
     stamps_open(st);
+    changelog_ensure(st);
     return st;
 }
 
@@ -173,6 +188,8 @@ void store_close(struct store *st)
 {
     if (!st)
         return;
+    changelog_stop(st->changes);
+    st->changes = NULL;
     conn_free(pthread_getspecific(st->key));
     pthread_setspecific(st->key, NULL);
     pthread_key_delete(st->key);
@@ -310,19 +327,30 @@ enum store_rc store_commit(struct store *st)
         return STORE_ERROR;
     if (--c->depth > 0)
         return STORE_OK;
-    if (st->drv->exec(c->db, "COMMIT") != DB_DONE) {
+    /* Other processes learn of the change from rows that commit with it. */
+    bool logged =
+        !st->changes || changelog_put(st, c->pending, c->npending, c->touch_all) == STORE_OK;
+    if (!logged || st->drv->exec(c->db, "COMMIT") != DB_DONE) {
         st->drv->exec(c->db, "ROLLBACK");
         c->npending = 0;
         return STORE_ERROR;
     }
     if (c->touch_all)
-        bump_all(st);
+        store_bump_all(st);
     else
         for (size_t i = 0; i < c->npending; i++)
-            bump(st, c->pending[i].kind, c->pending[i].id);
+            store_bump(st, c->pending[i].kind, c->pending[i].id);
     c->npending = 0;
     c->touch_all = false;
     return STORE_OK;
+}
+
+enum store_rc store_settle(struct store *st, enum store_rc rc)
+{
+    if (rc == STORE_OK)
+        return store_commit(st);
+    store_rollback(st);
+    return rc;
 }
 
 /* The journal mode the pragma reports (it reports the old one when it
@@ -399,7 +427,15 @@ void store_touch(struct store *st, enum store_kind kind, int64_t id)
 {
     struct conn *c = conn_get(st);
     if (!c || c->depth == 0) {
-        bump(st, kind, id);
+        /* A write on its own has committed already: its change row
+         * follows at once, in a statement of its own. The writes whose
+         * staleness elsewhere would matter (a key, a plan, a suspension)
+         * run in transactions, so their rows commit with them. */
+        if (st->changes) {
+            struct store_touch_rec t = {kind, id};
+            changelog_put(st, &t, 1, false);
+        }
+        store_bump(st, kind, id);
         return;
     }
     for (size_t i = 0; i < c->npending; i++)
@@ -430,7 +466,12 @@ static void snapshot_exec(struct store *st, struct conn *c, enum stmt_id id, con
 static void snapshot_begin(struct store *st, struct conn *c)
 {
     c->read_epoch = atomic_load(EPOCH(st));
-    snapshot_exec(st, c, Q_SNAP_BEGIN, "BEGIN", &c->reading);
+    /* On PostgreSQL, one snapshot for the transaction, as SQLite's is. */
+    snapshot_exec(st, c, Q_SNAP_BEGIN,
+                  st->drv->dialect == DB_SQLITE
+                      ? "BEGIN"
+                      : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+                  &c->reading);
 }
 
 static void snapshot_end(struct store *st, struct conn *c)
@@ -506,7 +547,13 @@ enum store_rc store_migrate(struct store *st, int *applied)
         if (store_begin(st) != STORE_OK)
             return STORE_ERROR;
         /* Re-read inside the write transaction: another process may have
-         * migrated while we waited for the lock. */
+         * migrated while we waited for the lock (PostgreSQL's BEGIN takes
+         * none: the table lock serialises migrating processes). */
+        if (st->drv->dialect == DB_POSTGRES &&
+            st->drv->exec(db, "LOCK TABLE schema_migrations IN EXCLUSIVE MODE") != DB_DONE) {
+            store_rollback(st);
+            return STORE_ERROR;
+        }
         int current = store_schema_version(st);
         if (current < 0) {
             store_rollback(st);
@@ -538,6 +585,7 @@ enum store_rc store_migrate(struct store *st, int *applied)
         log_info("applied migration %s", m->name);
         (*applied)++;
     }
+    changelog_ensure(st);
     return STORE_OK;
 }
 

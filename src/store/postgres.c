@@ -1,0 +1,466 @@
+/*
+ * postgres: the PostgreSQL driver — the only code that includes libpq-fe.h.
+ *
+ * One libpq connection per struct db (the store gives each thread its own,
+ * so a process holds at most as many as it has threads that touch the
+ * store: its pool). The store's SQL is written once with '?' and '?N'
+ * placeholders; this driver rewrites them to '$N' once, when it prepares a
+ * statement (a named server-side prepared statement per slot and
+ * connection), prepared at its first run, when the types of what was
+ * bound are known: an integer is declared int8 and a blob bytea, so that
+ * SQL like '? + ?' or '? IS NULL', which PostgreSQL cannot type alone,
+ * works as written for SQLite; text is left for the server to infer.
+ * Parameters go as text, blobs as binary; results come back
+ * as text: integers are parsed, booleans ('t'/'f') read as 1/0, bytea is
+ * unescaped from its hex form.
+ *
+ * A statement runs to completion at its first step (PQexecPrepared) and its
+ * rows are then walked in memory, so another statement may run on the
+ * connection while one's rows are being read, as SQLite allows; the store
+ * pages every large read, so a result stays small.
+ *
+ * A connection that broke (the server restarted, a failover) is reset at
+ * the next statement; its prepared statements are prepared again on use.
+ */
+#include "store/db.h"
+#include "core/log.h"
+#include "util/mem.h"
+
+#include <ctype.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SLOTS  256
+#define MAX_PARAMS 64
+
+struct db_stmt {
+    struct db *db;
+    unsigned id;
+    char *sql;     /* with $N placeholders */
+    bool prepared; /* on the current connection */
+    bool readonly;
+    int nparams;
+    char *vals[MAX_PARAMS]; /* owned copies; NULL binds NULL */
+    int lens[MAX_PARAMS];
+    int fmts[MAX_PARAMS];
+    Oid types[MAX_PARAMS]; /* what was bound: int8, bytea, or 0 (let the server infer) */
+    PGresult *res;
+    int row, nrows; /* row: the current row, -1 before the first */
+    bool ran;
+    unsigned char **blobs; /* unescaped bytea of the current row */
+    size_t nblobs, capblobs;
+};
+
+struct db {
+    PGconn *c;
+    struct db_stmt *slots[MAX_SLOTS];
+    int64_t changes;
+    char err[256];
+};
+
+static void notice(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg; /* NOTICEs (e.g. "already exists, skipping") are not errors */
+}
+
+static struct db *pg_connect(const char *target, char *err, size_t errlen)
+{
+    PGconn *c = PQconnectdb(target);
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        const char *m = c ? PQerrorMessage(c) : "out of memory";
+        size_t n = strlen(m);
+        while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
+            n--;
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %.*s", (int)n, m);
+        PQfinish(c);
+        return NULL;
+    }
+    PQsetNoticeProcessor(c, notice, NULL);
+    /* Times are UTC milliseconds computed by the caller; nothing here
+     * depends on the session's zone, but logs and dumps read better. */
+    PGresult *r = PQexec(c, "SET TIME ZONE 'UTC'");
+    PQclear(r);
+    struct db *db = mem_calloc(1, sizeof(*db));
+    db->c = c;
+    return db;
+}
+
+static void free_blobs(struct db_stmt *s)
+{
+    for (size_t i = 0; i < s->nblobs; i++)
+        PQfreemem(s->blobs[i]);
+    s->nblobs = 0;
+}
+
+static void clear_params(struct db_stmt *s)
+{
+    for (int i = 0; i < s->nparams; i++) {
+        free(s->vals[i]);
+        s->vals[i] = NULL;
+        s->lens[i] = 0;
+        s->fmts[i] = 0;
+    }
+}
+
+static void pg_reset(struct db_stmt *s)
+{
+    PQclear(s->res);
+    s->res = NULL;
+    s->ran = false;
+    s->row = -1;
+    s->nrows = 0;
+    free_blobs(s);
+    clear_params(s);
+}
+
+static void stmt_free(struct db_stmt *s)
+{
+    if (!s)
+        return;
+    pg_reset(s);
+    free(s->blobs);
+    free(s->sql);
+    free(s);
+}
+
+static void pg_close(struct db *db)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < MAX_SLOTS; i++)
+        stmt_free(db->slots[i]);
+    PQfinish(db->c);
+    free(db);
+}
+
+/* A broken connection is reset once before a statement runs; every
+ * statement is then prepared again. */
+static bool alive(struct db *db)
+{
+    if (PQstatus(db->c) == CONNECTION_OK)
+        return true;
+    PQreset(db->c);
+    for (int i = 0; i < MAX_SLOTS; i++)
+        if (db->slots[i])
+            db->slots[i]->prepared = false;
+    if (PQstatus(db->c) != CONNECTION_OK) {
+        log_warn("PostgreSQL connection lost: %s", PQerrorMessage(db->c));
+        return false;
+    }
+    log_info("PostgreSQL connection re-established");
+    return true;
+}
+
+static enum db_rc map_result(struct db *db, const PGresult *r)
+{
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
+        return DB_DONE;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(db->c);
+    snprintf(db->err, sizeof(db->err), "%s", msg && *msg ? msg : "no result");
+    size_t n = strlen(db->err);
+    while (n && db->err[n - 1] == '\n')
+        db->err[--n] = 0;
+    if (state && !strncmp(state, "23", 2))
+        return DB_CONSTRAINT;
+    /* Serialization failure, deadlock, lock not available: try again. */
+    if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03")))
+        return DB_BUSY;
+    return DB_ERROR;
+}
+
+static enum db_rc pg_exec(struct db *db, const char *sql)
+{
+    if (!alive(db))
+        return DB_ERROR;
+    PGresult *r = PQexec(db->c, sql);
+    enum db_rc rc = map_result(db, r);
+    if (rc == DB_DONE) {
+        const char *t = PQcmdTuples(r);
+        db->changes = t && *t ? strtoll(t, NULL, 10) : 0;
+    } else if (rc == DB_ERROR) {
+        log_error("postgres exec failed: %s", db->err);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* Rewrites '?' and '?N' to '$N' outside quotes; sets *nparams to the
+ * highest number used. NULL when the SQL uses more than MAX_PARAMS. */
+static char *placeholders(const char *sql, int *nparams)
+{
+    size_t len = strlen(sql), cap = len * 2 + 16, o = 0;
+    char *out = mem_malloc(cap);
+    int next = 0, max = 0;
+    char quote = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = sql[i];
+        if (quote) {
+            if (ch == quote)
+                quote = 0;
+            out[o++] = ch;
+            continue;
+        }
+        if (ch == '\'' || ch == '"') {
+            quote = ch;
+            out[o++] = ch;
+            continue;
+        }
+        if (ch != '?') {
+            out[o++] = ch;
+            continue;
+        }
+        int n = 0;
+        if (isdigit((unsigned char)sql[i + 1])) {
+            while (isdigit((unsigned char)sql[i + 1]) && n < 1000)
+                n = n * 10 + (sql[++i] - '0');
+        } else {
+            n = ++next;
+        }
+        if (n < 1 || n > MAX_PARAMS) {
+            free(out);
+            return NULL;
+        }
+        if (n > max)
+            max = n;
+        o += (size_t)snprintf(out + o, cap - o, "$%d", n);
+    }
+    out[o] = 0;
+    *nparams = max;
+    return out;
+}
+
+/* A statement only reads when it is a SELECT (or VALUES) that locks
+ * nothing: what a read snapshot may cover. */
+static bool only_reads(const char *sql)
+{
+    while (isspace((unsigned char)*sql) || *sql == '(')
+        sql++;
+    if (strncasecmp(sql, "SELECT", 6) && strncasecmp(sql, "VALUES", 6))
+        return false;
+    return !strcasestr(sql, "FOR UPDATE") && !strcasestr(sql, "FOR SHARE") &&
+           !strcasestr(sql, "nextval(");
+}
+
+static struct db_stmt *pg_stmt(struct db *db, unsigned id, const char *sql)
+{
+    if (id >= MAX_SLOTS)
+        abort(); /* a programming error: raise MAX_SLOTS */
+    struct db_stmt *s = db->slots[id];
+    if (!s) {
+        int n = 0;
+        char *conv = placeholders(sql, &n);
+        if (!conv) {
+            log_error("postgres: too many parameters in statement %u", id);
+            return NULL;
+        }
+        s = mem_calloc(1, sizeof(*s));
+        s->db = db;
+        s->id = id;
+        s->sql = conv;
+        s->nparams = n;
+        s->row = -1;
+        s->readonly = only_reads(conv);
+        db->slots[id] = s;
+    }
+    return s;
+}
+
+/* Prepares s on its connection with the parameter types bound now. */
+static bool prepare(struct db_stmt *s)
+{
+    struct db *db = s->db;
+    char name[16];
+    snprintf(name, sizeof(name), "q%u", s->id);
+    PGresult *r = PQprepare(db->c, name, s->sql, s->nparams, s->types);
+    enum db_rc rc = map_result(db, r);
+    PQclear(r);
+    if (rc != DB_DONE) {
+        log_error("postgres prepare failed: %s (statement %u: %s)", db->err, s->id, s->sql);
+        return false;
+    }
+    s->prepared = true;
+    return true;
+}
+
+static void set_param(struct db_stmt *s, int idx, char *v, int len, int fmt, Oid type)
+{
+    if (idx < 1 || idx > s->nparams) {
+        free(v);
+        return; /* a placeholder the SQL does not have */
+    }
+    free(s->vals[idx - 1]);
+    s->vals[idx - 1] = v;
+    s->lens[idx - 1] = len;
+    s->fmts[idx - 1] = fmt;
+    if (!s->prepared && type)
+        s->types[idx - 1] = type;
+}
+
+static void pg_bind_i64(struct db_stmt *s, int idx, int64_t v)
+{
+    char *b = mem_malloc(24);
+    int n = snprintf(b, 24, "%lld", (long long)v);
+    set_param(s, idx, b, n, 0, 20 /* int8 */);
+}
+
+static void pg_bind_text(struct db_stmt *s, int idx, const char *v)
+{
+    set_param(s, idx, v ? mem_strdup(v) : NULL, 0, 0, 0);
+}
+
+static void pg_bind_blob(struct db_stmt *s, int idx, const void *v, size_t n)
+{
+    if (!v) {
+        set_param(s, idx, NULL, 0, 0, 0);
+        return;
+    }
+    char *b = mem_malloc(n ? n : 1);
+    if (n)
+        memcpy(b, v, n);
+    set_param(s, idx, b, (int)n, 1, 17 /* bytea */);
+}
+
+static void pg_bind_null(struct db_stmt *s, int idx)
+{
+    set_param(s, idx, NULL, 0, 0, 0);
+}
+
+static enum db_rc run(struct db_stmt *s)
+{
+    struct db *db = s->db;
+    char name[16];
+    snprintf(name, sizeof(name), "q%u", s->id);
+    if (!alive(db))
+        return DB_ERROR;
+    if (!s->prepared && !prepare(s))
+        return DB_ERROR;
+    s->res =
+        PQexecPrepared(db->c, name, s->nparams, (const char *const *)s->vals, s->lens, s->fmts, 0);
+    s->ran = true;
+    enum db_rc rc = map_result(db, s->res);
+    if (rc != DB_DONE) {
+        if (rc == DB_ERROR)
+            log_error("postgres step failed: %s (statement %u)", db->err, s->id);
+        return rc;
+    }
+    const char *t = PQcmdTuples(s->res);
+    db->changes = t && *t ? strtoll(t, NULL, 10) : 0;
+    s->nrows = PQresultStatus(s->res) == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
+    return DB_DONE;
+}
+
+static enum db_rc pg_step(struct db_stmt *s)
+{
+    if (!s->ran) {
+        enum db_rc rc = run(s);
+        if (rc != DB_DONE)
+            return rc;
+    }
+    free_blobs(s);
+    if (s->row + 1 >= s->nrows) {
+        s->row = s->nrows;
+        return DB_DONE;
+    }
+    s->row++;
+    return DB_ROW;
+}
+
+static bool in_row(struct db_stmt *s, int col)
+{
+    return s->res && s->row >= 0 && s->row < s->nrows && col >= 0 && col < PQnfields(s->res);
+}
+
+static bool pg_col_null(struct db_stmt *s, int col)
+{
+    return !in_row(s, col) || PQgetisnull(s->res, s->row, col);
+}
+
+static int64_t pg_col_i64(struct db_stmt *s, int col)
+{
+    if (pg_col_null(s, col))
+        return 0;
+    const char *v = PQgetvalue(s->res, s->row, col);
+    if (v[0] == 't' && !v[1])
+        return 1;
+    if (v[0] == 'f' && !v[1])
+        return 0;
+    return strtoll(v, NULL, 10);
+}
+
+static const char *pg_col_text(struct db_stmt *s, int col)
+{
+    if (pg_col_null(s, col))
+        return NULL;
+    return PQgetvalue(s->res, s->row, col);
+}
+
+static const void *pg_col_blob(struct db_stmt *s, int col, size_t *n)
+{
+    *n = 0;
+    if (pg_col_null(s, col))
+        return NULL;
+    size_t len = 0;
+    unsigned char *b =
+        PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, col), &len);
+    if (!b)
+        return NULL;
+    if (s->nblobs == s->capblobs) {
+        s->capblobs = s->capblobs ? s->capblobs * 2 : 4;
+        s->blobs = mem_realloc(s->blobs, s->capblobs * sizeof(*s->blobs));
+    }
+    s->blobs[s->nblobs++] = b;
+    *n = len;
+    return b;
+}
+
+static bool pg_readonly(struct db_stmt *s)
+{
+    return s->readonly;
+}
+
+static int64_t pg_changes(struct db *db)
+{
+    return db->changes;
+}
+
+static const char *pg_errmsg(struct db *db)
+{
+    return db->err[0] ? db->err : PQerrorMessage(db->c);
+}
+
+static bool pg_triggers(struct db *db, bool on)
+{
+    (void)db;
+    (void)on;
+    return false; /* the bulk load is SQLite's; PostgreSQL loads row by row */
+}
+
+extern const struct migration store_postgres_migrations[];
+
+const struct db_driver db_postgres = {
+    .dialect = DB_POSTGRES,
+    .connect = pg_connect,
+    .close = pg_close,
+    .exec = pg_exec,
+    .stmt = pg_stmt,
+    .bind_i64 = pg_bind_i64,
+    .bind_text = pg_bind_text,
+    .bind_blob = pg_bind_blob,
+    .bind_null = pg_bind_null,
+    .step = pg_step,
+    .col_null = pg_col_null,
+    .col_i64 = pg_col_i64,
+    .col_text = pg_col_text,
+    .col_blob = pg_col_blob,
+    .reset = pg_reset,
+    .changes = pg_changes,
+    .readonly = pg_readonly,
+    .migrations = store_postgres_migrations,
+    .errmsg = pg_errmsg,
+    .triggers = pg_triggers,
+};
