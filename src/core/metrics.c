@@ -2,6 +2,7 @@
  * metrics: the counters behind GET /metrics (see metrics.h).
  */
 #include "core/metrics.h"
+#include "core/health.h"
 #include "core/log.h"
 
 #include <stdatomic.h>
@@ -150,4 +151,10 @@ void metrics_write(struct buf *out, const char *(*route_name)(int i, void *arg),
                "# TYPE sociald_log_lines_dropped_total counter\n"
                "sociald_log_lines_dropped_total %llu\n",
                (unsigned long long)log_lines_dropped());
+    buf_printf(out,
+               "# HELP sociald_db_reachable 1 while the database answers, 0 from a broken "
+               "connection until a statement succeeds again (core/health.h).\n"
+               "# TYPE sociald_db_reachable gauge\n"
+               "sociald_db_reachable %d\n",
+               health_db_reachable() ? 1 : 0);
 }

@@ -3,6 +3,7 @@
  * the request path).
  */
 #include "http/server.h"
+#include "core/health.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "util/mem.h"
@@ -485,6 +486,12 @@ static enum MHD_Result answer(struct req *r, enum status st)
         if (r->content_type)
             ctype = r->content_type;
     } else {
+        /* A request that failed while the database is out of reach is
+         * retried, not reported (SPEC §12 "Failover"). */
+        if (st == ST_INTERNAL && !health_db_reachable()) {
+            st = ST_UNAVAILABLE;
+            req_add_header(r, "Retry-After", "5");
+        }
         error_body(r, st);
         http = status_http(st);
         hc->sent_code = status_code(st);

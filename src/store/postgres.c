@@ -23,6 +23,7 @@
  * the next statement; its prepared statements are prepared again on use.
  */
 #include "store/db.h"
+#include "core/health.h"
 #include "core/log.h"
 #include "util/mem.h"
 
@@ -68,7 +69,14 @@ static void notice(void *arg, const char *msg)
 
 static struct db *pg_connect(const char *target, char *err, size_t errlen)
 {
-    PGconn *c = PQconnectdb(target);
+    /* Defaults the URL may override (it comes last): a dead server or a
+     * dropped route is noticed in seconds, not the kernel's two hours, so
+     * a failover or an outage turns into errors the caller can answer. */
+    const char *const keys[] = {
+        "connect_timeout",  "tcp_user_timeout", "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "application_name", "dbname",          NULL};
+    const char *const vals[] = {"5", "10000", "10", "5", "3", "sociald", target, NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (!c || PQstatus(c) != CONNECTION_OK) {
         const char *m = c ? PQerrorMessage(c) : "out of memory";
         size_t n = strlen(m);
@@ -76,6 +84,7 @@ static struct db *pg_connect(const char *target, char *err, size_t errlen)
             n--;
         snprintf(err, errlen, "cannot connect to PostgreSQL: %.*s", (int)n, m);
         PQfinish(c);
+        health_db_set(false);
         return NULL;
     }
     PQsetNoticeProcessor(c, notice, NULL);
@@ -148,6 +157,7 @@ static bool alive(struct db *db)
             db->slots[i]->prepared = false;
     if (PQstatus(db->c) != CONNECTION_OK) {
         log_warn("PostgreSQL connection lost: %s", PQerrorMessage(db->c));
+        health_db_set(false);
         return false;
     }
     log_info("PostgreSQL connection re-established");
@@ -157,9 +167,16 @@ static bool alive(struct db *db)
 static enum db_rc map_result(struct db *db, const PGresult *r)
 {
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
+        health_db_set(true);
         return DB_DONE;
+    }
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    /* The connection broke, or the server is going away (admin shutdown,
+     * crash, cannot connect now): unreachable until a statement succeeds. */
+    if (PQstatus(db->c) != CONNECTION_OK ||
+        (state && (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3))))
+        health_db_set(false);
     const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(db->c);
     snprintf(db->err, sizeof(db->err), "%s", msg && *msg ? msg : "no result");
     size_t n = strlen(db->err);
