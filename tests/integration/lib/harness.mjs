@@ -1,5 +1,6 @@
 // Integration harness: runs the real sociald binary on a random port with a
-// temporary data directory and drives it over HTTP. No npm dependencies:
+// temporary data directory (and, with SOCIALD_TEST_PG, a database of its own
+// on PostgreSQL: dbEnv) and drives it over HTTP. No npm dependencies:
 // node:test, fetch, net and child_process only.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -50,12 +51,68 @@ export function tempDir(prefix = 'sociald-it-') {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+// PostgreSQL: when SOCIALD_TEST_PG holds a maintenance database's URL (the
+// line scripts/pg.sh start prints), each data directory gets a new database
+// of its own, made the first time a process is spawned for it and looked up
+// by the directory's path, so that two servers (or a server and the CLI)
+// given the same directory share it. Every sociald process spawned for the
+// directory gets it as SOCIALD_DB (--data still holds the keys and files).
+// It is dropped when the harness removes the directory, and the rest when
+// this file's process exits. Without SOCIALD_TEST_PG nothing changes.
+const PG = process.env.SOCIALD_TEST_PG || '';
+const databases = new Map(); // resolved data directory -> database name
+let dbCount = 0;
+
+function psql(sql) {
+  return spawnSync('psql', [PG, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8', timeout: 60000 });
+}
+
+function dbUrl(name) {
+  const u = new URL(PG);
+  u.pathname = `/${name}`;
+  return u.href;
+}
+
+// The environment a sociald process for data directory `data` needs: {}
+// unless SOCIALD_TEST_PG is set (or without a directory), else
+// {SOCIALD_DB: the directory's database}, created on first use.
+export function dbEnv(data) {
+  if (!PG || !data) return {};
+  const key = resolve(data);
+  let name = databases.get(key);
+  if (!name) {
+    name = `sd_${process.pid}_${++dbCount}`;
+    const r = psql(`CREATE DATABASE ${name}`);
+    if (r.status !== 0) throw new Error(`CREATE DATABASE ${name} on SOCIALD_TEST_PG failed: ${r.stderr || r.error?.message}`);
+    databases.set(key, name);
+  }
+  return { SOCIALD_DB: dbUrl(name) };
+}
+
+// Drops the database of data directory `data`, if it has one; failures
+// are ignored (the cluster is thrown away after the run).
+export function dropDb(data) {
+  if (!PG || !data) return;
+  const key = resolve(data);
+  const name = databases.get(key);
+  if (!name) return;
+  databases.delete(key);
+  psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+// The databases left when this file's process exits (its directories were
+// removed by the tests, or kept) are dropped then; FORCE ends a connection a
+// killed server may still hold.
+process.on('exit', () => {
+  for (const key of [...databases.keys()]) dropDb(key);
+});
+
 // Runs a sociald command; returns {status, stdout, stderr, json}.
 export function cli(args, { data, env = {}, input } = {}) {
   const full = data ? [...args, '--data', data] : args;
   const r = spawnSync(BIN, full, {
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...dbEnv(data), ...env },
     input,
     timeout: 120000,
   });
@@ -85,9 +142,10 @@ export class Child {
     return waitUntil(`a log line matching ${pred}`, () => this.logs.find(match), { timeoutMs });
   }
 
-  // Spawns `sociald ...argv` and resolves with the port it listens on.
+  // Spawns `sociald ...argv` and resolves with the port it listens on; a
+  // child with a data directory (this.data) gets its database (dbEnv).
   spawnLogged(argv, what) {
-    this.proc = spawn(BIN, argv, { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(BIN, argv, { env: { ...process.env, ...dbEnv(this.data), ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(this);
     this.exited = new Promise((res) => this.proc.on('exit', (code, signal) => { live.delete(this); res({ code, signal }); }));
     let buf = '';
@@ -148,7 +206,10 @@ export class Server extends Child {
     for (const secret of secrets) {
       if (secret && joined.includes(secret)) throw new Error(`a secret appeared in the server log: ${secret.slice(0, 8)}...`);
     }
-    if (this.ownsData) rmSync(this.data, { recursive: true, force: true });
+    if (this.ownsData) {
+      rmSync(this.data, { recursive: true, force: true });
+      dropDb(this.data);
+    }
     return r;
   }
 
