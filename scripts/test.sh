@@ -4,8 +4,10 @@
 #      migrations build the schema the SQLite ones do (a throwaway cluster)
 #   2. unit tests (Check)
 #   3. integration tests: the real binary over HTTP (node --test), and the
-#      browser test: headless Chromium through the linking page; then every
-#      bench under bench/ on a tiny input (scripts/bench-smoke.sh)
+#      browser test: headless Chromium through the linking page; then the
+#      unit and integration tests again on PostgreSQL (a throwaway cluster,
+#      scripts/pg.sh); then every bench under bench/ on a tiny input
+#      (scripts/bench-smoke.sh)
 #   4. the same two again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   5. every libFuzzer target for SOCIALD_FUZZ_SECONDS (10) seconds
 # Set SOCIALD_SKIP_ASAN=1 to skip steps 4 and 5 while iterating locally.
@@ -36,9 +38,22 @@ echo "== docs/openapi.yaml against the route table" >&2
 /usr/bin/python3 tests/docs/check_openapi.py
 
 bash scripts/build.sh release
+
+# A throwaway PostgreSQL cluster for the second pass (scripts/pg.sh: its
+# own directory, port and socket; stopped and removed on exit).
+PGDIR=$(mktemp -d /tmp/sociald-test-pg.XXXXXX)
+trap 'bash scripts/pg.sh stop "$PGDIR" >/dev/null 2>&1 || true' EXIT
+PGURL=$(bash scripts/pg.sh start "$PGDIR")
 echo "== the PostgreSQL migrations against the SQLite ones (tools/check_schema.py)" >&2
-/usr/bin/python3 tools/check_schema.py
+SOCIALD_TEST_PG=$PGURL /usr/bin/python3 tools/check_schema.py
+
 run_suite build
+# The same suite once more on PostgreSQL: every unit test that opens a
+# store gets a fresh database there, and every server and CLI command the
+# integration tests start runs with --db on a database of its own
+# (tests/integration/lib/harness.mjs).
+echo "== on PostgreSQL ($PGURL)" >&2
+SOCIALD_TEST_PG=$PGURL run_suite build
 echo "== every bench on a tiny input (--smoke)" >&2
 bash scripts/bench-smoke.sh
 

@@ -71,7 +71,7 @@ static const struct opt opts[] = {
      OFF(webhook_allow_private), "false", 0, 0},
     {"webhook-allow-http", "SOCIALD_WEBHOOK_ALLOW_HTTP", "webhook_allow_http", OT_BOOL,
      OFF(webhook_allow_http), "false", 0, 0},
-    {"jobs-lease-ms", "SOCIALD_JOBS_LEASE_MS", "jobs_lease_ms", OT_I64, OFF(jobs_lease_ms), "60000",
+    {"jobs-lease-ms", "SOCIALD_JOBS_LEASE_MS", "jobs_lease_ms", OT_I64, OFF(jobs_lease_ms), "25000",
      500, 3600000},
     {"jobs-poll-ms", "SOCIALD_JOBS_POLL_MS", "jobs_poll_ms", OT_I64, OFF(jobs_poll_ms), "500", 10,
      60000},

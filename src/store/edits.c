@@ -2,8 +2,9 @@
  * edits: Google Business Profile per-field edit counting (see store/edits.h).
  *
  * Correct under concurrency because counting and reserving happen in one
- * write transaction (BEGIN IMMEDIATE in SQLite: writers take turns), so a
- * second request sees the first one's reservation.
+ * write transaction that holds the location's turn (BEGIN IMMEDIATE in
+ * SQLite: writers take turns; store_lock on PostgreSQL), so a second
+ * request sees the first one's reservation.
  */
 #include "store/edits.h"
 #include "store/internal.h"
@@ -64,6 +65,10 @@ enum store_rc store_gbp_reserve(struct store *st, const char *location, const ch
     enum store_rc rc = store_begin(st);
     if (rc != STORE_OK)
         return rc;
+    if (store_lock(st, "gbp_edits", location) != STORE_OK) {
+        store_rollback(st);
+        return STORE_ERROR;
+    }
     /* Rows that can no longer count. */
     struct db_stmt *s = store_stmt(st, Q_GBP_PRUNE,
                                    "DELETE FROM gbp_edits WHERE location = ? AND (at_ms <= ? - ? "

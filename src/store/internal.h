@@ -33,6 +33,12 @@ struct store_touch_rec {
     int64_t id;
 };
 
+/* Inside a transaction, waits for and takes the lock of (what, key) until
+ * the transaction ends: the check-then-write sequences that SQLite's
+ * BEGIN IMMEDIATE serialises (writers take turns) take turns on
+ * PostgreSQL too, across processes. A no-op on SQLite. */
+enum store_rc store_lock(struct store *st, const char *what, const char *key);
+
 /* Ends the caller's transaction by rc: committed when STORE_OK (then what
  * the commit returns), else rolled back and rc. */
 enum store_rc store_settle(struct store *st, enum store_rc rc);
@@ -78,6 +84,7 @@ enum stmt_id {
     Q_CHANGES_TRIM,
     Q_CHANGES_PUT,
     Q_CHANGES_TABLE,
+    Q_LOCK,
     Q_SNAP_BEGIN,
     Q_SNAP_COMMIT,
     Q_MIGRATION_VERSION,

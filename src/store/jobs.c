@@ -68,7 +68,8 @@ enum store_rc store_job_ensure(struct store *st, const char *kind, int64_t run_a
     struct db_stmt *s = store_stmt(st, Q_JOB_ENSURE,
                                    "INSERT INTO jobs (kind, ref, run_at_ms, created_ms, lane) "
                                    "SELECT ?1, 0, ?2, ?3, ?4 WHERE NOT EXISTS "
-                                   "(SELECT 1 FROM jobs WHERE kind = ?1)");
+                                   "(SELECT 1 FROM jobs WHERE kind = ?1) "
+                                   "ON CONFLICT (kind, ref) DO NOTHING");
     if (!s)
         return STORE_ERROR;
     D->bind_text(s, 1, kind);

@@ -67,10 +67,11 @@ enum store_rc store_link_session_open(struct store *st, const char *id, int64_t 
     /* Only the first opening: the end it sets is never moved again, so a
      * leaked URL reopened now and then does not live for ever. One
      * statement, so two first openings at once cannot both move it. */
-    struct db_stmt *s = store_stmt(st, Q_LINK_SESSION_OPEN,
-                                   "UPDATE link_sessions SET opened_ms = ?1, "
-                                   "expires_ms = MAX(expires_ms, ?2) WHERE id = ?3 AND "
-                                   "opened_ms IS NULL");
+    struct db_stmt *s = store_stmt(
+        st, Q_LINK_SESSION_OPEN,
+        "UPDATE link_sessions SET opened_ms = ?1, "
+        "expires_ms = CASE WHEN expires_ms > ?2 THEN expires_ms ELSE ?2 END WHERE id = ?3 AND "
+        "opened_ms IS NULL");
     if (!s)
         return STORE_ERROR;
     D->bind_i64(s, 1, now_ms);

@@ -68,9 +68,12 @@ enum store_rc store_secret_seal(struct store *st, const char *name, const void *
     D->bind_text(s, 3, name);
     /* The old value may be the plain key: have SQLite zero the space it
      * leaves in the page rather than keep it as free space. */
-    D->exec(db, "PRAGMA secure_delete = ON");
+    bool lite = D->dialect == DB_SQLITE; /* PostgreSQL has no such switch */
+    if (lite)
+        D->exec(db, "PRAGMA secure_delete = ON");
     enum db_rc dr = store_run(st, s);
-    D->exec(db, "PRAGMA secure_delete = OFF");
+    if (lite)
+        D->exec(db, "PRAGMA secure_delete = OFF");
     if (dr != DB_DONE)
         return STORE_ERROR;
     return D->changes(db) > 0 ? STORE_OK : STORE_NOTFOUND;

@@ -345,6 +345,25 @@ enum store_rc store_commit(struct store *st)
     return STORE_OK;
 }
 
+enum store_rc store_lock(struct store *st, const char *what, const char *key)
+{
+    if (st->drv->dialect != DB_POSTGRES)
+        return STORE_OK;
+    /* One 64-bit advisory lock number per (what, key): FNV-1a. A collision
+     * only makes two unrelated writers take turns. */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char *p = what; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    h = (h ^ 0xff) * 0x100000001b3ULL;
+    for (const char *p = key; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    struct db_stmt *s = store_stmt(st, Q_LOCK, "SELECT pg_advisory_xact_lock(?)");
+    if (!s)
+        return STORE_ERROR;
+    st->drv->bind_i64(s, 1, (int64_t)h);
+    return store_rc_of(store_run(st, s));
+}
+
 enum store_rc store_settle(struct store *st, enum store_rc rc)
 {
     if (rc == STORE_OK)
@@ -533,12 +552,31 @@ int store_schema_version(struct store *st)
     return v;
 }
 
+static enum store_rc migrate(struct store *st, struct db *db, int *applied);
+
 enum store_rc store_migrate(struct store *st, int *applied)
 {
     struct db *db = store_db(st);
     *applied = 0;
     if (!db)
         return STORE_ERROR;
+    /* PostgreSQL's BEGIN takes no lock: processes migrating one database
+     * take turns on an advisory lock of the session (released below, or
+     * with the connection). */
+    if (st->drv->dialect == DB_POSTGRES) {
+        if (st->drv->exec(db, "SELECT pg_advisory_lock(5060415)") != DB_DONE)
+            return STORE_ERROR;
+        enum store_rc rc = migrate(st, db, applied);
+        st->drv->exec(db, "SELECT pg_advisory_unlock(5060415)");
+        if (rc == STORE_OK)
+            changelog_ensure(st);
+        return rc;
+    }
+    return migrate(st, db, applied);
+}
+
+static enum store_rc migrate(struct store *st, struct db *db, int *applied)
+{
     if (st->drv->exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
                           " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
                           " applied_ms BIGINT NOT NULL)") != DB_DONE)
@@ -547,13 +585,7 @@ enum store_rc store_migrate(struct store *st, int *applied)
         if (store_begin(st) != STORE_OK)
             return STORE_ERROR;
         /* Re-read inside the write transaction: another process may have
-         * migrated while we waited for the lock (PostgreSQL's BEGIN takes
-         * none: the table lock serialises migrating processes). */
-        if (st->drv->dialect == DB_POSTGRES &&
-            st->drv->exec(db, "LOCK TABLE schema_migrations IN EXCLUSIVE MODE") != DB_DONE) {
-            store_rollback(st);
-            return STORE_ERROR;
-        }
+         * migrated while we waited for the lock. */
         int current = store_schema_version(st);
         if (current < 0) {
             store_rollback(st);
@@ -585,7 +617,6 @@ enum store_rc store_migrate(struct store *st, int *applied)
         log_info("applied migration %s", m->name);
         (*applied)++;
     }
-    changelog_ensure(st);
     return STORE_OK;
 }
 

@@ -5,6 +5,7 @@
 #include "store/webhooks.h"
 #include "store/internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define D (st->drv)
@@ -15,6 +16,14 @@ enum store_rc store_webhook_put(struct store *st, int64_t account_id, int64_t pr
     enum store_rc rc = store_begin(st);
     if (rc != STORE_OK)
         return rc;
+    /* Update-else-insert takes turns per profile (two registrations at once
+     * on PostgreSQL would both insert). */
+    char key[24];
+    snprintf(key, sizeof(key), "%lld", (long long)profile_id);
+    if (store_lock(st, "webhooks", key) != STORE_OK) {
+        store_rollback(st);
+        return STORE_ERROR;
+    }
     /* Replacing: the old registration ends, the new one starts enabled. */
     struct db_stmt *s = store_stmt(st, Q_WEBHOOK_PUT_CLEAR,
                                    "UPDATE webhooks SET url = ?, updated_ms = ?, failures = 0, "
