@@ -104,7 +104,11 @@ static void start_workers(struct app *app)
     app->usage = usage_new(app->store, cfg->usage_flush_ms);
     if (cfg->cache_warm)
         app->warm = dir_warm_start(app->dir, app->usage);
-    app->rl = ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000, cfg->rate_suspend_after);
+    app->rl =
+        store_shared(app->store)
+            ? ratelimit_new_shared(app->store, cfg->rate_limit, cfg->rate_window_s * 1000,
+                                   cfg->rate_suspend_after)
+            : ratelimit_new(cfg->rate_limit, cfg->rate_window_s * 1000, cfg->rate_suspend_after);
     app->client = client_new((unsigned)cfg->jobs_concurrency);
     app->offload = offload_new((unsigned)cfg->network_workers);
     app->upkeep_offload = offload_new((unsigned)cfg->upkeep_workers);

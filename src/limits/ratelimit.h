@@ -1,9 +1,10 @@
 /*
  * ratelimit: per-profile request windows (SPEC §7): at most `max` requests
  * per fixed window of `window_ms` starting at a profile's first request; the
- * account itself counts as one profile. In memory, per process; requests
+ * account itself counts as one profile. Requests
  * refused for the limit do not count against the window, but are counted
- * towards SPEC §7's suspension (1,000 refusals in 24 h).
+ * towards SPEC §7's suspension (1,000 refusals in 24 h). In memory, per
+ * process, on SQLite; shared through the database on PostgreSQL.
  */
 #ifndef SOCIALD_LIMITS_RATELIMIT_H
 #define SOCIALD_LIMITS_RATELIMIT_H
@@ -26,6 +27,12 @@ struct rl_result {
  * 24 h of its first refusal is reported once in rl_result.suspend.
  * ratelimit_free() releases it. */
 struct ratelimit *ratelimit_new(int64_t max, int64_t window_ms, int64_t suspend_after);
+/* The same, shared by every process on st's database (SPEC §12 "Limits"):
+ * exact across them, at one database write per few requests (see
+ * ratelimit.c). */
+struct store;
+struct ratelimit *ratelimit_new_shared(struct store *st, int64_t max, int64_t window_ms,
+                                       int64_t suspend_after);
 void ratelimit_free(struct ratelimit *rl);
 /* Counts one request of profile_id at now_ms and says whether it may pass. */
 void ratelimit_hit(struct ratelimit *rl, int64_t profile_id, int64_t now_ms, struct rl_result *out);

@@ -85,6 +85,8 @@ enum stmt_id {
     Q_CHANGES_PUT,
     Q_CHANGES_TABLE,
     Q_LOCK,
+    Q_RATE_LEASE,
+    Q_RATE_REFUSED,
     Q_SNAP_BEGIN,
     Q_SNAP_COMMIT,
     Q_MIGRATION_VERSION,

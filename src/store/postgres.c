@@ -34,7 +34,7 @@
 #include <string.h>
 
 #define MAX_SLOTS  256
-#define MAX_PARAMS 64
+#define MAX_PARAMS 32767 /* what the protocol carries */
 
 struct db_stmt {
     struct db *db;
@@ -43,10 +43,11 @@ struct db_stmt {
     bool prepared; /* on the current connection */
     bool readonly;
     int nparams;
-    char *vals[MAX_PARAMS]; /* owned copies; NULL binds NULL */
-    int lens[MAX_PARAMS];
-    int fmts[MAX_PARAMS];
-    Oid types[MAX_PARAMS]; /* what was bound: int8, bytea, or 0 (let the server infer) */
+    /* nparams each: */
+    char **vals; /* owned copies; NULL binds NULL */
+    int *lens;
+    int *fmts;
+    Oid *types; /* what was bound: int8, bytea, or 0 (let the server infer) */
     PGresult *res;
     int row, nrows; /* row: the current row, -1 before the first */
     bool ran;
@@ -132,6 +133,10 @@ static void stmt_free(struct db_stmt *s)
     pg_reset(s);
     free(s->blobs);
     free(s->sql);
+    free(s->vals);
+    free(s->lens);
+    free(s->fmts);
+    free(s->types);
     free(s);
 }
 
@@ -210,7 +215,7 @@ static enum db_rc pg_exec(struct db *db, const char *sql)
  * highest number used. NULL when the SQL uses more than MAX_PARAMS. */
 static char *placeholders(const char *sql, int *nparams)
 {
-    size_t len = strlen(sql), cap = len * 2 + 16, o = 0;
+    size_t len = strlen(sql), cap = len * 6 + 16, o = 0; /* "?" -> "$32767" at most */
     char *out = mem_malloc(cap);
     int next = 0, max = 0;
     char quote = 0;
@@ -233,7 +238,7 @@ static char *placeholders(const char *sql, int *nparams)
         }
         int n = 0;
         if (isdigit((unsigned char)sql[i + 1])) {
-            while (isdigit((unsigned char)sql[i + 1]) && n < 1000)
+            while (isdigit((unsigned char)sql[i + 1]) && n <= MAX_PARAMS)
                 n = n * 10 + (sql[++i] - '0');
         } else {
             n = ++next;
@@ -280,6 +285,11 @@ static struct db_stmt *pg_stmt(struct db *db, unsigned id, const char *sql)
         s->id = id;
         s->sql = conv;
         s->nparams = n;
+        size_t np = n ? (size_t)n : 1;
+        s->vals = mem_calloc(np, sizeof(*s->vals));
+        s->lens = mem_calloc(np, sizeof(*s->lens));
+        s->fmts = mem_calloc(np, sizeof(*s->fmts));
+        s->types = mem_calloc(np, sizeof(*s->types));
         s->row = -1;
         s->readonly = only_reads(conv);
         db->slots[id] = s;

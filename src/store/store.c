@@ -364,6 +364,11 @@ enum store_rc store_lock(struct store *st, const char *what, const char *key)
     return store_rc_of(store_run(st, s));
 }
 
+bool store_shared(const struct store *st)
+{
+    return st->drv->dialect == DB_POSTGRES;
+}
+
 enum store_rc store_settle(struct store *st, enum store_rc rc)
 {
     if (rc == STORE_OK)

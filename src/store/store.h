@@ -96,6 +96,11 @@ void store_read_end(struct store *st);
  * failure.
  */
 bool store_bulk_begin(struct store *st);
+
+/* Whether the database is one many processes on many machines share
+ * (PostgreSQL), whose per-process state (rate-limit windows) must then
+ * live in it; false for SQLite. */
+bool store_shared(const struct store *st);
 enum store_rc store_bulk_end(struct store *st);
 
 /* ---- change stamps ----
