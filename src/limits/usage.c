@@ -38,6 +38,10 @@ struct counter {
     int64_t flushing; /* handed to the flush in progress */
     uint32_t epoch;   /* bumped whenever a flush settles the counter */
     bool reread;      /* queued for the background re-read */
+    /* Shared, under a quota: calls leased (already in stored) and unused,
+     * and until when the store said the quota is spent. */
+    int64_t units;
+    int64_t spent_until;
 };
 
 struct shard {
@@ -47,6 +51,7 @@ struct shard {
 
 struct usage {
     struct store *st;
+    bool shared; /* PostgreSQL: quotas are leased from the store */
     int64_t flush_ms;
     /* ...and at least the flush interval: another process's calls reach
      * the store only at its flushes, so reading more often mostly reads
@@ -204,6 +209,47 @@ void usage_prime(struct usage *u, uint64_t generation, int64_t profile_id, const
     pthread_mutex_unlock(&s->mu);
 }
 
+#define LEASE_MAX 32
+#define SPENT_MS  1000 /* a spent quota is asked for again at most this often */
+
+/*
+ * Shared, under a quota: a call is taken from the calls this process
+ * leased from the store (store_usage_lease: k at a time, k an eighth of
+ * what the quota has left as last seen, 1 to LEASE_MAX), so processes
+ * together never pass the quota and the (quota + 1)-th call is refused
+ * wherever it arrives. Leased calls are in the stored total already, so
+ * they never reach the flush; a process that dies loses its unused ones
+ * (counted, never made: at most LEASE_MAX per process and month).
+ */
+static enum usage_rc count_leased(struct usage *u, struct shard *s, struct counter *c,
+                                  int64_t profile_id, const char *month, int64_t quota, int64_t now,
+                                  int64_t *calls)
+{
+    if (!c->units && now >= c->spent_until) {
+        int64_t known = c->known_at ? c->stored - c->units + c->pending + c->flushing : 0;
+        int64_t left = quota - known, k = left / 8;
+        k = k < 1 ? 1 : k > LEASE_MAX ? LEASE_MAX : k;
+        int64_t total = 0, granted = 0;
+        if (store_usage_lease(u->st, profile_id, month, k, quota, &total, &granted) != STORE_OK) {
+            pthread_mutex_unlock(&s->mu);
+            return USAGE_ERROR;
+        }
+        c->stored = total;
+        c->known_at = now;
+        c->units = granted;
+        c->spent_until = granted ? 0 : now + SPENT_MS;
+    }
+    enum usage_rc rc = USAGE_OVER_QUOTA;
+    if (c->units) {
+        c->units--;
+        rc = USAGE_COUNTED;
+    }
+    c->used_at = now;
+    *calls = c->stored - c->units + c->pending + c->flushing;
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
 enum usage_rc usage_count(struct usage *u, int64_t profile_id, const char *month, int64_t quota,
                           bool count, int64_t *calls)
 {
@@ -212,6 +258,8 @@ enum usage_rc usage_count(struct usage *u, int64_t profile_id, const char *month
     int64_t now = time_mono_ms();
     pthread_mutex_lock(&s->mu);
     struct counter *c = i64map_get(&s->map, key, true);
+    if (u->shared && count && quota >= 0)
+        return count_leased(u, s, c, profile_id, month, quota, now, calls);
     /* A known total past its age is answered as it is and re-read in the
      * background (the same few milliseconds later that a read here would
      * have seen); only an unknown one, or one the queue has no room for, is
@@ -247,7 +295,7 @@ enum usage_rc usage_count(struct usage *u, int64_t profile_id, const char *month
         pthread_mutex_lock(&s->mu);
         c = i64map_get(&s->map, key, true);
     }
-    int64_t total = c->stored + c->pending + c->flushing;
+    int64_t total = c->stored - c->units + c->pending + c->flushing;
     enum usage_rc rc = USAGE_COUNTED;
     if (count && quota >= 0 && total >= quota) {
         rc = USAGE_OVER_QUOTA;
@@ -293,7 +341,7 @@ static bool keep_active(uint64_t key, void *val, void *arg)
     const struct counter *c = val;
     int64_t now = *(const int64_t *)arg;
     (void)key;
-    return c->pending || c->flushing || c->reread || now - c->used_at < IDLE_MS;
+    return c->pending || c->flushing || c->reread || c->units || now - c->used_at < IDLE_MS;
 }
 
 static int by_key(const void *a, const void *b)
@@ -443,6 +491,7 @@ struct usage *usage_new(struct store *st, int64_t flush_ms)
 {
     struct usage *u = mem_calloc(1, sizeof(*u));
     u->st = st;
+    u->shared = store_shared(st);
     u->flush_ms = flush_ms > 0 ? flush_ms : 1000;
     u->refresh_ms = u->flush_ms > REFRESH_MS ? u->flush_ms : REFRESH_MS;
     for (int i = 0; i < SHARDS; i++) {

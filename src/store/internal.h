@@ -87,6 +87,7 @@ enum stmt_id {
     Q_LOCK,
     Q_RATE_LEASE,
     Q_RATE_REFUSED,
+    Q_USAGE_LEASE,
     Q_SNAP_BEGIN,
     Q_SNAP_COMMIT,
     Q_MIGRATION_VERSION,

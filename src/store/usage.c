@@ -39,6 +39,34 @@ enum store_rc store_usage_add(struct store *st, struct usage_delta *d, size_t n)
     return store_commit(st);
 }
 
+enum store_rc store_usage_lease(struct store *st, int64_t profile_id, const char *month,
+                                int64_t want, int64_t quota, int64_t *calls, int64_t *granted)
+{
+    /* SET reads the row as it was: granted and calls agree. */
+    struct db_stmt *s = store_stmt(
+        st, Q_USAGE_LEASE,
+        "INSERT INTO usage_monthly AS u (profile_id, month, calls, granted) "
+        "VALUES (?1, ?2, CASE WHEN ?3 < ?4 THEN ?3 ELSE ?4 END, "
+        "CASE WHEN ?3 < ?4 THEN ?3 ELSE ?4 END) ON CONFLICT (profile_id, month) DO UPDATE SET "
+        "granted = CASE WHEN u.calls >= ?4 THEN 0 WHEN ?3 < ?4 - u.calls THEN ?3 "
+        "ELSE ?4 - u.calls END, "
+        "calls = CASE WHEN u.calls >= ?4 THEN u.calls WHEN ?3 < ?4 - u.calls THEN u.calls + ?3 "
+        "ELSE ?4 END RETURNING calls, granted");
+    if (!s)
+        return STORE_ERROR;
+    D->bind_i64(s, 1, profile_id);
+    D->bind_text(s, 2, month);
+    D->bind_i64(s, 3, want);
+    D->bind_i64(s, 4, quota);
+    enum db_rc dr = D->step(s);
+    if (dr == DB_ROW) {
+        *calls = D->col_i64(s, 0);
+        *granted = D->col_i64(s, 1);
+    }
+    D->reset(s);
+    return dr == DB_ROW ? STORE_OK : STORE_ERROR;
+}
+
 enum store_rc store_usage_get(struct store *st, int64_t profile_id, const char *month,
                               int64_t *calls)
 {

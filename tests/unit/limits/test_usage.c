@@ -214,6 +214,37 @@ START_TEST(a_paced_pass_keeps_calls_counted_meanwhile)
 }
 END_TEST
 
+/* PostgreSQL (many processes): three meters on three handles of one
+ * database count exactly the quota between them; the next call is refused
+ * wherever it arrives. (On SQLite one process counts in memory: skipped.) */
+START_TEST(a_quota_is_exact_across_processes)
+{
+    if (!getenv("SOCIALD_TEST_PG"))
+        return;
+    int64_t pid, calls;
+    struct store *st = fresh(&pid);
+    struct store *h2 = ut_store_another(&ut), *h3 = ut_store_another(&ut);
+    struct usage *us[3] = {usage_new(st, 60000), usage_new(h2, 60000), usage_new(h3, 60000)};
+    int counted = 0, refused = 0;
+    for (int i = 0; i < 300; i++) {
+        enum usage_rc rc = usage_count(us[i % 3], pid, "2026-11", 205, true, &calls);
+        ck_assert_int_ne(rc, USAGE_ERROR);
+        counted += rc == USAGE_COUNTED;
+        refused += rc == USAGE_OVER_QUOTA;
+    }
+    ck_assert_int_eq(counted, 205);
+    ck_assert_int_eq(refused, 95);
+    for (int i = 0; i < 3; i++)
+        usage_free(us[i]);
+    int64_t stored = 0;
+    ck_assert_int_eq(store_usage_get(st, pid, "2026-11", &stored), STORE_OK);
+    ck_assert_int_eq(stored, 205); /* leased calls were all used, none flushed twice */
+    store_close(h2);
+    store_close(h3);
+    cleanup(st);
+}
+END_TEST
+
 Suite *usage_suite(void)
 {
     Suite *s = suite_create("limits/usage");
@@ -225,6 +256,7 @@ Suite *usage_suite(void)
     tcase_add_test(tc, stale_totals_are_reread_in_the_background);
     tcase_add_test(tc, a_large_flush_spans_transactions);
     tcase_add_test(tc, a_paced_pass_keeps_calls_counted_meanwhile);
+    tcase_add_test(tc, a_quota_is_exact_across_processes);
     suite_add_tcase(s, tc);
     return s;
 }
