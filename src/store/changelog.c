@@ -7,7 +7,11 @@
  * touched (kind 0: everything) just before its COMMIT, so the row commits
  * with the change or not at all; every process follows the table by
  * polling it every FOLLOW_MS and bumps its own stamps for the rows others
- * wrote (its own it bumped at its commit).
+ * wrote (its own it bumped at its commit). A process that committed such
+ * rows also sends NOTIFY sociald_changes after its commit (at most one
+ * every NOTIFY_MS), and the followers, which LISTEN, wake at once: only a
+ * hint, outside the writing transaction (a NOTIFY in it would serialise
+ * commits on the server's notify lock); polling alone is correct.
  *
  * Polling alone is correct. The row numbers come from an identity column,
  * which hands numbers out when rows are inserted, not when they commit: a
@@ -25,13 +29,17 @@
 #include "util/mem.h"
 #include "util/timeutil.h"
 
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define FOLLOW_MS 50
+#define NOTIFY_MS 10
+#define CHANNEL   "sociald_changes"
 #define HOLE_MS   5000
 #define GAP_MS    60000
 #define TRIM_MS   600000 /* a change row lives 10 minutes */
@@ -47,7 +55,6 @@ struct changelog {
     int64_t origin; /* this process's rows, which it does not apply again */
     pthread_t thread;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
     bool stop;
     int64_t last;  /* the highest number read */
     bool started;  /* last is known */
@@ -56,6 +63,7 @@ struct changelog {
     struct hole holes[MAX_HOLES];
     size_t nholes;
     uint64_t applied; /* rows of other processes applied */
+    _Atomic int64_t notified_ms;
 };
 
 static void apply(struct changelog *cl, int64_t kind, int64_t id)
@@ -211,22 +219,20 @@ static void poll_once(struct changelog *cl)
 static void *follow(void *arg)
 {
     struct changelog *cl = arg;
-    pthread_mutex_lock(&cl->mu);
-    while (!cl->stop) {
-        pthread_mutex_unlock(&cl->mu);
-        poll_once(cl);
+    for (;;) {
         pthread_mutex_lock(&cl->mu);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += FOLLOW_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        if (!cl->stop)
-            pthread_cond_timedwait(&cl->cv, &cl->mu, &ts);
+        bool stop = cl->stop;
+        pthread_mutex_unlock(&cl->mu);
+        if (stop)
+            break;
+        poll_once(cl);
+        /* Until a NOTIFY, or FOLLOW_MS. */
+        struct db *db = store_db(cl->st);
+        if (db)
+            cl->st->drv->wait(db, CHANNEL, FOLLOW_MS);
+        else
+            poll(NULL, 0, FOLLOW_MS);
     }
-    pthread_mutex_unlock(&cl->mu);
     return NULL;
 }
 
@@ -239,7 +245,6 @@ struct changelog *changelog_start(struct store *st)
     cl->origin = (int64_t)(r >> 1) | 1;
     cl->ok_ms = time_mono_ms();
     pthread_mutex_init(&cl->mu, NULL);
-    pthread_cond_init(&cl->cv, NULL);
     /* Where the log stands now: what came before is in what this process
      * will read from the database anyway. */
     cl->started = read_start(cl);
@@ -254,12 +259,21 @@ void changelog_stop(struct changelog *cl)
         return;
     pthread_mutex_lock(&cl->mu);
     cl->stop = true;
-    pthread_cond_signal(&cl->cv);
     pthread_mutex_unlock(&cl->mu);
     pthread_join(cl->thread, NULL);
     pthread_mutex_destroy(&cl->mu);
-    pthread_cond_destroy(&cl->cv);
     free(cl);
+}
+
+void changelog_notify(struct store *st)
+{
+    struct changelog *cl = st->changes;
+    int64_t now = time_mono_ms(), last = atomic_load(&cl->notified_ms);
+    if (now - last < NOTIFY_MS || !atomic_compare_exchange_strong(&cl->notified_ms, &last, now))
+        return;
+    struct db *db = store_db(st);
+    if (db)
+        st->drv->exec(db, "NOTIFY " CHANNEL);
 }
 
 int64_t changelog_origin(const struct changelog *cl)

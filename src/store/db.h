@@ -60,6 +60,10 @@ struct db_driver {
     const struct migration *migrations;
     /* Last error text for logs. */
     const char *(*errmsg)(struct db *db);
+    /* PostgreSQL: listens on channel (from the first call on) and waits up
+     * to timeout_ms for a notification; true when one came. NULL for
+     * SQLite. */
+    bool (*wait)(struct db *db, const char *channel, int timeout_ms);
     /* Turns the connection's triggers off or on (a bulk load writes what
      * they would, once per row group); false when it cannot. */
     bool (*triggers)(struct db *db, bool on);

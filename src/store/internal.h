@@ -55,6 +55,8 @@ void store_bump_all(struct store *st);
 struct changelog *changelog_start(struct store *st);
 void changelog_stop(struct changelog *cl);
 int64_t changelog_origin(const struct changelog *cl);
+/* After a commit that added rows: wakes the other processes' followers. */
+void changelog_notify(struct store *st);
 enum store_rc changelog_put(struct store *st, const struct store_touch_rec *t, size_t n, bool all);
 
 /* Records that the entity changed. Inside a transaction the stamp is bumped

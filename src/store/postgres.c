@@ -29,6 +29,7 @@
 
 #include <ctype.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ struct db_stmt {
 
 struct db {
     PGconn *c;
+    bool listening; /* LISTEN sent on this connection (pg_wait) */
     struct db_stmt *slots[MAX_SLOTS];
     int64_t changes;
     char err[256];
@@ -157,6 +159,7 @@ static bool alive(struct db *db)
     if (PQstatus(db->c) == CONNECTION_OK)
         return true;
     PQreset(db->c);
+    db->listening = false;
     for (int i = 0; i < MAX_SLOTS; i++)
         if (db->slots[i])
             db->slots[i]->prepared = false;
@@ -460,6 +463,37 @@ static const char *pg_errmsg(struct db *db)
     return db->err[0] ? db->err : PQerrorMessage(db->c);
 }
 
+static bool pg_wait(struct db *db, const char *channel, int timeout_ms)
+{
+    if (!db->listening) {
+        char sql[96];
+        snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+        if (pg_exec(db, sql) != DB_DONE) {
+            poll(NULL, 0, timeout_ms);
+            return false;
+        }
+        db->listening = true;
+    }
+    bool got = false;
+    PGnotify *n;
+    PQconsumeInput(db->c);
+    while ((n = PQnotifies(db->c))) {
+        PQfreemem(n);
+        got = true;
+    }
+    if (got)
+        return true;
+    struct pollfd p = {.fd = PQsocket(db->c), .events = POLLIN};
+    if (p.fd < 0 || poll(&p, 1, timeout_ms) <= 0)
+        return false;
+    PQconsumeInput(db->c);
+    while ((n = PQnotifies(db->c))) {
+        PQfreemem(n);
+        got = true;
+    }
+    return got;
+}
+
 static bool pg_triggers(struct db *db, bool on)
 {
     (void)db;
@@ -490,4 +524,5 @@ const struct db_driver db_postgres = {
     .migrations = store_postgres_migrations,
     .errmsg = pg_errmsg,
     .triggers = pg_triggers,
+    .wait = pg_wait,
 };

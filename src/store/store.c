@@ -335,6 +335,8 @@ enum store_rc store_commit(struct store *st)
         c->npending = 0;
         return STORE_ERROR;
     }
+    if (st->changes && (c->touch_all || c->npending))
+        changelog_notify(st);
     if (c->touch_all)
         store_bump_all(st);
     else
@@ -457,7 +459,8 @@ void store_touch(struct store *st, enum store_kind kind, int64_t id)
          * run in transactions, so their rows commit with them. */
         if (st->changes) {
             struct store_touch_rec t = {kind, id};
-            changelog_put(st, &t, 1, false);
+            if (changelog_put(st, &t, 1, false) == STORE_OK)
+                changelog_notify(st);
         }
         store_bump(st, kind, id);
         return;
