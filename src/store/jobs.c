@@ -65,18 +65,23 @@ enum store_rc store_job_put(struct store *st, const char *kind, int64_t ref, int
 enum store_rc store_job_ensure(struct store *st, const char *kind, int64_t run_at_ms,
                                int64_t now_ms)
 {
+    /* Check-then-insert: processes take turns per kind (on SQLite the
+     * write transaction already does). */
+    if (store_begin(st) != STORE_OK)
+        return STORE_ERROR;
+    if (store_lock(st, "jobs_ensure", kind) != STORE_OK)
+        return store_settle(st, STORE_ERROR);
     struct db_stmt *s = store_stmt(st, Q_JOB_ENSURE,
                                    "INSERT INTO jobs (kind, ref, run_at_ms, created_ms, lane) "
                                    "SELECT ?1, 0, ?2, ?3, ?4 WHERE NOT EXISTS "
-                                   "(SELECT 1 FROM jobs WHERE kind = ?1) "
-                                   "ON CONFLICT (kind, ref) DO NOTHING");
+                                   "(SELECT 1 FROM jobs WHERE kind = ?1)");
     if (!s)
-        return STORE_ERROR;
+        return store_settle(st, STORE_ERROR);
     D->bind_text(s, 1, kind);
     D->bind_i64(s, 2, run_at_ms);
     D->bind_i64(s, 3, now_ms);
     D->bind_i64(s, 4, store_job_lane(kind));
-    return store_rc_of(store_run(st, s));
+    return store_settle(st, store_rc_of(store_run(st, s)));
 }
 
 enum store_rc store_job_sooner(struct store *st, const char *kind, int64_t run_at_ms)

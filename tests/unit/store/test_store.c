@@ -211,6 +211,11 @@ START_TEST(token_writes_guarded_by_version_and_relink_hides)
     int64_t next = 0, count = 0;
     ck_assert_int_eq(store_job_count(st, &count), STORE_OK);
     ck_assert_int_eq(count, 2);
+    /* a singleton job is queued once, however often it is ensured */
+    ck_assert_int_eq(store_job_ensure(st, "sweep", 5000, 1), STORE_OK);
+    ck_assert_int_eq(store_job_ensure(st, "sweep", 5000, 1), STORE_OK);
+    ck_assert_int_eq(store_job_count(st, &count), STORE_OK);
+    ck_assert_int_eq(count, 3);
     ck_assert_int_eq(store_job_next(st, JOB_LANE_UPKEEP, &next), STORE_OK);
     ck_assert_int_eq(next, 100);
     ck_assert_int_eq(store_job_next(st, JOB_LANE_DELIVERY, &next), STORE_OK);
