@@ -112,7 +112,9 @@ static int64_t eighth(int64_t left)
 /* Shared: admits from the leased units, leasing more when none are left. */
 static bool shared_admit(struct ratelimit *rl, int64_t profile_id, struct window *w, int64_t now_ms)
 {
-    if (w->start_ms == 0 || now_ms - w->start_ms >= rl->window_ms || now_ms < w->start_ms) {
+    /* Not when now is before the start: another process may have started
+     * the window a moment after this request read its clock. */
+    if (w->start_ms == 0 || now_ms - w->start_ms >= rl->window_ms) {
         w->start_ms = 0;
         w->units = 0;
         w->used = 0;

@@ -205,7 +205,7 @@ enum store_rc store_delivery_record(struct store *st, int64_t id, const struct d
          * recorded. */
         "UPDATE deliveries SET status = CASE WHEN status = 'cancelled' THEN status ELSE ?1 END, "
         "attempts = ?2, last_status = ?3, last_error = ?4, last_url = ?5, last_attempt_ms = ?6, "
-        "next_attempt_ms = CASE WHEN status = 'cancelled' THEN NULL ELSE ?7 END, "
+        "next_attempt_ms = CASE WHEN status = 'cancelled' THEN NULL ELSE CAST(?7 AS BIGINT) END, "
         "completed_ms = CASE WHEN status = 'cancelled' THEN completed_ms ELSE ?8 END "
         "WHERE id = ?9 RETURNING webhook_id");
     if (!s)

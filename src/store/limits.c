@@ -4,9 +4,10 @@
 
 #define D (st->drv)
 
-/* A window is over when it ended, or when it starts after now (a clock
- * that went back). */
-#define OVER "(w.start_ms + ?4 <= ?2 OR w.start_ms > ?2)"
+/* A window is over when it ended. Not when it starts after now: callers
+ * read their clocks before waiting for the row, so one that waited sees a
+ * window a later caller started, and must count in it. */
+#define OVER "(w.start_ms + ?4 <= ?2)"
 
 enum store_rc store_rate_lease(struct store *st, int64_t profile_id, int64_t now_ms,
                                int64_t window_ms, int64_t max, int64_t want, struct rate_lease *out)
@@ -50,11 +51,11 @@ enum store_rc store_rate_refused(struct store *st, int64_t profile_id, int64_t n
         "INSERT INTO rate_windows AS w (profile_id, start_ms, used, errors_since_ms, errors, "
         "errors_before) VALUES (?1, ?2, 0, ?2, ?4, 0) "
         "ON CONFLICT (profile_id) DO UPDATE SET "
-        "errors_before = CASE WHEN w.errors_since_ms + ?3 <= ?2 OR w.errors_since_ms > ?2 "
+        "errors_before = CASE WHEN w.errors_since_ms + ?3 <= ?2 "
         "THEN 0 ELSE w.errors END, "
-        "errors = CASE WHEN w.errors_since_ms + ?3 <= ?2 OR w.errors_since_ms > ?2 "
+        "errors = CASE WHEN w.errors_since_ms + ?3 <= ?2 "
         "THEN ?4 ELSE w.errors + ?4 END, "
-        "errors_since_ms = CASE WHEN w.errors_since_ms + ?3 <= ?2 OR w.errors_since_ms > ?2 "
+        "errors_since_ms = CASE WHEN w.errors_since_ms + ?3 <= ?2 "
         "THEN ?2 ELSE w.errors_since_ms END "
         "RETURNING errors_before, errors");
     if (!s)
