@@ -107,6 +107,52 @@ process.on('exit', () => {
   for (const key of [...databases.keys()]) dropDb(key);
 });
 
+// Reading and changing a data directory's database behind the server's
+// back, on either driver: SQLite's sociald.db in the directory (sqlite3), or
+// the directory's database on SOCIALD_TEST_PG (psql). SQL given to these
+// must run on both: standard SQL on integers and text (COUNT, MIN, CASE,
+// subqueries); no SQLite-only functions, no booleans (SQLite prints 1 and
+// 0, PostgreSQL t and f) and no blobs; where a query has to differ (hex of
+// a blob), the test asks dbDialect().
+
+// 'postgres' under SOCIALD_TEST_PG, else 'sqlite'.
+export function dbDialect() {
+  return PG ? 'postgres' : 'sqlite';
+}
+
+// The directory's database URL on PostgreSQL; throws if no process has
+// been spawned for the directory yet (there is nothing to read).
+function dbUrlOf(data) {
+  const name = databases.get(resolve(data));
+  if (!name) throw new Error(`no database for ${data} yet: no server or command has run on it`);
+  return dbUrl(name);
+}
+
+function dbRun(data, sql) {
+  // Statements one after the other, each on its own as sqlite3 runs them;
+  // the first error stops the rest and fails the call. Rows print as
+  // fields joined by |, NULL as nothing, with no header or row count.
+  const r = PG
+    ? spawnSync('psql', [dbUrlOf(data), '-AtqX', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-f', '-'],
+      { encoding: 'utf8', input: sql, timeout: 60000 })
+    : spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(data, 'sociald.db'), sql], { encoding: 'utf8', timeout: 60000 });
+  if (r.status !== 0) throw new Error(`${dbDialect()}: ${sql}\n${r.stderr || r.error?.message}`);
+  return r.stdout.trim();
+}
+
+// Runs sql on data directory `data`'s database and returns what it prints,
+// trimmed: one line per row, fields joined by |, NULL as the empty string
+// ('' when there is no row). Throws on any error.
+export function dbQuery(data, sql) {
+  return dbRun(data, sql);
+}
+
+// Runs statements that change rows (aging a row, planting a value); throws
+// on any error.
+export function dbExec(data, sql) {
+  dbRun(data, sql);
+}
+
 // Runs a sociald command; returns {status, stdout, stderr, json}.
 export function cli(args, { data, env = {}, input } = {}) {
   const full = data ? [...args, '--data', data] : args;
