@@ -3,7 +3,7 @@
 // on PostgreSQL: dbEnv) and drives it over HTTP. No npm dependencies:
 // node:test, fetch, net and child_process only.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
@@ -151,6 +151,30 @@ export function dbQuery(data, sql) {
 // on any error.
 export function dbExec(data, sql) {
   dbRun(data, sql);
+}
+
+// Everything the database of data directory `data` stores, as text to
+// search for something that must not be there (a key in the clear): on
+// SQLite the bytes of sociald.db and of its -wal file if there is one,
+// read as latin1 (one character per byte); on PostgreSQL the rows as
+// pg_dump --data-only writes them (bytea as hex: see dumpHolds).
+export function dbDumpText(data) {
+  if (!PG) {
+    return ['sociald.db', 'sociald.db-wal'].map((f) => join(data, f)).filter(existsSync)
+      .map((f) => readFileSync(f).toString('latin1')).join('\n');
+  }
+  const r = spawnSync('pg_dump', ['--data-only', '--no-owner', '--no-privileges', dbUrlOf(data)],
+    { encoding: 'latin1', timeout: 60000, maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`pg_dump of ${data}'s database failed: ${r.stderr || r.error?.message}`);
+  return r.stdout;
+}
+
+// Whether a dump (dbDumpText) holds needle: a string as it is, a Buffer as
+// its bytes (SQLite's file) or as their hex (PostgreSQL dumps bytea as hex,
+// and a server could store bytes that way on either).
+export function dumpHolds(dump, needle) {
+  if (typeof needle === 'string') return dump.includes(needle);
+  return dump.includes(needle.toString('latin1')) || dump.includes(needle.toString('hex'));
 }
 
 // Runs a sociald command; returns {status, stdout, stderr, json}.
