@@ -177,6 +177,28 @@ export function dumpHolds(dump, needle) {
   return dump.includes(needle.toString('latin1')) || dump.includes(needle.toString('hex'));
 }
 
+// The SOCIALD_TEST_PG maintenance URL through the cluster's Unix socket
+// instead of TCP, for a process that cannot reach 127.0.0.1:PORT (one in a
+// network namespace of its own): {url}, or {skip: why not} when there is no
+// PostgreSQL or no socket this machine can see. The directory is the
+// cluster's own answer (unix_socket_directories; scripts/pg.sh puts the
+// socket in its DIR).
+export function pgSocketUrl() {
+  if (!PG) return { skip: 'not on PostgreSQL' };
+  const r = spawnSync('psql', [PG, '-AtqX', '-c', 'SHOW unix_socket_directories', '-c', 'SHOW port'],
+    { encoding: 'utf8', timeout: 60000 });
+  if (r.status !== 0) return { skip: `cannot ask the cluster for its socket: ${r.stderr || r.error?.message}` };
+  const [dirs, port] = r.stdout.trim().split('\n');
+  const dir = dirs.split(',')[0].trim();
+  if (!dir.startsWith('/') || !existsSync(join(dir, `.s.PGSQL.${port}`))) {
+    return { skip: `the cluster's Unix socket (${dir || 'none'}, port ${port}) is not on this machine` };
+  }
+  const u = new URL(PG);
+  u.port = port;
+  u.searchParams.set('host', dir);
+  return { url: u.href };
+}
+
 // Runs a sociald command; returns {status, stdout, stderr, json}.
 export function cli(args, { data, env = {}, input } = {}) {
   const full = data ? [...args, '--data', data] : args;
