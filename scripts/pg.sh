@@ -68,6 +68,12 @@ start() {
     runuser -u postgres -- test -w "$dir" ||
       die "the postgres user cannot write $dir (a parent directory shuts it out): use one under /tmp"
   fi
+  # Others may pass through DIR to the socket: a test in a user namespace
+  # of its own, where DIR's owner is not mapped, connects that way
+  # (harness.mjs pgSocketUrl). That opens nothing new: the socket, like
+  # 127.0.0.1, trusts every local user. DIR is not listable and DIR/data
+  # stays 0700, as PostgreSQL requires.
+  chmod 711 "$dir"
   # UTF8 with the C locale: text compares byte by byte, as SQLite's BINARY
   # collation does, so ORDER BY on text gives the same order on both.
   as_owner "$PGBIN/initdb" -D "$dir/data" -U sociald --auth=trust -E UTF8 --locale=C \

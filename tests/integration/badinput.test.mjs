@@ -12,9 +12,7 @@
 // assert what the SPEC and RFC 9112 ask and report, without failing the run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { Server, rawRequest, secrets } from './lib/harness.mjs';
+import { Server, rawRequest, secrets, dbQuery } from './lib/harness.mjs';
 
 let srv, K, PK, initial;
 let thrown = 0; // every request sent at the server, checks included
@@ -44,10 +42,6 @@ after(async () => { await srv.stop(); });
 
 // ---- helpers -------------------------------------------------------------------
 
-function sql(statement) {
-  return execFileSync('sqlite3', ['-cmd', '.timeout 10000', join(srv.data, 'sociald.db'), statement], { encoding: 'utf8' }).trim();
-}
-
 // What a client can read back, minus the fields that move with every call.
 async function snapshot() {
   const strip = (j) => {
@@ -65,7 +59,7 @@ async function snapshot() {
     profile: await get('/api/user', { profileKey: PK }),
     profiles: await get('/api/profiles'),
     webhooks: await get('/api/hook/webhook'),
-    counts: Object.fromEntries(TABLES.map((t) => [t, sql(`SELECT count(*) FROM ${t}`)])),
+    counts: Object.fromEntries(TABLES.map((t) => [t, dbQuery(srv.data, `SELECT count(*) FROM ${t}`)])),
   };
 }
 

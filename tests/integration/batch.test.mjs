@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { Server, assertError, secrets, tempDir, waitUntil, pass } from './lib/harness.mjs';
+import { Server, assertError, secrets, tempDir, waitUntil, pass, dbQuery } from './lib/harness.mjs';
 import { Receiver, verify } from './lib/receiver.mjs';
 
 let srv, rx;
@@ -137,9 +136,9 @@ describe('the export', () => {
     const all = await Promise.all(Array.from({ length: 12 }, () => batch(srv, acct.apiKey)));
     for (const r of all) assert.equal(r.status, 200, r.text);
     assert.equal(new Set(all.map((r) => r.json.url)).size, 1);
-    const rows = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(srv.data, 'sociald.db'),
-      `SELECT COUNT(*) FROM batch_exports WHERE account_id = (SELECT account_id FROM profiles WHERE ref_id = '${acct.refId}')`], { encoding: 'utf8' });
-    assert.equal(rows.stdout.trim(), '1');
+    const rows = dbQuery(srv.data,
+      `SELECT COUNT(*) FROM batch_exports WHERE account_id = (SELECT account_id FROM profiles WHERE ref_id = '${acct.refId}')`);
+    assert.equal(rows, '1');
   });
 });
 

@@ -5,9 +5,7 @@
 // All through the real binary and the sandbox.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { Server, assertError, secrets } from './lib/harness.mjs';
+import { Server, assertError, secrets, dbQuery, dbExec } from './lib/harness.mjs';
 import { Sandbox } from './lib/sandbox.mjs';
 import { linkAs } from './lib/browser.mjs';
 
@@ -29,14 +27,10 @@ async function linked(platform, login) {
 const boards = (p) => srv.api('/api/user/details/pinterest', { key: acct.apiKey, profileKey: p.profileKey });
 const patch = (p, body, platform = 'gbp') => srv.api(`/api/user/${platform}`, { method: 'PATCH', key: acct.apiKey, profileKey: p.profileKey, body });
 
-function sqlite(sql) {
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(srv.data, 'sociald.db'), sql], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+const query = (sql) => dbQuery(srv.data, sql);
 
 // The Business Profile location linked to profile p ("locations/<id>").
-const locationOf = (p) => JSON.parse(sqlite(`SELECT extra FROM linked_accounts WHERE platform = 'gmb' AND profile_id = (SELECT id FROM profiles WHERE ref_id = '${p.refId}')`)).location;
+const locationOf = (p) => JSON.parse(query(`SELECT extra FROM linked_accounts WHERE platform = 'gmb' AND profile_id = (SELECT id FROM profiles WHERE ref_id = '${p.refId}')`)).location;
 
 before(async () => {
   sb = await new Sandbox().start();
@@ -226,8 +220,8 @@ describe('PATCH /api/user/gbp', () => {
     for (let i = 0; i < 5; i++) assert.equal((await patch(p, { storeCode: `s${i}` })).status, 200);
     assertError(await patch(p, { storeCode: 's5' }), 400, 633);
     // The test clock: 24 hours pass for the oldest title edit only.
-    const oldest = sqlite(`SELECT MIN(id) FROM gbp_edits WHERE field = 'title' AND location = '${locationOf(p)}'`);
-    sqlite(`UPDATE gbp_edits SET at_ms = at_ms - 86400000 WHERE id = ${oldest}`);
+    const oldest = query(`SELECT MIN(id) FROM gbp_edits WHERE field = 'title' AND location = '${locationOf(p)}'`);
+    dbExec(srv.data, `UPDATE gbp_edits SET at_ms = at_ms - 86400000 WHERE id = ${oldest}`);
     const seventh = await patch(p, { title: 'After a day' });
     assert.equal(seventh.status, 200, seventh.text);
     assertError(await patch(p, { title: 'Again' }), 400, 633);
@@ -242,6 +236,6 @@ describe('PATCH /api/user/gbp', () => {
     assert.equal(limited, 7);
     const loc = locationOf(p);
     assert.equal((await sb.calls('gmb')).filter((c) => c.method === 'PATCH' && c.path.endsWith(loc)).length, 5);
-    assert.equal(sqlite(`SELECT COUNT(*) FROM gbp_edits WHERE location = '${loc}' AND state = 'done'`), '5');
+    assert.equal(query(`SELECT COUNT(*) FROM gbp_edits WHERE location = '${loc}' AND state = 'done'`), '5');
   });
 });

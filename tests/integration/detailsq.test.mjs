@@ -6,9 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Server, secrets, pass, waitUntil } from './lib/harness.mjs';
+import { Server, secrets, pass, waitUntil, dbQuery } from './lib/harness.mjs';
 import { Sandbox } from './lib/sandbox.mjs';
 
 const PROFILES = 10000;
@@ -16,12 +15,6 @@ const RATE = 4; // --details-rate: calls per second per network
 const QUEUE = 2000; // --details-queue
 
 let sb, srv, apiKey, keys;
-
-function sqlite(sql) {
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(srv.data, 'sociald.db'), sql], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
 
 async function metric(name) {
   const r = await srv.api('/metrics');
@@ -69,7 +62,7 @@ test(`${PROFILES} stale profiles read: no write, a bounded queue, calls within t
   await Promise.all(Array.from({ length: 16 }, reader));
   assert.equal(answers.length, PROFILES);
   // No details job rows: the queue is in memory.
-  assert.equal(sqlite("SELECT COUNT(*) FROM jobs WHERE kind = 'details'"), '0');
+  assert.equal(dbQuery(srv.data, "SELECT COUNT(*) FROM jobs WHERE kind = 'details'"), '0');
   // Bounded: at most QUEUE waited at once; the rest were dropped, counted.
   const queued = await metric('sociald_details_queued_total');
   const dropped = await metric('sociald_details_dropped_total');

@@ -4,14 +4,9 @@
 // before the server first reads those profiles.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Server, assertError, writeConfig, tempDir, secrets, pass } from './lib/harness.mjs';
-
-function sql(data, statement) {
-  return execFileSync('sqlite3', ['-cmd', '.timeout 10000', join(data, 'sociald.db'), statement], { encoding: 'utf8' }).trim();
-}
+import { Server, assertError, writeConfig, tempDir, secrets, pass, dbQuery, dbExec } from './lib/harness.mjs';
 
 test('620: a plan without the endpoint family names the plans that have it', async () => {
   const data = tempDir();
@@ -81,7 +76,7 @@ test('612 after too many rate-limit errors in 24 h; `sociald profile reactivate`
   assertError(await call(pkey), 403, 612);
   assert.equal((await call(other)).status, 200, 'other profiles are not affected');
   await srv.waitForLog('profile suspended after too many rate-limit errors');
-  const ref = sql(srv.data, "SELECT ref_id FROM profiles WHERE title = 'Customer 000001'");
+  const ref = dbQuery(srv.data, "SELECT ref_id FROM profiles WHERE title = 'Customer 000001'");
   const re = srv.cli(['profile', 'reactivate', '--ref-id', ref]);
   assert.equal(re.status, 0, re.stderr);
   assert.equal((await call(pkey)).status, 200);
@@ -95,10 +90,10 @@ test('610/611/612: deleted and suspended profiles; ayrlinkUrl from the bio handl
   [live, gone, held].forEach((k) => secrets.add(k));
   // Deleted a day ago: within the default retention of tombstones (30 days).
   const deletedAt = Date.now() - 86400000;
-  sql(srv.data, `UPDATE profiles SET deleted_ms = ${deletedAt}, deleted_by = 'cli' WHERE title = 'Customer 000002'`);
-  sql(srv.data, "UPDATE profiles SET suspended_ms = 1767225600000 WHERE title = 'Customer 000003'");
-  sql(srv.data, "UPDATE profiles SET bio_handle = 'greatshop' WHERE title = 'Customer 000001'");
-  const goneRef = sql(srv.data, "SELECT ref_id FROM profiles WHERE title = 'Customer 000002'");
+  dbExec(srv.data, `UPDATE profiles SET deleted_ms = ${deletedAt}, deleted_by = 'cli' WHERE title = 'Customer 000002'`);
+  dbExec(srv.data, "UPDATE profiles SET suspended_ms = 1767225600000 WHERE title = 'Customer 000003'");
+  dbExec(srv.data, "UPDATE profiles SET bio_handle = 'greatshop' WHERE title = 'Customer 000001'");
+  const goneRef = dbQuery(srv.data, "SELECT ref_id FROM profiles WHERE title = 'Customer 000002'");
   await srv.start();
   const key = seed.json.apiKey;
 

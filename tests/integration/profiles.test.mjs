@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Server, assertError, secrets, rawRequest } from './lib/harness.mjs';
+import { Server, assertError, secrets, rawRequest, dbDumpText } from './lib/harness.mjs';
 
 let srv, acct;
 
@@ -45,7 +45,7 @@ test('create through all three paths; the key is shown once and stored only hash
     const l = await list(acct.apiKey, `?refId=${r.json.refId}`);
     assert.ok(!l.text.includes(r.json.profileKey), 'keys are never listed');
   }
-  const dump = readFileSync(join(srv.data, 'sociald.db')).toString('latin1');
+  const dump = dbDumpText(srv.data);
   for (const k of secrets) assert.ok(!dump.includes(k), 'a key is stored in the clear');
 });
 

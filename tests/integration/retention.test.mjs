@@ -7,18 +7,13 @@
 // 40 days back must go and one dated now must stay, in the same sweep.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Server, assertError, cli, secrets, tempDir, waitUntil } from './lib/harness.mjs';
+import { Server, assertError, cli, secrets, tempDir, waitUntil, dbQuery, dbExec } from './lib/harness.mjs';
 import { Receiver } from './lib/receiver.mjs';
 
 const DAY = 86400 * 1000;
 const ALLOW = ['--webhook-allow-private', '--webhook-allow-http'];
-
-function sql(data, statement) {
-  return execFileSync('sqlite3', ['-cmd', '.timeout 10000', join(data, 'sociald.db'), statement], { encoding: 'utf8' }).trim();
-}
 
 // A business account with two seeded (linked) profiles, a social webhook
 // to rx with one delivered event per seeded profile, an unregistered feed
@@ -52,7 +47,7 @@ async function populate(srv, rx) {
   return { key, keys, old: gone[0], young: gone[1] };
 }
 
-const count = (data, table, where = '1') => Number(sql(data, `SELECT COUNT(*) FROM ${table} WHERE ${where}`));
+const count = (data, table, where = '1 = 1') => Number(dbQuery(data, `SELECT COUNT(*) FROM ${table} WHERE ${where}`));
 
 test('rows past retention go, younger rows stay; a purged tombstone answers 610 instead of 611', async () => {
   const data = tempDir();
@@ -67,16 +62,16 @@ test('rows past retention go, younger rows stay; a purged tombstone answers 610 
   // the old tombstone, the unregistered webhook; and two finished exports'
   // records, one deleted 40 days ago and one just now.
   const now = Date.now();
-  const oldEvent = Number(sql(data, 'SELECT MIN(id) FROM events'));
-  const acct = Number(sql(data, `SELECT account_id FROM profiles WHERE ref_id = '${old.refId}'`));
-  sql(data, `UPDATE events SET created_ms = created_ms - ${40 * DAY} WHERE id = ${oldEvent};
+  const oldEvent = Number(dbQuery(data, 'SELECT MIN(id) FROM events'));
+  const acct = Number(dbQuery(data, `SELECT account_id FROM profiles WHERE ref_id = '${old.refId}'`));
+  dbExec(data, `UPDATE events SET created_ms = created_ms - ${40 * DAY} WHERE id = ${oldEvent};
     UPDATE deliveries SET created_ms = created_ms - ${40 * DAY} WHERE event_id = ${oldEvent};
     UPDATE profiles SET deleted_ms = deleted_ms - ${40 * DAY} WHERE ref_id = '${old.refId}';
     UPDATE webhooks SET deleted_ms = deleted_ms - ${40 * DAY} WHERE deleted_ms IS NOT NULL;
     INSERT INTO batch_exports (account_id, file, started_ms, estimate_ms, expires_ms, ready_ms, deleted_ms) VALUES
       (${acct}, 'old.json', ${now - 50 * DAY}, ${now - 50 * DAY}, ${now - 43 * DAY}, ${now - 50 * DAY}, ${now - 40 * DAY}),
       (${acct}, 'new.json', ${now - 8 * DAY}, ${now - 8 * DAY}, ${now - DAY}, ${now - 8 * DAY}, ${now - DAY});`);
-  const oldId = Number(sql(data, `SELECT id FROM profiles WHERE ref_id = '${old.refId}'`));
+  const oldId = Number(dbQuery(data, `SELECT id FROM profiles WHERE ref_id = '${old.refId}'`));
   assert.equal(count(data, 'events'), 2);
   assert.equal(count(data, 'webhooks', 'deleted_ms IS NOT NULL'), 1);
 
@@ -116,8 +111,8 @@ test('a knob at 0 keeps its rows for ever; the others still go', async () => {
   await srv.start();
   const { key, old } = await populate(srv, rx);
   await srv.stop();
-  const oldEvent = Number(sql(data, 'SELECT MIN(id) FROM events'));
-  sql(data, `UPDATE events SET created_ms = created_ms - ${40 * DAY} WHERE id = ${oldEvent};
+  const oldEvent = Number(dbQuery(data, 'SELECT MIN(id) FROM events'));
+  dbExec(data, `UPDATE events SET created_ms = created_ms - ${40 * DAY} WHERE id = ${oldEvent};
     UPDATE deliveries SET created_ms = created_ms - ${40 * DAY} WHERE event_id = ${oldEvent};
     UPDATE profiles SET deleted_ms = deleted_ms - ${4000 * DAY} WHERE ref_id = '${old.refId}';`);
 

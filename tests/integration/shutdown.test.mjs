@@ -25,7 +25,7 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dgram from 'node:dgram';
-import { Server, assertError, secrets, tempDir, waitUntil } from './lib/harness.mjs';
+import { Server, assertError, secrets, tempDir, waitUntil, dbDialect, pgSocketUrl } from './lib/harness.mjs';
 import { Sandbox } from './lib/sandbox.mjs';
 import { linkAs } from './lib/browser.mjs';
 
@@ -90,13 +90,23 @@ if (!INNER) {
         t.skip(`unshare -rmn is not allowed here (${(probe.stderr || probe.error?.message || '').trim()})`);
         return;
       }
+      const env = { ...process.env, SOCIALD_SHUTDOWN_NETNS: '1' };
+      delete env.NODE_TEST_CONTEXT; // the inner run reports on its own
+      // The namespace has no route to the cluster's 127.0.0.1:PORT: the
+      // inner run (its harness and its servers) goes through the socket.
+      if (dbDialect() === 'postgres') {
+        const pg = pgSocketUrl();
+        if (pg.skip) {
+          t.skip(`on PostgreSQL the inner run needs the cluster's Unix socket: ${pg.skip}`);
+          return;
+        }
+        env.SOCIALD_TEST_PG = pg.url;
+      }
       const dir = tempDir('sociald-dns-');
       const resolv = join(dir, 'resolv.conf');
       // One nameserver, one try, a long timeout: the lookup waits 60 s unless
       // something answers, and nothing does.
       writeFileSync(resolv, 'nameserver 127.0.0.1\noptions timeout:60 attempts:1\n');
-      const env = { ...process.env, SOCIALD_SHUTDOWN_NETNS: '1' };
-      delete env.NODE_TEST_CONTEXT; // the inner run reports on its own
       const r = spawnSync('unshare', ['-rmn', '--', 'sh', '-c',
         'ip link set lo up && mount --bind "$0" /etc/resolv.conf && exec node "$1"',
         resolv, fileURLToPath(import.meta.url)], { encoding: 'utf8', env, timeout: 120000 });

@@ -8,9 +8,7 @@
 // not slow other requests. Everything runs against the sandbox's faults.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { Server, secrets, waitUntil, pass } from './lib/harness.mjs';
+import { Server, secrets, waitUntil, pass, dbQuery } from './lib/harness.mjs';
 import { Receiver } from './lib/receiver.mjs';
 import { Sandbox } from './lib/sandbox.mjs';
 import { linkAs, sandboxToken } from './lib/browser.mjs';
@@ -43,12 +41,6 @@ async function refreshes(network) {
 }
 
 const socialEvents = (pred) => rx.requests.filter((q) => q.body && q.body.action === 'social' && pred(q.body));
-
-function sqlite(sql) {
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(srv.data, 'sociald.db'), sql], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
 
 before(async () => {
   sb = await new Sandbox().start();
@@ -96,7 +88,7 @@ describe('the refresher', () => {
     const u = await user(p.profileKey);
     assert.deepEqual(u.json.activeSocialAccounts, ['twitter']);
     assert.equal(socialEvents((b) => b.refId === p.refId && b.type === 'unlink').length, 0);
-    assert.equal(sqlite(`SELECT refresh_failures FROM linked_accounts WHERE platform = 'twitter' AND profile_id = (SELECT id FROM profiles WHERE ref_id = '${p.refId}')`), '0');
+    assert.equal(dbQuery(srv.data, `SELECT refresh_failures FROM linked_accounts WHERE platform = 'twitter' AND profile_id = (SELECT id FROM profiles WHERE ref_id = '${p.refId}')`), '0');
   });
 
   test('a revoked grant: relink_required, the system unlink webhook with the reason, hidden from GET /api/user', async () => {
@@ -210,7 +202,7 @@ describe('the refresher', () => {
     // A normal link is reminded 350 days after it, not now.
     const q = await profile();
     await linkAs(srv, acct.apiKey, q.profileKey, 'linkedin', 'remind-l2-noorg');
-    const due = Number(sqlite(`SELECT run_at_ms FROM jobs WHERE kind = 'remind' AND ref = (SELECT l.id FROM linked_accounts l JOIN profiles p ON p.id = l.profile_id WHERE p.ref_id = '${q.refId}')`));
+    const due = Number(dbQuery(srv.data, `SELECT run_at_ms FROM jobs WHERE kind = 'remind' AND ref = (SELECT l.id FROM linked_accounts l JOIN profiles p ON p.id = l.profile_id WHERE p.ref_id = '${q.refId}')`));
     const days = (due - Date.now()) / 86400000;
     assert.ok(days > 349 && days <= 350, `reminder in ${days} days`);
     const h = (await health(q.refId)).linkedin;

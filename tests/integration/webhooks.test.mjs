@@ -6,7 +6,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Server, assertError, secrets, tempDir, waitUntil, pass } from './lib/harness.mjs';
+import { Server, assertError, secrets, tempDir, waitUntil, pass, dbDumpText } from './lib/harness.mjs';
 import { Receiver, verify } from './lib/receiver.mjs';
 
 const SECRET = 'whsec-0123456789-abcdefghij';
@@ -130,7 +130,7 @@ describe('registration and URL rules (operator defaults: https, public addresses
   test('the secret is stored sealed, never in the clear', async () => {
     const r = await srv.api('/api/hook/webhook/secret', { method: 'POST', key: acct.apiKey, body: { secret: SECRET } });
     assert.deepEqual(r.json, { status: 'success', action: 'webhook', refId: acct.refId });
-    const dump = readFileSync(join(srv.data, 'sociald.db')).toString('latin1');
+    const dump = dbDumpText(srv.data);
     assert.ok(!dump.includes(SECRET));
     const key = readFileSync(join(srv.data, 'master.key'), 'utf8');
     assert.match(key, /^1 [0-9a-f]{64}$/m);

@@ -3,7 +3,7 @@
 // on PostgreSQL: dbEnv) and drives it over HTTP. No npm dependencies:
 // node:test, fetch, net and child_process only.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
@@ -106,6 +106,98 @@ export function dropDb(data) {
 process.on('exit', () => {
   for (const key of [...databases.keys()]) dropDb(key);
 });
+
+// Reading and changing a data directory's database behind the server's
+// back, on either driver: SQLite's sociald.db in the directory (sqlite3), or
+// the directory's database on SOCIALD_TEST_PG (psql). SQL given to these
+// must run on both: standard SQL on integers and text (COUNT, MIN, CASE,
+// subqueries); no SQLite-only functions, no booleans (SQLite prints 1 and
+// 0, PostgreSQL t and f) and no blobs; where a query has to differ (hex of
+// a blob), the test asks dbDialect().
+
+// 'postgres' under SOCIALD_TEST_PG, else 'sqlite'.
+export function dbDialect() {
+  return PG ? 'postgres' : 'sqlite';
+}
+
+// The directory's database URL on PostgreSQL; throws if no process has
+// been spawned for the directory yet (there is nothing to read).
+function dbUrlOf(data) {
+  const name = databases.get(resolve(data));
+  if (!name) throw new Error(`no database for ${data} yet: no server or command has run on it`);
+  return dbUrl(name);
+}
+
+function dbRun(data, sql) {
+  // Statements one after the other, each on its own as sqlite3 runs them;
+  // the first error stops the rest and fails the call. Rows print as
+  // fields joined by |, NULL as nothing, with no header or row count.
+  const r = PG
+    ? spawnSync('psql', [dbUrlOf(data), '-AtqX', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-f', '-'],
+      { encoding: 'utf8', input: sql, timeout: 60000 })
+    : spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(data, 'sociald.db'), sql], { encoding: 'utf8', timeout: 60000 });
+  if (r.status !== 0) throw new Error(`${dbDialect()}: ${sql}\n${r.stderr || r.error?.message}`);
+  return r.stdout.trim();
+}
+
+// Runs sql on data directory `data`'s database and returns what it prints,
+// trimmed: one line per row, fields joined by |, NULL as the empty string
+// ('' when there is no row). Throws on any error.
+export function dbQuery(data, sql) {
+  return dbRun(data, sql);
+}
+
+// Runs statements that change rows (aging a row, planting a value); throws
+// on any error.
+export function dbExec(data, sql) {
+  dbRun(data, sql);
+}
+
+// Everything the database of data directory `data` stores, as text to
+// search for something that must not be there (a key in the clear): on
+// SQLite the bytes of sociald.db and of its -wal file if there is one,
+// read as latin1 (one character per byte); on PostgreSQL the rows as
+// pg_dump --data-only writes them (bytea as hex: see dumpHolds).
+export function dbDumpText(data) {
+  if (!PG) {
+    return ['sociald.db', 'sociald.db-wal'].map((f) => join(data, f)).filter(existsSync)
+      .map((f) => readFileSync(f).toString('latin1')).join('\n');
+  }
+  const r = spawnSync('pg_dump', ['--data-only', '--no-owner', '--no-privileges', dbUrlOf(data)],
+    { encoding: 'latin1', timeout: 60000, maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`pg_dump of ${data}'s database failed: ${r.stderr || r.error?.message}`);
+  return r.stdout;
+}
+
+// Whether a dump (dbDumpText) holds needle: a string as it is, a Buffer as
+// its bytes (SQLite's file) or as their hex (PostgreSQL dumps bytea as hex,
+// and a server could store bytes that way on either).
+export function dumpHolds(dump, needle) {
+  if (typeof needle === 'string') return dump.includes(needle);
+  return dump.includes(needle.toString('latin1')) || dump.includes(needle.toString('hex'));
+}
+
+// The SOCIALD_TEST_PG maintenance URL through the cluster's Unix socket
+// instead of TCP, for a process that cannot reach 127.0.0.1:PORT (one in a
+// network namespace of its own): {url}, or {skip: why not} when there is no
+// PostgreSQL or no socket this machine can see. The directory is the
+// cluster's own answer (unix_socket_directories; scripts/pg.sh puts the
+// socket in its DIR).
+export function pgSocketUrl() {
+  if (!PG) return { skip: 'not on PostgreSQL' };
+  const r = spawnSync('psql', [PG, '-AtqX', '-c', 'SHOW unix_socket_directories', '-c', 'SHOW port'],
+    { encoding: 'utf8', timeout: 60000 });
+  if (r.status !== 0) return { skip: `cannot ask the cluster for its socket: ${r.stderr || r.error?.message}` };
+  const [dirs, port] = r.stdout.trim().split('\n');
+  const dir = dirs.split(',')[0].trim();
+  if (!dir.startsWith('/') || !existsSync(join(dir, `.s.PGSQL.${port}`))) {
+    return { skip: `the cluster's Unix socket (${dir || 'none'}, port ${port}) is not on this machine` };
+  }
+  const u = new URL(PG);
+  u.port = port;
+  u.searchParams.set('host', dir);
+  return { url: u.href };
+}
 
 // Runs a sociald command; returns {status, stdout, stderr, json}.
 export function cli(args, { data, env = {}, input } = {}) {
