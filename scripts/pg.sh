@@ -5,6 +5,8 @@
 #                             one line: the libpq URL of its maintenance
 #                             database (postgresql://sociald@127.0.0.1:PORT/postgres)
 #   scripts/pg.sh stop DIR    stop it and remove DIR
+#   scripts/pg.sh down DIR    stop the server (fast shutdown), keep DIR: an outage
+#   scripts/pg.sh up DIR      start it again on the same port (after down)
 #
 # It installs nothing: it needs Debian's postgresql-15 (scripts/setup.sh). The
 # cluster runs as the calling user, or, when called as root (CI on a fresh
@@ -23,7 +25,7 @@ die() {
 }
 
 usage() {
-  echo "usage: scripts/pg.sh start|stop DIR" >&2
+  echo "usage: scripts/pg.sh start|stop|down|up DIR" >&2
   exit 2
 }
 
@@ -137,8 +139,22 @@ stop() {
   rm -rf "$dir"
 }
 
+# down/up: the failover test's outage (tests/integration/failover.test.mjs).
+down() {
+  [[ -f "$dir/.sociald-pg" ]] || die "$dir was not made by scripts/pg.sh start"
+  as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null || die "pg_ctl stop failed"
+}
+
+up() {
+  [[ -f "$dir/.sociald-pg" ]] || die "$dir was not made by scripts/pg.sh start"
+  as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+    die "pg_ctl start failed"
+}
+
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  down) down ;;
+  up) up ;;
   *) usage ;;
 esac

@@ -231,8 +231,15 @@ static enum usage_rc count_leased(struct usage *u, struct shard *s, struct count
         k = k < 1 ? 1 : k > LEASE_MAX ? LEASE_MAX : k;
         int64_t total = 0, granted = 0;
         if (store_usage_lease(u->st, profile_id, month, k, quota, &total, &granted) != STORE_OK) {
+            /* The database is out of reach: the call is counted here and
+             * written by the flush once it is back (an outage may let a
+             * profile pass its quota by what it makes meanwhile), so that
+             * reads keep answering (SPEC §12 "Failover"). */
+            c->pending++;
+            c->used_at = now;
+            *calls = c->stored - c->units + c->pending + c->flushing;
             pthread_mutex_unlock(&s->mu);
-            return USAGE_ERROR;
+            return USAGE_COUNTED;
         }
         c->stored = total;
         c->known_at = now;
