@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static bool open_store(struct app *app, unsigned parts, char *err, size_t errlen)
@@ -43,8 +44,11 @@ static bool open_store(struct app *app, unsigned parts, char *err, size_t errlen
         return false;
     }
     /* master.key, the database and the batch files live there: refused
-     * when group or others may open it, as master.key itself is. */
-    if (need_dir && !vault_path_private(cfg->data, "data directory", err, errlen))
+     * when group or others may open it, as master.key itself is (also by
+     * a command that does not need it, on a database elsewhere). */
+    struct stat sb;
+    if ((need_dir || stat(cfg->data, &sb) == 0) &&
+        !vault_path_private(cfg->data, "data directory", err, errlen))
         return false;
     app->store = store_open(cfg->db, err, errlen);
     if (!app->store)

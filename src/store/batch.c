@@ -8,6 +8,7 @@
 #include "store/linked.h"
 #include "store/profiles.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define D (st->drv)
@@ -46,6 +47,13 @@ static enum store_rc one_export(struct store *st, struct db_stmt *s, struct aren
 enum store_rc store_batch_newest(struct store *st, struct arena *a, int64_t account_id,
                                  struct batch_export *out)
 {
+    /* In a transaction that may start an export (ops_batch_request), the
+     * account's requests take turns: one export at a time, across
+     * processes (a no-op on SQLite, whose writers take turns anyway). */
+    char key[24];
+    snprintf(key, sizeof(key), "%lld", (long long)account_id);
+    if (store_lock(st, "batch", key) != STORE_OK)
+        return STORE_ERROR;
     struct db_stmt *s = store_stmt(st, Q_BATCH_NEWEST,
                                    "SELECT " EXPORT_COLS "WHERE account_id = ? AND deleted_ms IS "
                                    "NULL ORDER BY started_ms DESC, id DESC LIMIT 1");

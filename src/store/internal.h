@@ -34,7 +34,7 @@ struct store_touch_rec {
 };
 
 /* Inside a transaction, waits for and takes the lock of (what, key) until
- * the transaction ends: the check-then-write sequences that SQLite's
+ * the transaction ends (outside one it does nothing): the check-then-write sequences that SQLite's
  * BEGIN IMMEDIATE serialises (writers take turns) take turns on
  * PostgreSQL too, across processes. A no-op on SQLite. */
 enum store_rc store_lock(struct store *st, const char *what, const char *key);

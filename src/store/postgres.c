@@ -26,6 +26,7 @@
 #include "core/health.h"
 #include "core/log.h"
 #include "util/mem.h"
+#include "util/str.h"
 
 #include <ctype.h>
 #include <libpq-fe.h>
@@ -340,7 +341,12 @@ static void pg_bind_i64(struct db_stmt *s, int idx, int64_t v)
 
 static void pg_bind_text(struct db_stmt *s, int idx, const char *v)
 {
-    set_param(s, idx, v ? mem_strdup(v) : NULL, 0, 0, 0);
+    /* PostgreSQL refuses text that is not UTF-8, where SQLite takes any
+     * bytes. Such text can match nothing stored (all of it is UTF-8): the
+     * invalid bytes become U+FFFD, and a lookup finds nothing, as on
+     * SQLite, instead of failing. */
+    char *fixed = v ? str_utf8_fixed(v) : NULL;
+    set_param(s, idx, fixed ? fixed : v ? mem_strdup(v) : NULL, 0, 0, 0);
 }
 
 static void pg_bind_blob(struct db_stmt *s, int idx, const void *v, size_t n)

@@ -349,8 +349,9 @@ enum store_rc store_commit(struct store *st)
 
 enum store_rc store_lock(struct store *st, const char *what, const char *key)
 {
-    if (st->drv->dialect != DB_POSTGRES)
-        return STORE_OK;
+    struct conn *c = conn_get(st);
+    if (st->drv->dialect != DB_POSTGRES || !c || !c->depth)
+        return STORE_OK; /* SQLite's writers take turns; nothing to hold outside a transaction */
     /* One 64-bit advisory lock number per (what, key): FNV-1a. A collision
      * only makes two unrelated writers take turns. */
     uint64_t h = 0xcbf29ce484222325ULL;

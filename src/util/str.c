@@ -96,3 +96,61 @@ bool str_copy(char *dst, size_t n, const char *s)
     memcpy(dst, s, l + 1);
     return true;
 }
+
+/* The length of the valid UTF-8 sequence at s, 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned min, cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2, min = 0x80, cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3, min = 0x800, cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+char *str_utf8_fixed(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, bad = 0, len = strlen(s);
+    while (i < len) {
+        size_t n = utf8_len(p + i);
+        bad += n == 0;
+        i += n ? n : 1;
+    }
+    if (!bad)
+        return NULL;
+    char *out = malloc(len + bad * 2 + 1);
+    if (!out)
+        abort();
+    size_t o = 0;
+    for (i = 0; i < len;) {
+        size_t n = utf8_len(p + i);
+        if (n) {
+            memcpy(out + o, s + i, n);
+            o += n;
+            i += n;
+        } else {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    out[o] = 0;
+    return out;
+}

@@ -28,5 +28,9 @@ int str_hexval(char c);
 bool str_starts(const char *s, const char *prefix);
 /* Copies s into dst (size n), always NUL-terminating; returns false if cut. */
 bool str_copy(char *dst, size_t n, const char *s);
+/* NULL when s is valid UTF-8 (RFC 3629: no overlong forms, surrogates or
+ * code points past U+10FFFF); else a malloc'd copy with each invalid byte
+ * replaced by U+FFFD. */
+char *str_utf8_fixed(const char *s);
 
 #endif

@@ -1,6 +1,8 @@
 #include "suites.h"
 #include "util/str.h"
 
+#include <stdlib.h>
+
 START_TEST(trim)
 {
     struct slice s = str_trim("  \tkey value \t ");
@@ -48,6 +50,30 @@ START_TEST(copy_truncates)
 }
 END_TEST
 
+START_TEST(utf8_fixed)
+{
+    ck_assert_ptr_null(str_utf8_fixed("plain ascii"));
+    ck_assert_ptr_null(str_utf8_fixed("caf\xC3\xA9 \xF0\x9F\x98\x80 \xE2\x82\xAC"));
+    const char *bad[][2] = {
+        {"\xFF", "\xEF\xBF\xBD"},
+        {"a\xC0\xAF"
+         "b",
+         "a\xEF\xBF\xBD\xEF\xBF\xBD"
+         "b"},                                                    /* overlong slash */
+        {"\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"}, /* a surrogate */
+        {"\xF4\x90\x80\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+        {"ok\xE2\x82", "ok\xEF\xBF\xBD\xEF\xBF\xBD"}, /* cut short */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *f = str_utf8_fixed(bad[i][0]);
+        ck_assert_ptr_nonnull(f);
+        ck_assert_str_eq(f, bad[i][1]);
+        ck_assert_ptr_null(str_utf8_fixed(f));
+        free(f);
+    }
+}
+END_TEST
+
 Suite *str_suite(void)
 {
     Suite *s = suite_create("util/str");
@@ -56,6 +82,7 @@ Suite *str_suite(void)
     tcase_add_test(tc, integers);
     tcase_add_test(tc, booleans);
     tcase_add_test(tc, copy_truncates);
+    tcase_add_test(tc, utf8_fixed);
     suite_add_tcase(s, tc);
     return s;
 }
