@@ -42,6 +42,7 @@ struct counter {
      * and until when the store said the quota is spent. */
     int64_t units;
     int64_t spent_until;
+    int64_t spent_quota; /* the quota it was spent under (a plan change asks again) */
 };
 
 struct shard {
@@ -225,7 +226,7 @@ static enum usage_rc count_leased(struct usage *u, struct shard *s, struct count
                                   int64_t profile_id, const char *month, int64_t quota, int64_t now,
                                   int64_t *calls)
 {
-    if (!c->units && now >= c->spent_until) {
+    if (!c->units && (now >= c->spent_until || quota != c->spent_quota)) {
         int64_t known = c->known_at ? c->stored - c->units + c->pending + c->flushing : 0;
         int64_t left = quota - known, k = left / 8;
         k = k < 1 ? 1 : k > LEASE_MAX ? LEASE_MAX : k;
@@ -245,6 +246,7 @@ static enum usage_rc count_leased(struct usage *u, struct shard *s, struct count
         c->known_at = now;
         c->units = granted;
         c->spent_until = granted ? 0 : now + SPENT_MS;
+        c->spent_quota = quota;
     }
     enum usage_rc rc = USAGE_OVER_QUOTA;
     if (c->units) {
