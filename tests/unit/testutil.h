@@ -6,8 +6,8 @@
 
 struct ut_store {
     char dir[64];
-    char path[512];   /* a SQLite file, or a PostgreSQL URL (SOCIALD_TEST_PG) */
-    char dbname[48];  /* the PostgreSQL database; empty on SQLite */
+    char path[512];  /* a SQLite file, or a PostgreSQL URL (SOCIALD_TEST_PG) */
+    char dbname[48]; /* the PostgreSQL database; empty on SQLite */
     struct store *st;
 };
 
