@@ -2,6 +2,7 @@
  * str: length-carrying string helpers (see str.h).
  */
 #include "util/str.h"
+#include "util/mem.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -135,9 +136,7 @@ char *str_utf8_fixed(const char *s)
     }
     if (!bad)
         return NULL;
-    char *out = malloc(len + bad * 2 + 1);
-    if (!out)
-        abort();
+    char *out = mem_malloc(len + bad * 2 + 1);
     size_t o = 0;
     for (i = 0; i < len;) {
         size_t n = utf8_len(p + i);
