@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Server, assertError, secrets, dbDumpText } from './lib/harness.mjs';
+import { Server, seenByServer, assertError, secrets, dbDumpText } from './lib/harness.mjs';
 
 let srv, a, b, aKeys, bKeys;
 
@@ -79,6 +79,7 @@ test('rotate-key: the old key stops at once, the new one works', async () => {
   const r = srv.cli(['account', 'rotate-key', '--ref-id', acct.refId]);
   assert.equal(r.status, 0, r.stderr);
   assert.notEqual(r.json.apiKey, acct.apiKey);
+  await seenByServer('the old key refused', async () => (await srv.api('/api/user', { key: acct.apiKey })).status === 401);
   assertError(await srv.api('/api/user', { key: acct.apiKey }), 401, 102);
   const fresh = await srv.api('/api/user', { key: r.json.apiKey });
   assert.equal(fresh.status, 200);

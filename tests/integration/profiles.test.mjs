@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Server, assertError, secrets, rawRequest, dbDumpText } from './lib/harness.mjs';
+import { Server, seenByServer, assertError, secrets, rawRequest, dbDumpText } from './lib/harness.mjs';
 
 let srv, acct;
 
@@ -351,6 +351,8 @@ test('profile suspend / reactivate / delete from the command line, seen at once'
   assert.equal((await srv.api('/api/user', { key: acct.apiKey, profileKey: p.profileKey })).status, 200);
   const s = srv.cli(['profile', 'suspend', '--ref-id', p.refId]);
   assert.deepEqual(s.json, { refId: p.refId, status: 'suspended' });
+  await seenByServer('the suspension', async () =>
+    (await srv.api('/api/user', { key: acct.apiKey, profileKey: p.profileKey })).status === 403);
   assertError(await srv.api('/api/user', { key: acct.apiKey, profileKey: p.profileKey }), 403, 612, 'user');
   assertError(await srv.api('/api/profiles', { method: 'PATCH', key: acct.apiKey, profileKey: p.profileKey, body: { title: 'x' } }), 403, 612);
   assertError(await srv.api('/api/profiles/social', { method: 'DELETE', key: acct.apiKey, profileKey: p.profileKey, body: { platform: 'reddit' } }), 403, 612);
@@ -359,16 +361,22 @@ test('profile suspend / reactivate / delete from the command line, seen at once'
   assert.equal(l.json.profiles[0].suspended, true);
   const r = srv.cli(['profile', 'reactivate', '--ref-id', p.refId]);
   assert.deepEqual(r.json, { refId: p.refId, status: 'active' });
-  assert.equal((await srv.api('/api/user', { key: acct.apiKey, profileKey: p.profileKey })).status, 200);
+  await seenByServer('the reactivation', async () =>
+    (await srv.api('/api/user', { key: acct.apiKey, profileKey: p.profileKey })).status === 200);
   assert.equal((await list(acct.apiKey, `?refId=${p.refId}`)).json.profiles[0].suspended, undefined);
 
   // a suspended profile can still be deleted by its owner
   srv.cli(['profile', 'suspend', '--ref-id', p.refId]);
+  await seenByServer('the second suspension', async () =>
+    (await srv.api('/api/user', { key: acct.apiKey, profileKey: p.profileKey })).status === 403);
   assert.equal((await srv.api('/api/profiles', { method: 'DELETE', key: acct.apiKey, profileKey: p.profileKey })).status, 200);
 
   const q = (await create(acct.apiKey, { title: uniq('CliDel') })).json;
   assert.deepEqual(srv.cli(['profile', 'delete', '--ref-id', q.refId]).json, { refId: q.refId, status: 'deleted' });
-  const v = await srv.api('/api/user?validate=true', { key: acct.apiKey, profileKey: q.profileKey });
+  const v = await seenByServer('the deletion', async () => {
+    const x = await srv.api('/api/user?validate=true', { key: acct.apiKey, profileKey: q.profileKey });
+    return x.json?.deleted && x;
+  });
   assert.equal(v.json.deleted.deletedBy, 'cli');
   assert.equal(srv.cli(['profile', 'delete', '--ref-id', q.refId]).status, 1);
   assert.equal(srv.cli(['profile', 'reactivate', '--ref-id', 'f'.repeat(40)]).status, 1);

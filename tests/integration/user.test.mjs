@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Server, assertError, secrets } from './lib/harness.mjs';
+import { Server, seenByServer, assertError, secrets } from './lib/harness.mjs';
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const ISO_S = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -154,7 +154,10 @@ test('the free plan shows its quota and answers 106 when it is used up', async (
   assert.ok(resets > now && resets - now <= 31 * 86400000);
   // Rejected calls did not count; the plan change is seen at once.
   assert.equal(srv.cli(['account', 'set-plan', '--ref-id', acct.refId, '--plan', 'premium']).status, 0);
-  const after = await srv.api('/api/user', { key: acct.apiKey });
+  const after = await seenByServer('the new plan', async () => {
+    const x = await srv.api('/api/user', { key: acct.apiKey });
+    return x.status === 200 && x;
+  });
   assert.equal(after.status, 200);
   assert.equal(after.json.monthlyApiCalls, 21);
   assert.equal(after.json.monthlyApiCallsQuota, 1000);

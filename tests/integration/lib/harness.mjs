@@ -42,6 +42,20 @@ export async function waitUntil(what, check, { timeoutMs = 15000, everyMs = 20 }
   }
 }
 
+// What another process changed (the CLI: a key rotated, a profile
+// suspended) as a server sees it: on SQLite at once — the check must hold
+// the first time, as the shared stamps promise; on PostgreSQL (the suite's
+// second pass) within SPEC §12's 250 ms, through the change log, so it is
+// awaited there (with a generous bound; bench/postgres measures the delay).
+export async function seenByServer(what, check) {
+  if (!process.env.SOCIALD_TEST_PG) {
+    const v = await check();
+    if (!v) throw new Error(`not seen at once: ${what}`);
+    return v;
+  }
+  return waitUntil(what, check, { timeoutMs: 5000, everyMs: 5 });
+}
+
 // A pause the test means: time that has to pass (a window, a TTL), or a
 // quiet period in which something must NOT happen. Never a wait for
 // something to happen: that is waitUntil.
