@@ -37,8 +37,9 @@ static bool open_store(struct app *app, unsigned parts, char *err, size_t errlen
 {
     const struct config *cfg = app->cfg;
     /* A database named by a URI or ":memory:" may live elsewhere; the
-     * server always needs the directory (master key, batch files). */
-    bool need_dir = (parts & APP_WORKERS) || !strchr(cfg->db, ':');
+     * server (master key, batch files) and every command that seals or
+     * opens sealed values (the master key file) need the directory. */
+    bool need_dir = (parts & (APP_WORKERS | APP_VAULT)) || !strchr(cfg->db, ':');
     if (need_dir && !fs_mkdir_p(cfg->data)) {
         snprintf(err, errlen, "cannot create data directory %s: %s", cfg->data, strerror(errno));
         return false;

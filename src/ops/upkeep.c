@@ -13,9 +13,11 @@
 #include "store/linked.h"
 #include "store/profiles.h"
 #include "store/store.h"
+#include "util/mem.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define LINKEDIN_LIFETIME_MS (365 * MS_PER_DAY)
@@ -152,14 +154,31 @@ enum store_rc ops_remind_sent(struct app *app, struct arena *a, const struct lin
     return ops_commit(app, rc);
 }
 
+static int by_profile(const void *a, const void *b)
+{
+    const struct ops_details *x = *(struct ops_details *const *)a;
+    const struct ops_details *y = *(struct ops_details *const *)b;
+    return x->profile_id < y->profile_id ? -1 : x->profile_id > y->profile_id;
+}
+
 enum store_rc ops_details_saved(struct app *app, struct ops_details *res, size_t n, int64_t now_ms)
 {
     struct store *st = app->store;
+    /* In profile order: two processes saving batches that share profiles
+     * then lock their rows in the same order (on PostgreSQL, in finishing
+     * order, they deadlocked and one batch was lost). */
+    struct ops_details **order = mem_malloc((n ? n : 1) * sizeof(*order));
+    for (size_t r = 0; r < n; r++)
+        order[r] = &res[r];
+    if (n > 1)
+        qsort(order, n, sizeof(*order), by_profile);
     enum store_rc rc = store_begin(st);
-    if (rc != STORE_OK)
+    if (rc != STORE_OK) {
+        free(order);
         return rc;
+    }
     for (size_t r = 0; rc == STORE_OK && r < n; r++) {
-        struct ops_details *d = &res[r];
+        struct ops_details *d = order[r];
         d->changed = 0;
         for (size_t i = 0; rc == STORE_OK && i < d->n; i++) {
             bool c = false;
@@ -173,5 +192,6 @@ enum store_rc ops_details_saved(struct app *app, struct ops_details *res, size_t
         if (rc == STORE_OK)
             rc = store_profile_details_done(st, d->profile_id, now_ms);
     }
+    free(order);
     return ops_commit(app, rc);
 }
