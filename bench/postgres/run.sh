@@ -151,26 +151,47 @@ checked() {
   echo "$r"
 }
 ms() { printf '%.2f' "$(echo "$1 / 1000" | bc -l)"; }
+# CPU time: ticks PID... prints the user+system clock ticks the processes
+# used so far (gone ones count 0); pg_pids prints the cluster's processes
+# (the postmaster and its children: the backends serving sociald).
+ticks() {
+  local t=0 p
+  for p; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo "$t"
+}
+pg_pids() {
+  local pm
+  pm=$(head -n 1 "$WORK/pg/data/postmaster.pid")
+  echo "$pm" $(pgrep -P "$pm")
+}
+HZ=$(getconf CLK_TCK)
+secs() { printf '%.1f' "$(echo "$1 / $HZ" | bc -l)"; }
 
 # ---- 1. one process, SQLite against PostgreSQL ----
 echo "1. one process: SQLite and PostgreSQL in turn..." >&2
 serve sqlite --db "$WORK/sqlite/data/sociald.db"
-SQ_PORT=$PORT
+SQ_PORT=$PORT SQ_PID=${SPIDS[-1]}
 serve pg --db "$PGURL"
-PG_PORT=$PORT
-# load NAME PORT OUT: a warm-up, then the measured run (RESULT into OUT).
+PG_PORT=$PORT PG_PID=${SPIDS[-1]}
+# load NAME PORT PID OUT: a warm-up, then the measured run; its RESULT
+# line into OUT with scpu= (sociald's ticks in the run) and pgcpu= (the
+# cluster's).
 load() {
+  local pgp c0 p0
   wrk_start /dev/null "$1" "$2" 2 "$CONNS" "$WARM"
   wrk_wait
-  wrk_start "$3" "$1" "$2" 2 "$CONNS" "$SECONDS_"
+  pgp=$(pg_pids)
+  c0=$(ticks "$3") p0=$(ticks $pgp)
+  wrk_start "$4" "$1" "$2" 2 "$CONNS" "$SECONDS_"
   wrk_wait
+  echo "$(cat "$4") scpu=$(($(ticks "$3") - c0)) pgcpu=$(($(ticks $pgp) - p0))" >"$4"
 }
 P1=()
 for ((i = 1; i <= ROUNDS; i++)); do
-  load sqlite "$SQ_PORT" "$WORK/one-sqlite-$i.txt"
+  load sqlite "$SQ_PORT" "$SQ_PID" "$WORK/one-sqlite-$i.txt"
   r=$(checked "$WORK/one-sqlite-$i.txt")
   P1+=("SQLite, run $i|$r")
-  load pg "$PG_PORT" "$WORK/one-pg-$i.txt"
+  load pg "$PG_PORT" "$PG_PID" "$WORK/one-pg-$i.txt"
   r=$(checked "$WORK/one-pg-$i.txt")
   P1+=("PostgreSQL, run $i|$r")
 done
@@ -215,13 +236,11 @@ alive
 stop_last
 stop_last
 
-# Errors in the servers' logs: a bench that "ran" past one measured nothing.
-ERRS=$(cat "$WORK"/server-*.log | grep -E '"level":"(warn|error)"' || true)
-if grep -q '"level":"error"' <<<"$ERRS"; then
-  echo "bench: the servers logged errors:" >&2
-  echo "$ERRS" >&2
-  exit 1
-fi
+# Warnings and errors in the servers' logs (parts 1-3), each with its
+# log's name (server-<sqlite|pg>-<port>.log), and PostgreSQL's errors: shown
+# after the figures; an error fails the bench there.
+ERRS=$(cd "$WORK" && grep -E '"level":"(warn|error)"' server-*.log || true)
+PGERRS=$(grep -E -A5 '(ERROR|FATAL|PANIC):' "$WORK/pg/server.log" | grep -v '^--$' || true)
 
 # ---- 4. webhook deliveries per second ----
 echo "4. webhook deliveries: bench/webhooks/run.sh on SQLite, then on PostgreSQL..." >&2
@@ -237,18 +256,20 @@ dps() { sed -n 's/.* = \([0-9]*\) deliveries\/s.*/\1/p' <<<"$1"; }
 printf '\n1. warm GET /api/user, one process: %s profiles x 10 linked, wrk -t2 -c%s -d%ss (+%s s warm-up),\n' \
   "$PROFILES" "$CONNS" "$SECONDS_" "$WARM"
 printf '   uniform rotation over all profile keys, --rate-limit 100000000 --access-log false\n'
-printf '%-24s %9s %9s %9s\n' "" "req/s" "p50 (ms)" "p99 (ms)"
+printf '%-24s %9s %9s %9s %15s %15s\n' "" "req/s" "p50 (ms)" "p99 (ms)" "sociald CPU s" "postgres CPU s"
 sq=0 pg=0
 for row in "${P1[@]}"; do
   r=${row#*|}
-  printf '%-24s %9s %9s %9s\n' "${row%%|*}" "$(field rps "$r")" "$(ms "$(field p50_us "$r")")" \
-    "$(ms "$(field p99_us "$r")")"
+  printf '%-24s %9s %9s %9s %15s %15s\n' "${row%%|*}" "$(field rps "$r")" "$(ms "$(field p50_us "$r")")" \
+    "$(ms "$(field p99_us "$r")")" "$(secs "$(field scpu "$r")")" "$(secs "$(field pgcpu "$r")")"
   case "$row" in
     SQLite*) sq=$((sq + $(field rps "$r"))) ;;
     *) pg=$((pg + $(field rps "$r"))) ;;
   esac
 done
 printf 'PostgreSQL/SQLite req/s: %.2f (runs summed; target >= 0.8)\n' "$(echo "$pg / $sq" | bc -l)"
+printf '(CPU s: used during the measured %s s by the sociald loaded and by the whole PostgreSQL cluster;\n' "$SECONDS_"
+printf ' the machine has %s s of it in that time, wrk included)\n' "$(($(nproc) * SECONDS_))"
 
 printf '\n2. k processes on one PostgreSQL database, %s connections in all: one wrk per process, all at once\n' "$CONNS"
 printf '   (k=1: -t2 -c%s; k=2, 3: -t1 each, the connections split), -d%ss after a %s s warm-up\n' \
@@ -262,10 +283,13 @@ printf 'this machine has %s cores: the sociald processes, wrk and PostgreSQL all
 printf 'so the total is bounded by those %s cores, not by the number of processes.\n' "$(nproc)"
 
 printf '\n3. visibility: %s title changes through A (PATCH /api/profiles, a different profile each time),\n' "$(field n "$VIS")"
-printf '   B polled with GET /api/user every 1 ms until it shows the new title; from A'"'"'s 200:\n'
+printf '   B polled with GET /api/user every 1 ms until it shows the new title (A and B had just\n'
+printf '   served part 2'"'"'s load); from A'"'"'s 200:\n'
 vf() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$VIS"; }
 printf '   p50 %s ms   p99 %s ms   max %s ms   (target p99 <= 250 ms; %s GETs of B in all)\n' \
   "$(vf p50_ms)" "$(vf p99_ms)" "$(vf max_ms)" "$(vf polls)"
+printf '   %s of %s seen only after 25 ms or more (about the 50 ms poll: no NOTIFY woke B in time)\n' \
+  "$(vf slow)" "$(vf n)"
 
 printf '\n4. webhook deliveries per second, one process (bench/webhooks/run.sh%s; target >= 5000/s):\n' \
   "${SMOKE:+ --smoke}"
@@ -275,6 +299,14 @@ printf '   bench/webhooks output, SQLite then PostgreSQL:\n'
 sed -e '/^$/d' -e 's/^/   | /' <<<"$HOOKS_SQ"
 sed -e '/^$/d' -e 's/^/   | /' <<<"$HOOKS_PG"
 if [[ -n "$ERRS" ]]; then
-  printf '\nserver warnings (parts 1-3):\n'
+  printf '\nwarnings and errors in the servers'"'"' logs (parts 1-3):\n'
   sed 's/^/   /' <<<"$ERRS"
+fi
+if [[ -n "$PGERRS" ]]; then
+  printf '\nerrors in PostgreSQL'"'"'s log (parts 1-3), with what it logged after each:\n'
+  sed 's/^/   /' <<<"$PGERRS"
+fi
+if grep -q '"level":"error"' <<<"$ERRS"; then
+  echo "bench: the servers logged errors (above): the figures may not mean what they say" >&2
+  exit 1
 fi
