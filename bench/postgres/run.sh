@@ -51,12 +51,16 @@ bash scripts/build.sh release
 BIN=$PWD/build/sociald
 WORK=$(mktemp -d /tmp/sociald-bench-pg.XXXXXX)
 chmod 755 "$WORK" # scripts/pg.sh runs the cluster as postgres when we are root
-SPIDS=()          # the servers running, in start order
+# In WORK: cluster/ (the PostgreSQL cluster), sqlite/ and pg/ (each one's
+# seed: data/ with master.key and SQLite's database, keys.txt, seed.json),
+# the servers' logs and wrk's results.
+SPIDS=() # the servers running, in start order
 cleanup() {
   local pid
+  for pid in "${WRKS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${SPIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${SPIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [[ -f "$WORK/pg/.sociald-pg" ]] && bash scripts/pg.sh stop "$WORK/pg" || true
+  [[ -f "$WORK/cluster/.sociald-pg" ]] && bash scripts/pg.sh stop "$WORK/cluster" || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -66,7 +70,7 @@ printf 'bench/postgres  %s  %s cores  load average at start %s\n' "$(date -u '+%
   "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "starting PostgreSQL..." >&2
-MAINT=$(bash scripts/pg.sh start "$WORK/pg")
+MAINT=$(bash scripts/pg.sh start "$WORK/cluster")
 PGBASE=${MAINT%/postgres}
 newdb() { # NAME: creates an empty database, prints its URL
   psql -X -q -v ON_ERROR_STOP=1 "$MAINT" -c "CREATE DATABASE $1" >&2
@@ -119,17 +123,17 @@ stop_last() {
 alive() {
   local pid
   for pid in "${SPIDS[@]}"; do
-    kill -0 "$pid" 2>/dev/null || { echo "bench: sociald $pid died; logs in $WORK" >&2; tail -n 20 "$WORK"/server-*.log >&2; exit 1; }
+    kill -0 "$pid" 2>/dev/null || { echo "bench: sociald $pid died; the last lines of the servers' logs:" >&2; tail -n 20 "$WORK"/server-*.log >&2; exit 1; }
   done
 }
 
 # wrk_start OUT NAME PORT THREADS CONNS SECS: one wrk in the background
-# (uniform rotation over NAME's profile keys), its RESULT line into OUT.
-WRKS=()
+# (uniform rotation over NAME's profile keys), its output into OUT.
+WRKS=() # the wrk running
 wrk_start() {
   KEYS_FILE=$WORK/$2/keys.txt API_KEY=$(api_key "$2") \
     wrk -t"$4" -c"$5" -d"$6s" --latency -s bench/user/rotate.lua "http://127.0.0.1:$3/api/user" \
-    2>/dev/null | { grep '^RESULT' || true; } >"$1" &
+    >"$1" 2>&1 &
   WRKS+=($!)
 }
 wrk_wait() {
@@ -139,11 +143,11 @@ wrk_wait() {
   alive
 }
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
-# checked FILE: its RESULT line, or the bench fails if it has none or
-# counts a failed request.
+# checked FILE: the RESULT line of wrk's output in FILE, or the bench
+# fails if it has none or counts a failed request.
 checked() {
   local r
-  r=$(cat "$1")
+  r=$(grep '^RESULT' "$1" || true)
   if [[ -z "$(field rps "$r")" || "$(field non2xx "$r")" != 0 || "$(field errors "$r")" != 0 ]]; then
     echo "bench: a load run failed or had failures: '$r'" >&2
     exit 1
@@ -161,7 +165,7 @@ ticks() {
 }
 pg_pids() {
   local pm
-  pm=$(head -n 1 "$WORK/pg/data/postmaster.pid")
+  pm=$(head -n 1 "$WORK/cluster/data/postmaster.pid")
   echo "$pm" $(pgrep -P "$pm")
 }
 HZ=$(getconf CLK_TCK)
@@ -177,14 +181,15 @@ PG_PORT=$PORT PG_PID=${SPIDS[-1]}
 # line into OUT with scpu= (sociald's ticks in the run) and pgcpu= (the
 # cluster's).
 load() {
-  local pgp c0 p0
+  local pgp c0 p0 r
   wrk_start /dev/null "$1" "$2" 2 "$CONNS" "$WARM"
   wrk_wait
   pgp=$(pg_pids)
   c0=$(ticks "$3") p0=$(ticks $pgp)
   wrk_start "$4" "$1" "$2" 2 "$CONNS" "$SECONDS_"
   wrk_wait
-  echo "$(cat "$4") scpu=$(($(ticks "$3") - c0)) pgcpu=$(($(ticks $pgp) - p0))" >"$4"
+  r="$(grep '^RESULT' "$4" || true) scpu=$(($(ticks "$3") - c0)) pgcpu=$(($(ticks $pgp) - p0))"
+  echo "$r" >"$4"
 }
 P1=()
 for ((i = 1; i <= ROUNDS; i++)); do
@@ -240,7 +245,7 @@ stop_last
 # log's name (server-<sqlite|pg>-<port>.log), and PostgreSQL's errors: shown
 # after the figures; an error fails the bench there.
 ERRS=$(cd "$WORK" && grep -E '"level":"(warn|error)"' server-*.log || true)
-PGERRS=$(grep -E -A5 '(ERROR|FATAL|PANIC):' "$WORK/pg/server.log" | grep -v '^--$' || true)
+PGERRS=$(grep -E -A5 '(ERROR|FATAL|PANIC):' "$WORK/cluster/server.log" | grep -v '^--$' || true)
 
 # ---- 4. webhook deliveries per second ----
 echo "4. webhook deliveries: bench/webhooks/run.sh on SQLite, then on PostgreSQL..." >&2
