@@ -13,16 +13,18 @@
 # 2. Latency: sequential DELETE /api/profiles/social calls that unlink (and
 #    write the event with the change) against the same call when nothing
 #    is linked (no write): the difference is what an event adds.
-# --db URL (or SOCIALD_DB): run on that PostgreSQL database instead of
-# SQLite in the data directory; it must be fresh (created empty by the
-# caller, who also drops it). bench/postgres/run.sh runs it both ways.
+# --db URL: run on that PostgreSQL database instead of SQLite in the data
+# directory; it must be fresh (created empty by the caller, who also drops
+# it). Only the option chooses it, never SOCIALD_DB: the bench deletes
+# profiles, and a variable left set must not point it at a database that
+# matters. bench/postgres/run.sh runs it both ways.
 # --smoke: a tiny input that runs in seconds; the figures it prints mean
 # nothing. The suite runs every bench this way (scripts/bench-smoke.sh) so
 # that a bench that hangs or breaks fails CI, not the next person measuring.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/lib.sh
-EVENTS=10000 WRK_SECS=5 LAT_N=1000 DB_URL=${SOCIALD_DB:-}
+EVENTS=10000 WRK_SECS=5 LAT_N=1000 DB_URL=""
 while (($#)); do
   case "$1" in
     --events) EVENTS=$2; shift 2 ;;
