@@ -55,6 +55,7 @@ chmod 755 "$WORK" # scripts/pg.sh runs the cluster as postgres when we are root
 # seed: data/ with master.key and SQLite's database, keys.txt, seed.json),
 # the servers' logs and wrk's results.
 SPIDS=() # the servers running, in start order
+WRKS=()  # the wrk running
 cleanup() {
   local pid
   for pid in "${WRKS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -129,7 +130,6 @@ alive() {
 
 # wrk_start OUT NAME PORT THREADS CONNS SECS: one wrk in the background
 # (uniform rotation over NAME's profile keys), its output into OUT.
-WRKS=() # the wrk running
 wrk_start() {
   KEYS_FILE=$WORK/$2/keys.txt API_KEY=$(api_key "$2") \
     wrk -t"$4" -c"$5" -d"$6s" --latency -s bench/user/rotate.lua "http://127.0.0.1:$3/api/user" \
