@@ -469,6 +469,19 @@ static const char *pg_errmsg(struct db *db)
     return db->err[0] ? db->err : PQerrorMessage(db->c);
 }
 
+/* Reads what the server sent; true when it held a notification. */
+static bool drain_notifies(struct db *db)
+{
+    bool got = false;
+    PGnotify *n;
+    PQconsumeInput(db->c);
+    while ((n = PQnotifies(db->c))) {
+        PQfreemem(n);
+        got = true;
+    }
+    return got;
+}
+
 static bool pg_wait(struct db *db, const char *channel, int timeout_ms)
 {
     if (!db->listening) {
@@ -480,24 +493,12 @@ static bool pg_wait(struct db *db, const char *channel, int timeout_ms)
         }
         db->listening = true;
     }
-    bool got = false;
-    PGnotify *n;
-    PQconsumeInput(db->c);
-    while ((n = PQnotifies(db->c))) {
-        PQfreemem(n);
-        got = true;
-    }
-    if (got)
+    if (drain_notifies(db))
         return true;
     struct pollfd p = {.fd = PQsocket(db->c), .events = POLLIN};
     if (p.fd < 0 || poll(&p, 1, timeout_ms) <= 0)
         return false;
-    PQconsumeInput(db->c);
-    while ((n = PQnotifies(db->c))) {
-        PQfreemem(n);
-        got = true;
-    }
-    return got;
+    return drain_notifies(db);
 }
 
 static bool pg_triggers(struct db *db, bool on)

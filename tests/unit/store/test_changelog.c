@@ -32,15 +32,20 @@ static void row_sql(char *out, size_t n, int64_t id)
              (long long)id, (long long)time_now_ms());
 }
 
-/* Waits up to 5 s for the profile's stamp to move from was. */
-static bool moves(struct store *st, int64_t id, uint64_t was)
+/* Waits up to 5 s for the entity's stamp to move from was. */
+static bool moves_kind(struct store *st, enum store_kind kind, int64_t id, uint64_t was)
 {
     for (int i = 0; i < 500; i++) {
-        if (store_stamp(st, STORE_KIND_PROFILE, id) != was)
+        if (store_stamp(st, kind, id) != was)
             return true;
         usleep(10000);
     }
     return false;
+}
+
+static bool moves(struct store *st, int64_t id, uint64_t was)
+{
+    return moves_kind(st, STORE_KIND_PROFILE, id, was);
 }
 
 /* A row that commits after a higher-numbered one was read (its number
@@ -89,17 +94,6 @@ START_TEST(a_hole_never_filled_bumps_everything)
 }
 END_TEST
 
-/* Waits up to 5 s for the account's stamp to move from was. */
-static bool account_moves(struct store *st, int64_t id, uint64_t was)
-{
-    for (int i = 0; i < 500; i++) {
-        if (store_stamp(st, STORE_KIND_ACCOUNT, id) != was)
-            return true;
-        usleep(10000);
-    }
-    return false;
-}
-
 /* A process's own rows are not applied again: its commit bumped them. */
 START_TEST(own_rows_are_not_applied_twice)
 {
@@ -119,7 +113,7 @@ START_TEST(own_rows_are_not_applied_twice)
     uint64_t after = store_stamp(st, STORE_KIND_ACCOUNT, aid);
     ck_assert_uint_eq(after, before + 1);
     /* The other handle sees it through the log... */
-    ck_assert(account_moves(other, aid, o));
+    ck_assert(moves_kind(other, STORE_KIND_ACCOUNT, aid, o));
     /* ...and the writer, whose follower has read past its own row by
      * then, did not bump it again. */
     usleep(300000);
