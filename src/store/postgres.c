@@ -205,6 +205,12 @@ static enum db_rc pg_exec(struct db *db, const char *sql)
         return DB_ERROR;
     PGresult *r = PQexec(db->c, sql);
     enum db_rc rc = map_result(db, r);
+    /* COMMIT of a transaction a failed statement aborted "succeeds" as a
+     * ROLLBACK: that is a failed commit, whatever SQLite would have done. */
+    if (rc == DB_DONE && !strcmp(PQcmdStatus(r), "ROLLBACK") && strncasecmp(sql, "ROLLBACK", 8)) {
+        snprintf(db->err, sizeof(db->err), "the transaction was aborted by an earlier error");
+        rc = DB_ERROR;
+    }
     if (rc == DB_DONE) {
         const char *t = PQcmdTuples(r);
         db->changes = t && *t ? strtoll(t, NULL, 10) : 0;

@@ -378,6 +378,23 @@ START_TEST(transactions_roll_back)
     /* A rolled-back change bumps no stamp. */
     for (int i = 0; i < 8; i++)
         ck_assert_uint_eq(store_stamp(st, STORE_KIND_ACCOUNT, i), before[i]);
+    /* A write that fails inside a transaction ends all of it: the commit
+     * that follows fails and keeps nothing, on both databases (on
+     * PostgreSQL the server aborts the transaction as well). */
+    unsigned char kh2[STORE_HASH_LEN];
+    hash("tx2", kh2);
+    ck_assert_int_eq(store_account_create(st, "tx2@example.com", "free", kh2,
+                                          "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", 1, NULL),
+                     STORE_OK);
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_account_create(st, "tx3@example.com", "free", kh,
+                                          "dddddddddddddddddddddddddddddddddddddddd", 1, NULL),
+                     STORE_OK);
+    ck_assert_int_eq(store_account_create(st, "tx2@example.com", "free", kh2,
+                                          "cccccccccccccccccccccccccccccccccccccccc", 1, NULL),
+                     STORE_CONFLICT);
+    ck_assert_int_eq(store_commit(st), STORE_ERROR);
+    ck_assert_int_eq(store_account_find(st, a, "tx3@example.com", &acct), STORE_NOTFOUND);
     arena_free(a);
     cleanup(st);
 }
