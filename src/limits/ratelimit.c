@@ -103,7 +103,7 @@ static bool live(uint64_t key, void *val, void *arg)
            (w->errors && s->now_ms - w->errors_since_ms < ERROR_DAY_MS) || w->pending_err;
 }
 
-static int64_t eighth(int64_t left)
+int64_t limits_lease_units(int64_t left)
 {
     int64_t k = left / 8;
     return k < 1 ? 1 : k > LEASE_MAX ? LEASE_MAX : k;
@@ -123,7 +123,7 @@ static bool shared_admit(struct ratelimit *rl, int64_t profile_id, struct window
     if (!w->units && !w->spent) {
         struct rate_lease l;
         if (store_rate_lease(rl->st, profile_id, now_ms, rl->window_ms, rl->max,
-                             eighth(rl->max - w->used), &l) != STORE_OK) {
+                             limits_lease_units(rl->max - w->used), &l) != STORE_OK) {
             log_warn("rate limit: the shared window could not be leased; the request passes");
             w->count = 0;
             return true;
@@ -149,7 +149,7 @@ static bool shared_refused(struct ratelimit *rl, int64_t profile_id, struct wind
     if (rl->suspend_after <= 0)
         return false;
     w->pending_err++;
-    if (w->pending_err < eighth(rl->suspend_after - w->known_err))
+    if (w->pending_err < limits_lease_units(rl->suspend_after - w->known_err))
         return false;
     int64_t before, after;
     if (store_rate_refused(rl->st, profile_id, now_ms, ERROR_DAY_MS, w->pending_err, &before,

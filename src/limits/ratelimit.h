@@ -31,6 +31,10 @@ struct ratelimit *ratelimit_new(int64_t max, int64_t window_ms, int64_t suspend_
  * exact across them, at one database write per few requests (see
  * ratelimit.c). */
 struct store;
+/* How many units to lease from a shared limit with left units left as
+ * last seen: an eighth of them, 1 to 32 (so leases shrink to one unit as
+ * the limit nears). Rate windows and monthly quotas (limits/usage.c). */
+int64_t limits_lease_units(int64_t left);
 struct ratelimit *ratelimit_new_shared(struct store *st, int64_t max, int64_t window_ms,
                                        int64_t suspend_after);
 void ratelimit_free(struct ratelimit *rl);

@@ -9,6 +9,7 @@
  * being read, so a call is never counted twice in a total.
  */
 #include "limits/usage.h"
+#include "limits/ratelimit.h"
 #include "core/log.h"
 #include "store/store.h"
 #include "store/usage.h"
@@ -210,17 +211,16 @@ void usage_prime(struct usage *u, uint64_t generation, int64_t profile_id, const
     pthread_mutex_unlock(&s->mu);
 }
 
-#define LEASE_MAX 32
-#define SPENT_MS  1000 /* a spent quota is asked for again at most this often */
+#define SPENT_MS 1000 /* a spent quota is asked for again at most this often */
 
 /*
  * Shared, under a quota: a call is taken from the calls this process
- * leased from the store (store_usage_lease: k at a time, k an eighth of
- * what the quota has left as last seen, 1 to LEASE_MAX), so processes
+ * leased from the store (store_usage_lease: k at a time, k from
+ * limits_lease_units: an eighth of what is left, 1 to 32), so processes
  * together never pass the quota and the (quota + 1)-th call is refused
  * wherever it arrives. Leased calls are in the stored total already, so
  * they never reach the flush; a process that dies loses its unused ones
- * (counted, never made: at most LEASE_MAX per process and month).
+ * (counted, never made: at most 32 per process and month).
  */
 static enum usage_rc count_leased(struct usage *u, struct shard *s, struct counter *c,
                                   int64_t profile_id, const char *month, int64_t quota, int64_t now,
@@ -228,8 +228,7 @@ static enum usage_rc count_leased(struct usage *u, struct shard *s, struct count
 {
     if (!c->units && (now >= c->spent_until || quota != c->spent_quota)) {
         int64_t known = c->known_at ? c->stored - c->units + c->pending + c->flushing : 0;
-        int64_t left = quota - known, k = left / 8;
-        k = k < 1 ? 1 : k > LEASE_MAX ? LEASE_MAX : k;
+        int64_t k = limits_lease_units(quota - known);
         int64_t total = 0, granted = 0;
         if (store_usage_lease(u->st, profile_id, month, k, quota, &total, &granted) != STORE_OK) {
             /* The database is out of reach: the call is counted here and

@@ -41,6 +41,7 @@
 struct db_stmt {
     struct db *db;
     unsigned id;
+    char name[16]; /* of the prepared statement: "q<id>" */
     char *sql;     /* with $N placeholders */
     bool prepared; /* on the current connection */
     bool readonly;
@@ -199,6 +200,13 @@ static enum db_rc map_result(struct db *db, const PGresult *r)
     return DB_ERROR;
 }
 
+/* Rows the statement of r changed, for changes(). */
+static void count_changes(struct db *db, PGresult *r)
+{
+    const char *t = PQcmdTuples(r);
+    db->changes = t && *t ? strtoll(t, NULL, 10) : 0;
+}
+
 static enum db_rc pg_exec(struct db *db, const char *sql)
 {
     if (!alive(db))
@@ -211,10 +219,9 @@ static enum db_rc pg_exec(struct db *db, const char *sql)
         snprintf(db->err, sizeof(db->err), "the transaction was aborted by an earlier error");
         rc = DB_ERROR;
     }
-    if (rc == DB_DONE) {
-        const char *t = PQcmdTuples(r);
-        db->changes = t && *t ? strtoll(t, NULL, 10) : 0;
-    } else if (rc == DB_ERROR) {
+    if (rc == DB_DONE)
+        count_changes(db, r);
+    else if (rc == DB_ERROR) {
         log_error("postgres exec failed: %s", db->err);
     }
     PQclear(r);
@@ -293,6 +300,7 @@ static struct db_stmt *pg_stmt(struct db *db, unsigned id, const char *sql)
         s = mem_calloc(1, sizeof(*s));
         s->db = db;
         s->id = id;
+        snprintf(s->name, sizeof(s->name), "q%u", id);
         s->sql = conv;
         s->nparams = n;
         size_t np = n ? (size_t)n : 1;
@@ -311,9 +319,7 @@ static struct db_stmt *pg_stmt(struct db *db, unsigned id, const char *sql)
 static bool prepare(struct db_stmt *s)
 {
     struct db *db = s->db;
-    char name[16];
-    snprintf(name, sizeof(name), "q%u", s->id);
-    PGresult *r = PQprepare(db->c, name, s->sql, s->nparams, s->types);
+    PGresult *r = PQprepare(db->c, s->name, s->sql, s->nparams, s->types);
     enum db_rc rc = map_result(db, r);
     PQclear(r);
     if (rc != DB_DONE) {
@@ -355,10 +361,15 @@ static void pg_bind_text(struct db_stmt *s, int idx, const char *v)
     set_param(s, idx, fixed ? fixed : v ? mem_strdup(v) : NULL, 0, 0, 0);
 }
 
+static void pg_bind_null(struct db_stmt *s, int idx)
+{
+    set_param(s, idx, NULL, 0, 0, 0);
+}
+
 static void pg_bind_blob(struct db_stmt *s, int idx, const void *v, size_t n)
 {
     if (!v) {
-        set_param(s, idx, NULL, 0, 0, 0);
+        pg_bind_null(s, idx);
         return;
     }
     char *b = mem_malloc(n ? n : 1);
@@ -367,22 +378,15 @@ static void pg_bind_blob(struct db_stmt *s, int idx, const void *v, size_t n)
     set_param(s, idx, b, (int)n, 1, 17 /* bytea */);
 }
 
-static void pg_bind_null(struct db_stmt *s, int idx)
-{
-    set_param(s, idx, NULL, 0, 0, 0);
-}
-
 static enum db_rc run(struct db_stmt *s)
 {
     struct db *db = s->db;
-    char name[16];
-    snprintf(name, sizeof(name), "q%u", s->id);
     if (!alive(db))
         return DB_ERROR;
     if (!s->prepared && !prepare(s))
         return DB_ERROR;
-    s->res =
-        PQexecPrepared(db->c, name, s->nparams, (const char *const *)s->vals, s->lens, s->fmts, 0);
+    s->res = PQexecPrepared(db->c, s->name, s->nparams, (const char *const *)s->vals, s->lens,
+                            s->fmts, 0);
     s->ran = true;
     enum db_rc rc = map_result(db, s->res);
     if (rc != DB_DONE) {
@@ -390,8 +394,7 @@ static enum db_rc run(struct db_stmt *s)
             log_error("postgres step failed: %s (statement %u)", db->err, s->id);
         return rc;
     }
-    const char *t = PQcmdTuples(s->res);
-    db->changes = t && *t ? strtoll(t, NULL, 10) : 0;
+    count_changes(db, s->res);
     s->nrows = PQresultStatus(s->res) == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
     return DB_DONE;
 }
