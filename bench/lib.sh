@@ -27,18 +27,33 @@ wait_until() {
   done
 }
 
-# free_ports N: prints N distinct loopback ports the kernel says are free
-# now (bound together, then released). A fixed or random port collides with
-# the ephemeral ports other processes hold (the suite's servers, wrk's
-# connections); this leaves only the short window before the bench binds.
+# free_ports N: prints N distinct loopback ports that are free now, picked
+# below the kernel's ephemeral range (ip_local_port_range). A port from that
+# range can be handed to any outgoing connection (the suite's clients, wrk,
+# curl) between the pick and the bench's bind, which fails the bench with
+# "address in use"; below it, only another listener can take it.
 free_ports() {
   python3 - "$1" <<'PY'
-import socket, sys
+import random, socket, sys
+try:
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
+low = max(low, 12000)
 socks = []
-for _ in range(int(sys.argv[1])):
+for port in random.sample(range(10000, low), low - 10000):
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
     socks.append(s)
+    if len(socks) == int(sys.argv[1]):
+        break
+if len(socks) < int(sys.argv[1]):
+    sys.exit("free_ports: no free port below the ephemeral range")
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
