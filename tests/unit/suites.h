@@ -18,6 +18,7 @@ Suite *router_suite(void);
 Suite *request_suite(void);
 Suite *status_suite(void);
 Suite *crypto_suite(void);
+Suite *sigv4_suite(void);
 Suite *config_suite(void);
 Suite *log_suite(void);
 Suite *ratelimit_suite(void);
