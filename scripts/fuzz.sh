@@ -10,7 +10,7 @@ bash scripts/setup.sh
 secs=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(linktoken tokens url form query body)
+((${#targets[@]})) || targets=(linktoken tokens url form query body s3xml)
 if [[ ! -f build-fuzz/build.ninja ]]; then
   CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debugoptimized \
     -Db_sanitize=address,undefined -Db_lundef=false \

@@ -15,10 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-# The official npm SDK the compatibility tests drive, and playwright-core
+# The official npm SDK the compatibility tests drive and playwright-core
 # for the browser test (Debian's Chromium) — both pinned by lockfiles.
 npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error >/dev/null
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null
+# s3rver, the S3 store the batch-export tests upload to (tests/s3/server.mjs).
+npm ci --prefix tests/s3 --no-audit --no-fund --loglevel=error >/dev/null
 
 run_suite() {
   local dir=$1

@@ -22,6 +22,7 @@
 #include "limits/usage.h"
 #include "platforms/client.h"
 #include "platforms/netconf.h"
+#include "platforms/s3.h"
 #include "store/store.h"
 #include "util/fsutil.h"
 #include "util/timeutil.h"
@@ -124,6 +125,29 @@ static void start_workers(struct app *app)
     start_runners(app);
 }
 
+/* --files s3://…: a setting that cannot work refuses to start; a store
+ * that does not answer now is only logged (exports retry until it does). */
+static bool open_files(struct app *app, char *err, size_t errlen)
+{
+    const struct config *cfg = app->cfg;
+    if (!cfg->files)
+        return true;
+    struct s3_env env;
+    s3_env_from_process(&env);
+    enum s3_addressing how = !strcmp(cfg->files_addressing, "path")      ? S3_ADDR_PATH
+                             : !strcmp(cfg->files_addressing, "virtual") ? S3_ADDR_VIRTUAL
+                                                                         : S3_ADDR_AUTO;
+    if (!s3_open(cfg->files, &env, how, (size_t)cfg->files_part_mb << 20, &app->files, err, errlen))
+        return false;
+    char why[512];
+    if (s3_check(app->files, why, sizeof(why)))
+        log_info("batch files go to %s", s3_describe(app->files));
+    else
+        log_error("batch files: %s does not answer now (%s); exports retry until it does",
+                  s3_describe(app->files), why);
+    return true;
+}
+
 bool app_open(struct app *app, const struct config *cfg, unsigned parts, char *err, size_t errlen)
 {
     memset(app, 0, sizeof(*app));
@@ -138,6 +162,8 @@ bool app_open(struct app *app, const struct config *cfg, unsigned parts, char *e
     if ((parts & APP_SECRETS) &&
         (!app_secrets_load(app->store, app->vault, "signing", app->signing_key, err, errlen) ||
          !app_secrets_load(app->store, app->vault, "jwt", app->jwt_key, err, errlen)))
+        goto fail;
+    if ((parts & APP_WORKERS) && !open_files(app, err, errlen))
         goto fail;
     if (parts & APP_WORKERS)
         start_workers(app);
@@ -179,6 +205,7 @@ void app_close(struct app *app)
     dir_free(app->dir);
     vault_free(app->vault);
     netconf_free(app->nets);
+    s3_free(app->files);
     store_close(app->store);
     memset(app, 0, sizeof(*app)); /* the secrets too */
 }

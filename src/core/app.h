@@ -29,6 +29,7 @@ struct netconfs;
 struct upkeep;
 struct live;
 struct details;
+struct s3;
 
 struct app {
     const struct config *cfg;
@@ -47,6 +48,7 @@ struct app {
     struct details *details;        /* the details refresh: queue and budgets */
     struct live *live;              /* live network data for GET /api/user (cached) */
     struct netconfs *nets;          /* each network's configuration */
+    struct s3 *files;               /* batch files' object store; NULL: <data>/files */
     unsigned char signing_key[32];  /* the store's "signing" secret: cursors, signed URLs */
     unsigned char jwt_key[32];      /* the store's "jwt" secret: generateJWT's HS256 tokens */
     int migrations_applied;         /* by app_open (`sociald migrate` reports it) */

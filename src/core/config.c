@@ -86,6 +86,13 @@ static const struct opt opts[] = {
      "10800", 1, 30 * 86400},
     {"batch-url-ttl", "SOCIALD_BATCH_URL_TTL", "batch_url_ttl", OT_I64, OFF(batch_url_ttl_s),
      "604800", 1, 365 * 86400},
+    /* Batch files in S3-compatible object storage (SPEC §12): s3://bucket/prefix,
+     * URL style (auto: virtual-hosted on AWS, path-style elsewhere), part size. */
+    {"files", "SOCIALD_FILES", "files", OT_STR, OFF(files), NULL, 0, 0},
+    {"files-addressing", "SOCIALD_FILES_ADDRESSING", "files_addressing", OT_STR,
+     OFF(files_addressing), "auto", 0, 0},
+    {"files-part-mb", "SOCIALD_FILES_PART_MB", "files_part_mb", OT_I64, OFF(files_part_mb), "8", 8,
+     64},
     /* How long a network call may take (linking, live data, updates). */
     {"network-timeout-ms", "SOCIALD_NETWORK_TIMEOUT_MS", "network_timeout_ms", OT_I64,
      OFF(network_timeout_ms), "15000", 100, 120000},
@@ -485,6 +492,20 @@ bool config_load(struct config *cfg, struct args *a, char *err, size_t errlen)
         !parse_retries("refresh-retries", cfg->refresh_retries, true, cfg->refresh_retry_ms,
                        &cfg->refresh_nretries, err, errlen))
         return false;
+    if (cfg->files && !*cfg->files) {
+        free(cfg->files); /* SOCIALD_FILES= : the data directory */
+        cfg->files = NULL;
+    }
+    if (strcmp(cfg->files_addressing, "auto") != 0 && strcmp(cfg->files_addressing, "path") != 0 &&
+        strcmp(cfg->files_addressing, "virtual") != 0) {
+        snprintf(err, errlen, "files-addressing must be auto, path or virtual");
+        return false;
+    }
+    /* A pre-signed URL lives at most 7 days (SigV4's limit). */
+    if (cfg->files && cfg->batch_url_ttl_s > 604800) {
+        snprintf(err, errlen, "with --files, batch-url-ttl is at most 604800 s (7 days)");
+        return false;
+    }
     /* No trailing slash: URLs are built as public_url + "/path". */
     size_t pl = strlen(cfg->public_url);
     while (pl > 0 && cfg->public_url[pl - 1] == '/')

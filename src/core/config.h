@@ -75,6 +75,11 @@ struct config {
     int64_t network_timeout_ms;
     int64_t batch_interval_s;
     int64_t batch_url_ttl_s;
+    /* Where batch files live: NULL for <data>/files, or "s3://bucket/prefix"
+     * (platforms/s3.h; endpoint and credentials from the AWS_* variables). */
+    char *files;
+    char *files_addressing; /* "auto" | "path" | "virtual" */
+    int64_t files_part_mb;  /* multipart upload part size */
 
     /* upkeep (SPEC §9) */
     int64_t upkeep_workers;

@@ -8,6 +8,7 @@
 #include "crypto/crypto.h"
 #include "limits/usage.h"
 #include "ops/ops.h"
+#include "platforms/s3.h"
 #include "store/accounts.h"
 #include "store/batch.h"
 #include "store/jobs.h"
@@ -31,7 +32,9 @@
 
 #define WRITE_BUF     (256 * 1024)
 #define SWEEP_MAX     256
-#define SWEEP_BATCHES 200 /* retention transactions per run, then the next run */
+#define SWEEP_BATCHES 200                  /* retention transactions per run, then the next run */
+#define STALE_UPLOADS 1000                 /* pending multipart uploads looked at per sweep */
+#define STALE_AFTER   (24 * 3600 * 1000LL) /* an upload this old is abandoned */
 
 void batch_file_name(int64_t started_ms, char out[40])
 {
@@ -61,9 +64,22 @@ static void sign(struct app *app, const char *path, int64_t expires_s, char hex[
     crypto_hex(mac, sizeof(mac), hex);
 }
 
+/* The object's key under the --files prefix. */
+static const char *object_key(struct arena *a, const char *ref, const char *file)
+{
+    return arena_printf(a, "batch/%s/%s", ref, file);
+}
+
 const char *batch_url(struct app *app, struct arena *a, const char *ref, const char *file,
                       int64_t expires_ms)
 {
+    if (app->files) {
+        /* Signed as of the export's start, valid until it expires: one URL
+         * per export, the same in every answer and in the webhook. */
+        int64_t ttl = app->cfg->batch_url_ttl_s, exp = expires_ms / 1000;
+        const char *url = s3_presign_get(app->files, a, object_key(a, ref, file), exp - ttl, ttl);
+        return url ? url : "";
+    }
     const char *path = arena_printf(a, "/files/batch/%s/%s", ref, file);
     int64_t exp = expires_ms / 1000;
     char hex[65];
@@ -99,7 +115,8 @@ struct writer {
     const struct account *acct;
     int64_t quota;
     int64_t now_ms;
-    int fd;
+    int fd;               /* the temporary file, or */
+    struct s3_upload *up; /* the upload to the object store */
     bool failed;
     bool stopping;
     int64_t count;
@@ -111,6 +128,13 @@ struct writer {
 static void flush_out(struct writer *w)
 {
     size_t off = 0;
+    if (w->up) {
+        if (!w->failed && !s3_upload_write(w->up, w->out.data, w->out.len))
+            w->failed = true;
+        w->bytes += w->failed ? 0 : w->out.len;
+        buf_reset(&w->out);
+        return;
+    }
     while (!w->failed && off < w->out.len) {
         ssize_t k = write(w->fd, w->out.data + off, w->out.len - off);
         if (k < 0 && errno == EINTR)
@@ -287,6 +311,81 @@ done:
     free(t);
 }
 
+/* Aborts the multipart uploads earlier attempts at key left behind (a
+ * crash, a lost lease): this attempt holds the job's lease, so none of them
+ * can still complete legitimately. */
+static void cancel_earlier(struct app *app, const char *key)
+{
+    struct arena *a = arena_new();
+    struct s3_pending *p = NULL;
+    size_t n = 0;
+    char err[512];
+    if (!s3_uploads_list(app->files, a, key, 100, &p, &n, err, sizeof(err)))
+        log_warn("batch: cannot list earlier uploads (%s); the sweeper retries", err);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(p[i].key, key) &&
+            !s3_upload_cancel(app->files, key, p[i].upload_id, err, sizeof(err)))
+            log_warn("batch: cannot abort an earlier upload (%s); the sweeper retries", err);
+    arena_free(a);
+}
+
+/* Where an attempt writes: a temporary file renamed into place, or an
+ * upload to the object store completed at the end. */
+struct dest {
+    const char *dir, *final, *tmp; /* the data directory */
+    const char *key;               /* the object store */
+};
+
+static bool dest_open(struct export_task *t, struct arena *a, const struct profile *primary,
+                      const struct batch_export *e, struct dest *d, struct writer *w)
+{
+    struct app *app = t->app;
+    if (app->files) {
+        d->key = object_key(a, primary->ref_id, e->file);
+        cancel_earlier(app, d->key);
+        w->up = s3_upload_begin(app->files, d->key, "application/json");
+        return true;
+    }
+    d->dir = batch_dir(app, a, primary->ref_id);
+    d->final = batch_path(app, a, primary->ref_id, e->file);
+    /* One temporary name per attempt: an attempt that lost its lease can
+     * never write into the file of the one that holds it. */
+    const char *prefix = arena_printf(a, ".%s.%lld.", e->file, (long long)e->id);
+    d->tmp = arena_printf(a, "%s/%s%lld.tmp", d->dir, prefix, (long long)t->attempt);
+    if (!fs_mkdir_p(d->dir)) {
+        snprintf(t->error, sizeof(t->error), "cannot create %s: %s", d->dir, strerror(errno));
+        return false;
+    }
+    remove_attempts(d->dir, prefix); /* of crashed or timed-out attempts */
+    w->fd = open(d->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (w->fd < 0) {
+        snprintf(t->error, sizeof(t->error), "cannot write %s: %s", d->tmp, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* Makes the file appear whole under its name (keep), or leaves nothing. */
+static bool dest_close(struct export_task *t, const struct dest *d, struct writer *w, bool keep)
+{
+    if (w->up) {
+        if (!keep) {
+            s3_upload_abort(w->up);
+            return false;
+        }
+        return s3_upload_finish(w->up, t->error, sizeof(t->error));
+    }
+    bool ok = keep && fsync(w->fd) == 0;
+    ok = close(w->fd) == 0 && ok;
+    /* The file appears under its name only whole and on disk. */
+    ok = ok && rename(d->tmp, d->final) == 0 && fsync_dir(d->dir);
+    if (!ok && keep)
+        snprintf(t->error, sizeof(t->error), "writing the file failed: %s", strerror(errno));
+    if (!ok)
+        unlink(d->tmp);
+    return ok;
+}
+
 static void export_run(void *arg)
 {
     struct export_task *t = arg;
@@ -295,6 +394,7 @@ static void export_run(void *arg)
     struct batch_export e;
     struct profile primary;
     struct account acct;
+    struct dest d = {0};
     enum store_rc rc = store_batch_get(app->store, a, t->export_id, &e);
     if (rc == STORE_NOTFOUND || (rc == STORE_OK && (e.ready_ms || e.deleted_ms))) {
         t->done = true;
@@ -306,33 +406,20 @@ static void export_run(void *arg)
         snprintf(t->error, sizeof(t->error), "the store could not be read");
         goto out;
     }
-    const char *dir = batch_dir(app, a, primary.ref_id);
-    const char *final = batch_path(app, a, primary.ref_id, e.file);
-    /* One temporary name per attempt: an attempt that lost its lease can
-     * never write into the file of the one that holds it. */
-    const char *prefix = arena_printf(a, ".%s.%lld.", e.file, (long long)e.id);
-    const char *tmp = arena_printf(a, "%s/%s%lld.tmp", dir, prefix, (long long)t->attempt);
-    if (!fs_mkdir_p(dir)) {
-        t->retry = true;
-        snprintf(t->error, sizeof(t->error), "cannot create %s: %s", dir, strerror(errno));
-        goto out;
-    }
-    remove_attempts(dir, prefix); /* of crashed or timed-out attempts */
     struct writer w = {.app = app,
                        .acct = &acct,
                        .now_ms = time_now_ms(),
                        .quota = -1,
+                       .fd = -1,
                        .runner = t->runner,
                        .job_id = t->job_id,
                        .kept_ms = time_mono_ms()};
-    const struct plan *plan = config_plan(app->cfg, acct.plan);
-    w.quota = plan ? plan->monthly_quota : -1;
-    w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (w.fd < 0) {
+    if (!dest_open(t, a, &primary, &e, &d, &w)) {
         t->retry = true;
-        snprintf(t->error, sizeof(t->error), "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
+    const struct plan *plan = config_plan(app->cfg, acct.plan);
+    w.quota = plan ? plan->monthly_quota : -1;
     /* Flushed past WRITE_BUF; one body may add up to 4 MiB. */
     buf_init(&w.out, WRITE_BUF + ((size_t)4 << 20));
     buf_reserve(&w.out, WRITE_BUF + 64 * 1024);
@@ -344,23 +431,19 @@ static void export_run(void *arg)
     rc = store_batch_scan(app->store, e.account_id, month, each, &w);
     put(&w, w.count ? "]" : "[]", w.count ? 1 : 2);
     flush_out(&w);
-    bool ok = rc == STORE_OK && !w.failed && fsync(w.fd) == 0;
-    ok = close(w.fd) == 0 && ok;
     buf_free(&w.out);
     buf_free(&w.active);
     buf_free(&w.names);
-    if (w.lost) {
-        unlink(tmp);
-        t->lost = true;
-        goto out;
+    bool written = rc == STORE_OK && !w.failed && !w.lost;
+    if (!written && !w.lost) {
+        const char *why = rc != STORE_OK                    ? "store error"
+                          : w.up && s3_upload_failure(w.up) ? s3_upload_failure(w.up)
+                                                            : strerror(errno);
+        snprintf(t->error, sizeof(t->error), "writing the file failed: %s", why);
     }
-    /* The file appears under its name only whole and on disk. */
-    ok = ok && rename(tmp, final) == 0 && fsync_dir(dir);
-    if (!ok) {
-        unlink(tmp);
-        t->retry = true;
-        snprintf(t->error, sizeof(t->error), "writing the file failed: %s",
-                 rc != STORE_OK ? "store error" : strerror(errno));
+    if (!dest_close(t, &d, &w, written)) {
+        t->lost = w.lost;
+        t->retry = !w.lost;
         goto out;
     }
     t->count = w.count;
@@ -405,32 +488,38 @@ struct sweep_task {
     struct app *app;
     struct runner *runner;
     int64_t job_id;
-    bool more; /* retention left rows for the next run */
+    bool more; /* retention or expired files left rows for the next run */
 };
 
-static void sweep_record(void *arg)
+/* Deletes the files of exports whose URL expired; true when more wait. */
+static bool delete_expired(struct app *app, int64_t now)
 {
-    struct sweep_task *t = arg;
-    struct app *app = t->app;
     struct store *st = app->store;
     struct arena *a = arena_new();
-    int64_t now = time_now_ms();
     struct batch_export *ex = NULL;
-    size_t n = 0;
-    size_t removed = 0;
-    if (store_batch_expired(st, a, now, SWEEP_MAX, &ex, &n) == STORE_OK) {
-        for (size_t i = 0; i < n; i++) {
-            struct profile primary;
-            if (primary_of(st, a, ex[i].account_id, &primary) == STORE_OK) {
-                /* A newer export of the same name owns the file now. */
-                struct batch_export cur;
-                if (store_batch_by_file(st, a, ex[i].account_id, ex[i].file, &cur) != STORE_OK ||
-                    cur.id == ex[i].id)
+    size_t n = 0, removed = 0;
+    char err[512];
+    if (store_batch_expired(st, a, now, SWEEP_MAX, &ex, &n) != STORE_OK)
+        n = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct profile primary;
+        if (primary_of(st, a, ex[i].account_id, &primary) == STORE_OK) {
+            /* A newer export of the same name owns the file now. */
+            struct batch_export cur;
+            if (store_batch_by_file(st, a, ex[i].account_id, ex[i].file, &cur) != STORE_OK ||
+                cur.id == ex[i].id) {
+                if (!app->files) {
                     unlink(batch_path(app, a, primary.ref_id, ex[i].file));
+                } else if (!s3_delete(app->files, object_key(a, primary.ref_id, ex[i].file), err,
+                                      sizeof(err))) {
+                    log_warn("batch: cannot delete an expired file (%s); the next sweep retries",
+                             err);
+                    continue;
+                }
             }
-            if (store_batch_deleted(st, ex[i].id, now) == STORE_OK)
-                removed++;
         }
+        if (store_batch_deleted(st, ex[i].id, now) == STORE_OK)
+            removed++;
     }
     if (removed) {
         struct logline l;
@@ -438,22 +527,83 @@ static void sweep_record(void *arg)
         jw_kint(&l.w, "files", (int64_t)removed);
         log_end(&l);
     }
-    /* Sooner when more are waiting, or when the next file expires. */
-    int64_t next = n == SWEEP_MAX || t->more ? now : now + app->cfg->sweep_interval_s * 1000;
-    int64_t soon = next;
-    if (store_batch_next_expiry(st, &soon) == STORE_OK && soon < next)
-        next = soon > now ? soon : now + 1000;
-    store_job_reschedule(st, t->job_id, next);
     arena_free(a);
+    return n == SWEEP_MAX;
+}
+
+/* True when key (batch/<refId>/<file>) is being written by a live export. */
+static bool in_flight(struct app *app, struct arena *a, const char *key)
+{
+    char ref[80];
+    const char *slash = strncmp(key, "batch/", 6) ? NULL : strchr(key + 6, '/');
+    if (!slash || (size_t)(slash - key - 6) >= sizeof(ref))
+        return false;
+    memcpy(ref, key + 6, (size_t)(slash - key - 6));
+    ref[slash - key - 6] = '\0';
+    struct account acct;
+    struct batch_export e;
+    return store_account_find(app->store, a, ref, &acct) == STORE_OK && acct.ref_id &&
+           !strcmp(acct.ref_id, ref) &&
+           store_batch_by_file(app->store, a, acct.id, slash + 1, &e) == STORE_OK && !e.ready_ms &&
+           !e.deleted_ms;
+}
+
+/* Aborts multipart uploads no export is writing any more (a process killed
+ * mid-upload leaves one behind; its export's next attempt aborts those of
+ * its own key first, this catches the rest), and any older than a day. */
+static void abort_abandoned(struct app *app, int64_t now)
+{
+    struct arena *a = arena_new();
+    struct s3_pending *p = NULL;
+    size_t n = 0, aborted = 0;
+    char err[512];
+    if (!s3_uploads_list(app->files, a, "batch/", STALE_UPLOADS, &p, &n, err, sizeof(err)))
+        log_warn("batch: cannot list pending uploads (%s)", err);
+    for (size_t i = 0; i < n; i++) {
+        bool old = p[i].initiated_ms && now - p[i].initiated_ms > STALE_AFTER;
+        if (!old && in_flight(app, a, p[i].key))
+            continue;
+        if (s3_upload_cancel(app->files, p[i].key, p[i].upload_id, err, sizeof(err)))
+            aborted++;
+        else
+            log_warn("batch: cannot abort an abandoned upload (%s)", err);
+    }
+    if (aborted) {
+        struct logline l;
+        log_begin(&l, LOG_INFO, "abandoned batch uploads aborted");
+        jw_kint(&l.w, "uploads", (int64_t)aborted);
+        log_end(&l);
+    }
+    arena_free(a);
+}
+
+/* On the runner thread: the next run. */
+static void sweep_record(void *arg)
+{
+    struct sweep_task *t = arg;
+    struct app *app = t->app;
+    int64_t now = time_now_ms();
+    /* Sooner when more are waiting, or when the next file expires. */
+    int64_t next = t->more ? now : now + app->cfg->sweep_interval_s * 1000;
+    int64_t soon = next;
+    if (store_batch_next_expiry(app->store, &soon) == STORE_OK && soon < next)
+        next = soon > now ? soon : now + 1000;
+    store_job_reschedule(app->store, t->job_id, next);
     free(t);
 }
 
-/* On an upkeep worker: the retention deletes, each batch committed alone. */
+/* On an upkeep worker: expired files (the object store is a network call),
+ * abandoned uploads, then the retention deletes, each batch committed alone. */
 static void sweep_run(void *arg)
 {
     struct sweep_task *t = arg;
+    struct app *app = t->app;
+    int64_t now = time_now_ms();
+    t->more = delete_expired(app, now);
+    if (app->files)
+        abort_abandoned(app, now);
     struct retention_counts c;
-    enum store_rc rc = ops_retention_sweep(t->app, time_now_ms(), SWEEP_BATCHES, &c);
+    enum store_rc rc = ops_retention_sweep(app, now, SWEEP_BATCHES, &c);
     if (rc != STORE_OK)
         log_warn("the retention sweep failed; it runs again at the next sweep");
     if (c.deliveries + c.events + c.webhooks + c.profiles + c.exports) {
@@ -466,7 +616,7 @@ static void sweep_run(void *arg)
         jw_kint(&l.w, "exports", (int64_t)c.exports);
         log_end(&l);
     }
-    t->more = rc == STORE_OK && c.more;
+    t->more = t->more || (rc == STORE_OK && c.more);
     runner_finish(t->runner, t->job_id, sweep_record, t);
 }
 
@@ -477,7 +627,7 @@ static void sweep_start(void *ctx, struct runner *r, const struct job *job)
     t->runner = r;
     t->job_id = job->id;
     if (!offload_run(t->app->upkeep_offload, sweep_run, t))
-        runner_finish(r, t->job_id, sweep_record, t); /* stopping: files only */
+        runner_finish(r, t->job_id, sweep_record, t); /* stopping: the next run only */
 }
 
 struct runner_kind sweep_job_kind(struct app *app)

@@ -1,6 +1,7 @@
 /*
- * client: outbound HTTP for webhook deliveries and network APIs — the only
- * code that includes curl.h.
+ * client: outbound HTTP for webhook deliveries and network APIs — with
+ * s3.c (the object store's blocking calls), the only code that includes
+ * curl.h.
  *
  * One thread drives a curl multi handle; requests are submitted from any
  * thread and their completion callback runs on the client thread (it must

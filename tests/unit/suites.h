@@ -19,6 +19,7 @@ Suite *request_suite(void);
 Suite *status_suite(void);
 Suite *crypto_suite(void);
 Suite *sigv4_suite(void);
+Suite *s3_suite(void);
 Suite *config_suite(void);
 Suite *log_suite(void);
 Suite *ratelimit_suite(void);
