@@ -132,6 +132,7 @@ static bool open_files(struct app *app, char *err, size_t errlen)
     const struct config *cfg = app->cfg;
     if (!cfg->files)
         return true;
+    client_global_init(); /* libcurl, before the first handle */
     struct s3_env env;
     s3_env_from_process(&env);
     enum s3_addressing how = !strcmp(cfg->files_addressing, "path")      ? S3_ADDR_PATH

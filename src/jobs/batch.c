@@ -30,11 +30,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WRITE_BUF     (256 * 1024)
-#define SWEEP_MAX     256
-#define SWEEP_BATCHES 200                  /* retention transactions per run, then the next run */
-#define STALE_UPLOADS 1000                 /* pending multipart uploads looked at per sweep */
-#define STALE_AFTER   (24 * 3600 * 1000LL) /* an upload this old is abandoned */
+#define WRITE_BUF      (256 * 1024)
+#define SWEEP_MAX      256
+#define SWEEP_BATCHES  200                  /* retention transactions per run, then the next run */
+#define SWEEP_RETRY_MS 60000                /* after a failed delete of an expired file */
+#define STALE_UPLOADS  1000                 /* pending multipart uploads looked at per sweep */
+#define STALE_AFTER    (24 * 3600 * 1000LL) /* an upload this old is abandoned */
 
 void batch_file_name(int64_t started_ms, char out[40])
 {
@@ -125,6 +126,31 @@ struct writer {
     struct buf active, names;
 };
 
+/*
+ * A big export outlasts a lease: renews it, well before it runs out, so no
+ * other worker (in this process or another) starts it again. Called every
+ * 256 profiles and, while an upload waits on the object store, about every
+ * second (s3_upload_set_keep). False when the lease is lost or the server
+ * is stopping: the export stops (and runs again).
+ */
+static bool keep_job(void *arg)
+{
+    struct writer *w = arg;
+    if (runner_stopping(w->runner)) {
+        w->stopping = true;
+        return false;
+    }
+    int64_t now = time_mono_ms();
+    if (now - w->kept_ms >= runner_lease_ms(w->runner) / 3) {
+        w->kept_ms = now;
+        if (!runner_keep(w->runner, w->job_id)) {
+            w->lost = true;
+            return false;
+        }
+    }
+    return true;
+}
+
 static void flush_out(struct writer *w)
 {
     size_t off = 0;
@@ -193,20 +219,9 @@ static bool each(void *arg, const struct profile *p, const struct linked_account
     if (w->out.len >= WRITE_BUF)
         flush_out(w);
     w->count++;
-    /* A big export outlasts a lease: renew it, well before it runs out, so
-     * no other worker (in this process or another) starts it again. */
-    if ((w->count & 255) == 0) {
-        int64_t now = time_mono_ms();
-        if (now - w->kept_ms >= runner_lease_ms(w->runner) / 3) {
-            w->kept_ms = now;
-            if (!runner_keep(w->runner, w->job_id)) {
-                w->lost = true;
-                return false;
-            }
-        }
-    }
-    /* Stop early when the server is stopping: the job runs again. */
-    return !w->failed && !w->stopping;
+    if ((w->count & 255) == 0 && !keep_job(w))
+        return false;
+    return !w->failed;
 }
 
 struct export_task {
@@ -418,6 +433,8 @@ static void export_run(void *arg)
         t->retry = true;
         goto out;
     }
+    if (w.up)
+        s3_upload_set_keep(w.up, keep_job, &w);
     const struct plan *plan = config_plan(app->cfg, acct.plan);
     w.quota = plan ? plan->monthly_quota : -1;
     /* Flushed past WRITE_BUF; one body may add up to 4 MiB. */
@@ -434,16 +451,19 @@ static void export_run(void *arg)
     buf_free(&w.out);
     buf_free(&w.active);
     buf_free(&w.names);
-    bool written = rc == STORE_OK && !w.failed && !w.lost;
-    if (!written && !w.lost) {
+    bool written = rc == STORE_OK && !w.failed && !w.lost && !w.stopping;
+    if (!written && !w.lost && !w.stopping) {
         const char *why = rc != STORE_OK                    ? "store error"
                           : w.up && s3_upload_failure(w.up) ? s3_upload_failure(w.up)
                                                             : strerror(errno);
         snprintf(t->error, sizeof(t->error), "writing the file failed: %s", why);
     }
-    if (!dest_close(t, &d, &w, written)) {
+    if (!dest_close(t, &d, &w, written) || w.lost || w.stopping) {
+        /* Lost: another worker has it. Stopping: it runs again at once
+         * after the restart (or on another process). */
         t->lost = w.lost;
-        t->retry = !w.lost;
+        t->shutdown = !w.lost && w.stopping;
+        t->retry = !w.lost && !w.stopping;
         goto out;
     }
     t->count = w.count;
@@ -488,11 +508,13 @@ struct sweep_task {
     struct app *app;
     struct runner *runner;
     int64_t job_id;
-    bool more; /* retention or expired files left rows for the next run */
+    bool more;   /* retention or expired files left rows for the next run */
+    bool failed; /* an expired file could not be deleted */
 };
 
-/* Deletes the files of exports whose URL expired; true when more wait. */
-static bool delete_expired(struct app *app, int64_t now)
+/* Deletes the files of exports whose URL expired; true when more wait.
+ * *failed: one could not be deleted (it stays due: the next sweep retries). */
+static bool delete_expired(struct app *app, int64_t now, bool *failed)
 {
     struct store *st = app->store;
     struct arena *a = arena_new();
@@ -514,6 +536,7 @@ static bool delete_expired(struct app *app, int64_t now)
                                       sizeof(err))) {
                     log_warn("batch: cannot delete an expired file (%s); the next sweep retries",
                              err);
+                    *failed = true;
                     continue;
                 }
             }
@@ -588,6 +611,9 @@ static void sweep_record(void *arg)
     int64_t soon = next;
     if (store_batch_next_expiry(app->store, &soon) == STORE_OK && soon < next)
         next = soon > now ? soon : now + 1000;
+    /* A file the store would not delete is due still: not every second. */
+    if (t->failed && next < now + SWEEP_RETRY_MS)
+        next = now + SWEEP_RETRY_MS;
     store_job_reschedule(app->store, t->job_id, next);
     free(t);
 }
@@ -599,7 +625,7 @@ static void sweep_run(void *arg)
     struct sweep_task *t = arg;
     struct app *app = t->app;
     int64_t now = time_now_ms();
-    t->more = delete_expired(app, now);
+    t->more = delete_expired(app, now, &t->failed);
     if (app->files)
         abort_abandoned(app, now);
     struct retention_counts c;

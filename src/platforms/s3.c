@@ -28,8 +28,10 @@
 #define MAX_ANSWER    ((size_t)4 << 20) /* an XML answer; object bodies are never read */
 #define TRIES         3
 #define CONNECT_MS    10000L
-#define STALL_SECONDS 60L  /* below 1 KiB/s for this long: the request failed */
-#define MAX_KEY       1024 /* S3's limit on a key */
+#define STALL_SECONDS 60L    /* below 1 KiB/s for this long: the request failed */
+#define CHECK_MS      10000L /* s3_check, at start: one try */
+#define KEEP_EVERY_MS 1000   /* how often a waiting writer calls its keep-alive */
+#define MAX_KEY       1024   /* S3's limit on a key */
 #define MAX_PREFIX    512
 #define MAX_HOST      255
 
@@ -185,6 +187,12 @@ bool s3_open(const char *url, const struct s3_env *env, enum s3_addressing addre
         }
         memcpy(host, rest, hn);
         host[hn] = '\0';
+        /* The scheme's default port is not part of Host as clients send it
+         * (a pre-signed URL signs the Host header): drop it. */
+        const char *dflt = !strcmp(scheme, "https") ? ":443" : ":80";
+        size_t dn = strlen(dflt);
+        if (hn > dn && !strcmp(host + hn - dn, dflt) && host[hn - dn - 1] != ':')
+            host[hn - dn] = '\0';
         if (!printable(host) || strchr(host, ' ')) {
             snprintf(err, errlen, "AWS_ENDPOINT_URL has a bad host");
             return false;
@@ -237,6 +245,10 @@ struct call {
     const void *body;
     size_t body_len;
     const char *content_type;
+    int tries;               /* 0: TRIES */
+    long timeout_ms;         /* the whole request; 0: bounded by the stall limit only */
+    bool (*keep)(void *arg); /* called while it runs (see s3_upload_set_keep) */
+    void *keep_arg;
     /* out */
     long status;
     struct buf answer; /* the XML answer (capped) */
@@ -298,6 +310,16 @@ static const char *object_url(struct s3 *s, struct arena *a, const char *key, co
     return out;
 }
 
+/* While a request of the writer's runs: its keep-alive (a false return
+ * ends the transfer). */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    struct call *c = arg;
+    return c->keep(c->keep_arg) ? 0 : 1;
+}
+
 static bool retryable(CURLcode cc, long status)
 {
     if (cc != CURLE_OK)
@@ -326,7 +348,8 @@ static bool perform(struct s3 *s, CURL *h, struct call *c, char *err, size_t err
     const char *url = object_url(s, a, c->key, c->query);
     bool ok = false;
     CURLcode cc = CURLE_OK;
-    for (int attempt = 0; attempt < TRIES && !ok; attempt++) {
+    int tries = c->tries ? c->tries : TRIES;
+    for (int attempt = 0; attempt < tries && !ok; attempt++) {
         if (attempt)
             usleep((useconds_t)(200000 << attempt)); /* 0.4 s, 0.8 s */
         buf_reset(&c->answer);
@@ -340,6 +363,13 @@ static bool perform(struct s3 *s, CURL *h, struct call *c, char *err, size_t err
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
+        if (c->timeout_ms)
+            curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+        if (c->keep) {
+            curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+            curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+            curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+        }
         curl_easy_setopt(h, CURLOPT_USERAGENT, "sociald/0.1");
         curl_easy_setopt(h, CURLOPT_AWS_SIGV4, s->sigv4);
         curl_easy_setopt(h, CURLOPT_USERPWD, s->userpwd);
@@ -407,6 +437,8 @@ bool s3_check(struct s3 *s, char *err, size_t errlen)
     encode(&q, s->prefix, true);
     struct call c;
     call_init(&c, "GET", NULL, q.data);
+    c.tries = 1; /* at start: say so at once, the exports retry */
+    c.timeout_ms = CHECK_MS;
     CURL *h = handle();
     bool ok = perform(s, h, &c, err, errlen);
     curl_easy_cleanup(h);
@@ -552,6 +584,8 @@ struct s3_upload {
     char error[256];
     char **etags; /* by part number - 1 */
     unsigned netags;
+    bool (*keep)(void *arg); /* the writer's keep-alive while it waits */
+    void *keep_arg;
 };
 
 struct s3_upload *s3_upload_begin(struct s3 *s, const char *key, const char *content_type)
@@ -569,6 +603,42 @@ struct s3_upload *s3_upload_begin(struct s3 *s, const char *key, const char *con
         snprintf(u->error, sizeof(u->error), "the key is longer than %d bytes", MAX_KEY);
     }
     return u;
+}
+
+static void fail_locked(struct s3_upload *u, const char *why);
+
+void s3_upload_set_keep(struct s3_upload *u, bool (*keep)(void *arg), void *arg)
+{
+    u->keep = keep;
+    u->keep_arg = arg;
+}
+
+/* The writer's requests carry its keep-alive. */
+static void call_keep(struct s3_upload *u, struct call *c)
+{
+    c->keep = u->keep;
+    c->keep_arg = u->keep_arg;
+}
+
+/* Waits on the upload's condition (mu held) for at most KEEP_EVERY_MS;
+ * then runs the keep-alive (mu released meanwhile). False when the
+ * keep-alive says stop: the upload has failed. */
+static bool wait_keeping(struct s3_upload *u)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += (KEEP_EVERY_MS % 1000) * 1000000L;
+    ts.tv_sec += KEEP_EVERY_MS / 1000 + ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&u->cv, &u->mu, &ts);
+    if (!u->keep)
+        return true;
+    pthread_mutex_unlock(&u->mu);
+    bool ok = u->keep(u->keep_arg);
+    pthread_mutex_lock(&u->mu);
+    if (!ok)
+        fail_locked(u, "the export stopped (its job lease was lost or the server is stopping)");
+    return ok;
 }
 
 static void fail_locked(struct s3_upload *u, const char *why)
@@ -644,6 +714,7 @@ static bool create(struct s3_upload *u)
     struct call c;
     call_init(&c, "POST", u->key, "uploads=");
     c.content_type = u->content_type;
+    call_keep(u, &c);
     char err[256];
     bool ok = perform(u->s, u->h, &c, err, sizeof(err));
     size_t pos = 0;
@@ -696,7 +767,7 @@ static bool ship(struct s3_upload *u)
     buf_init(&u->cur, u->s->part_size);
     pthread_mutex_lock(&u->mu);
     while (u->queued >= S3_PARTS_IN_FLIGHT && !u->failed)
-        pthread_cond_wait(&u->cv, &u->mu);
+        wait_keeping(u);
     bool ok = !u->failed;
     if (ok) {
         if (u->queue_tail)
@@ -763,6 +834,9 @@ static void drain(struct s3_upload *u)
     pthread_mutex_lock(&u->mu);
     u->closing = true;
     pthread_cond_broadcast(&u->cv);
+    /* The last parts go out: the writer keeps its job meanwhile. */
+    while (u->queued && !u->failed)
+        wait_keeping(u);
     pthread_mutex_unlock(&u->mu);
     pthread_join(u->thread, NULL);
     u->thread_started = false;
@@ -836,6 +910,7 @@ static bool complete(struct s3_upload *u, char *err, size_t errlen)
     c.body = body.data;
     c.body_len = body.len;
     c.content_type = "application/xml";
+    call_keep(u, &c);
     bool ok = perform(u->s, u->h, &c, err, errlen);
     /* S3 may answer 200 and still fail: the error is in the body. */
     size_t pos = 0, start, len;
@@ -865,6 +940,7 @@ bool s3_upload_finish(struct s3_upload *u, char *err, size_t errlen)
         c.body = u->cur.data;
         c.body_len = u->cur.len;
         c.content_type = u->content_type;
+        call_keep(u, &c);
         ok = perform(u->s, u->h, &c, err, errlen);
         buf_free(&c.answer);
         release(u);

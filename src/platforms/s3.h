@@ -9,13 +9,18 @@
  * to the body's SHA-256, so the store checks what it received; pre-signed
  * GET URLs are signed by crypto/sigv4. Each request is tried up to three
  * times (connection errors, 5xx, 429) with a short backoff; every call is
- * bounded in time (connect 10 s; no progress for 60 s aborts).
+ * bounded in time (connect 10 s; slower than 1 KiB/s for 60 s aborts it;
+ * s3_check: one try, 10 s in all).
  *
  * An upload (s3_upload_*) streams: bytes are gathered into parts of
  * part_size; the first full part starts a multipart upload, and each full
- * part is handed to an uploader thread (at most S3_PARTS_IN_FLIGHT parts
- * waiting or being sent, so memory is bounded by (in flight + 1) parts)
- * while the writer fills the next. An upload that never fills one part is
+ * part is handed to an uploader thread, which sends parts one at a time
+ * (at most S3_PARTS_IN_FLIGHT parts queued, the one being sent included,
+ * so memory is bounded by S3_PARTS_IN_FLIGHT + 1 parts) while the writer
+ * fills the next. While the writer waits on the store (a full queue, the
+ * last parts, the completion) it calls its keep-alive about every second
+ * (s3_upload_set_keep): a job renews its lease there, and stops the upload
+ * by returning false. An upload that never fills one part is
  * one PUT. The object appears only when s3_upload_finish completes it;
  * s3_upload_abort (or any failure) aborts the multipart upload, so a failed
  * export leaves no object and no upload behind. A process killed mid-upload
@@ -93,6 +98,9 @@ struct s3_upload;
 /* Starts an upload to key (relative to the prefix) of content_type. Sends
  * nothing yet; never fails (errors surface at write or finish). */
 struct s3_upload *s3_upload_begin(struct s3 *s, const char *key, const char *content_type);
+/* Sets the keep-alive the writer calls while it waits on the store (see
+ * above); fn must be cheap when called often (rate-limit inside). */
+void s3_upload_set_keep(struct s3_upload *u, bool (*fn)(void *arg), void *arg);
 /* Appends n bytes; may block while S3_PARTS_IN_FLIGHT parts are in
  * flight. False once the upload has failed (s3_upload_error says why). */
 bool s3_upload_write(struct s3_upload *u, const void *p, size_t n);

@@ -234,6 +234,14 @@ bool runner_keep(struct runner *r, int64_t job_id)
            STORE_NOTFOUND;
 }
 
+bool runner_stopping(struct runner *r)
+{
+    pthread_mutex_lock(&r->mu);
+    bool stopping = r->stopping;
+    pthread_mutex_unlock(&r->mu);
+    return stopping;
+}
+
 int64_t runner_lease_ms(const struct runner *r)
 {
     return r->cfg.lease_ms;

@@ -65,6 +65,9 @@ void runner_finish(struct runner *r, int64_t job_id, void (*record)(void *arg), 
  * the job with runner_finish() without touching it.
  */
 bool runner_keep(struct runner *r, int64_t job_id);
+/* True once runner_stop has begun: a long job stops at its next chance and
+ * is ended with runner_finish (it runs again later). Any thread. */
+bool runner_stopping(struct runner *r);
 /* The lease period (runner_keep well within it). */
 int64_t runner_lease_ms(const struct runner *r);
 /* Jobs leased and not yet finished. */

@@ -8,12 +8,14 @@
 //    (PostgreSQL: leased from the database; SQLite keeps them per process,
 //    one process per machine, so those two run on PostgreSQL only);
 //  - a server killed with SIGKILL while a webhook delivery is in flight:
-//    another one delivers it once the lease expires, same hookId.
+//    another one delivers it once the lease expires, same hookId; with
+//    many in flight, every event arrives and the duplicates are at most
+//    the deliveries the killed server had started.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Server, secrets, tempDir, waitUntil, assertError, dropDb } from './lib/harness.mjs';
+import { Server, secrets, tempDir, waitUntil, assertError, dropDb, pass } from './lib/harness.mjs';
 import { Receiver } from './lib/receiver.mjs';
 
 const PG = !!process.env.SOCIALD_TEST_PG;
@@ -154,6 +156,41 @@ test('kill -9 of the server delivering a webhook: another one delivers it, same 
   // Delivered once more at most: the interrupted try and the one that
   // answered, nothing after.
   assert.equal(rx.requests.filter((r) => r.body.hookId === firstTry.body.hookId).length, 2);
+  await stopAll([b, c]);
+  await rx.stop();
+});
+
+test('kill -9 with deliveries in flight: every event delivered, duplicates at most the deliveries the killed server had in flight', async () => {
+  const data = tempDir();
+  cleanup.push(data);
+  const inFlight = 8;
+  const args = ['--webhook-allow-private', '--webhook-allow-http', '--jobs-lease-ms', '1500', '--jobs-poll-ms', '100',
+    '--jobs-concurrency', String(inFlight)];
+  const rx = await new Receiver().start();
+  rx.fallback = { status: 200, delayMs: 300 }; // slow enough to be killed mid-flight
+  const a = new Server({ data, args });
+  const n = 40;
+  const seed = a.cli(['seed', '--profiles', String(n), '--accounts', '2', '--keys-out', join(data, 'k.txt')]);
+  assert.equal(seed.status, 0, seed.stderr);
+  const key = seed.json.apiKey;
+  const pkeys = readFileSync(join(data, 'k.txt'), 'utf8').trim().split('\n');
+  pkeys.forEach((k) => secrets.add(k));
+  await a.start();
+  const hook = await a.api('/api/hook/webhook', { method: 'POST', key, body: { action: 'social', url: rx.url } });
+  assert.equal(hook.status, 200, hook.text);
+  for (const pkey of pkeys) {
+    const del = await a.api('/api/profiles/social', { method: 'DELETE', key, profileKey: pkey, body: { platform: 'facebook' } });
+    assert.equal(del.status, 200, del.text);
+  }
+  await rx.waitFor((rs) => rs.length >= inFlight);
+  const b = await new Server({ data, args }).start();
+  const c = await new Server({ data, args }).start();
+  await a.kill9();
+  const ids = () => new Set(rx.requests.map((r) => r.body.hookId));
+  await waitUntil('every event delivered', () => ids().size === n, { timeoutMs: 30000 });
+  await pass(2500); // past a lease: a late duplicate would have arrived
+  const dups = rx.requests.length - n;
+  assert.ok(dups <= inFlight, `${dups} duplicates, ${inFlight} deliveries were in flight`);
   await stopAll([b, c]);
   await rx.stop();
 });
