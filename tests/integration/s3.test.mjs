@@ -4,7 +4,7 @@
 // pre-signed URL valid 7 days, which serves the file byte for byte; a
 // tampered or expired URL is refused by the store; the sweeper deletes
 // expired objects; kill -9 mid-upload leaves no object, and after a restart
-// no pending upload. The store is s3rver behind tests/s3/server.mjs, which
+// no pending upload; SIGTERM mid-upload stops the export and aborts it. The store is s3rver behind tests/s3/server.mjs, which
 // checks every signature itself (s3rver does not).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -169,6 +169,26 @@ test('kill -9 mid-upload: no object behind the URL; after restart no pending upl
   assert.equal(list[0].title, 'Customer 000001');
   assert.equal(list[39999].title, 'Customer 040000');
   assert.deepEqual(await s3.uploads('crash/'), [], 'no pending upload left');
+  await second.stop();
+});
+
+test('SIGTERM mid-upload: the export stops, its upload aborted, and the server exits', async () => {
+  const data = tempDir();
+  const first = server([], { data, prefix: 'term' });
+  const acct = seed(first, 40000, 3);
+  await first.start();
+  const b = await first.api('/api/user/batch', { key: acct.apiKey });
+  const path = new URL(b.json.url).pathname;
+  await waitUntil('a part stored', () => s3.requests((r) => r.path === path && /partNumber=/.test(r.query) && r.status === 200).length > 0, { everyMs: 5, timeoutMs: 60000 });
+  const r = await first.terminate();
+  assert.equal(r.code, 0);
+  // Had the stop waited for the export, its object would be there.
+  assert.deepEqual(await s3.keys('term/'), [], 'no object');
+  assert.deepEqual(await s3.uploads('term/'), [], 'its upload aborted');
+  // The export runs again after the restart.
+  const second = server([], { data, prefix: 'term' });
+  await second.start();
+  assert.equal(JSON.parse((await ready(b.json.url)).text).length, 40000);
   await second.stop();
 });
 
