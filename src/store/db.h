@@ -39,6 +39,12 @@ struct db_driver {
     /* Returns the connection's cached statement for slot id, preparing sql
      * on first use. NULL on a prepare error (logged). */
     struct db_stmt *(*stmt)(struct db *db, unsigned id, const char *sql);
+    /* Like stmt, for a SELECT that may return more rows than fit in memory
+     * (a whole account's): its rows come a batch at a time, all from one
+     * snapshot, until reset. Bounded memory on every driver (SQLite's
+     * statements stream anyway); an id is used with stmt or stream, never
+     * both. */
+    struct db_stmt *(*stream)(struct db *db, unsigned id, const char *sql);
     void (*bind_i64)(struct db_stmt *s, int idx, int64_t v);
     void (*bind_text)(struct db_stmt *s, int idx, const char *v); /* NULL binds NULL */
     void (*bind_blob)(struct db_stmt *s, int idx, const void *v, size_t n);

@@ -17,7 +17,9 @@
  * A statement runs to completion at its first step (PQexecPrepared) and its
  * rows are then walked in memory, so another statement may run on the
  * connection while one's rows are being read, as SQLite allows; the store
- * pages every large read, so a result stays small.
+ * pages every large read, so a result stays small, except the reads that
+ * sweep a whole account (a batch export), which stream through a cursor
+ * (pg_stream, below).
  *
  * A connection that broke (the server restarted, a failover) is reset at
  * the next statement; its prepared statements are prepared again on use.
@@ -56,6 +58,11 @@ struct db_stmt {
     bool ran;
     unsigned char **blobs; /* unescaped bytea of the current row */
     size_t nblobs, capblobs;
+    /* A statement of pg_stream: */
+    bool cursor;   /* its SQL declares the cursor "c<id>" */
+    bool declared; /* the cursor is open: rows come FETCH_ROWS at a time */
+    bool own_tx;   /* the first step began the transaction it lives in */
+    bool more;     /* the last FETCH was full: rows may follow */
 };
 
 struct db {
@@ -119,8 +126,12 @@ static void clear_params(struct db_stmt *s)
     }
 }
 
+static void cursor_end(struct db_stmt *s);
+
 static void pg_reset(struct db_stmt *s)
 {
+    if (s->cursor)
+        cursor_end(s);
     PQclear(s->res);
     s->res = NULL;
     s->ran = false;
@@ -399,8 +410,12 @@ static enum db_rc run(struct db_stmt *s)
     return DB_DONE;
 }
 
+static enum db_rc cursor_step(struct db_stmt *s);
+
 static enum db_rc pg_step(struct db_stmt *s)
 {
+    if (s->cursor)
+        return cursor_step(s);
     if (!s->ran) {
         enum db_rc rc = run(s);
         if (rc != DB_DONE)
@@ -461,6 +476,124 @@ static const void *pg_col_blob(struct db_stmt *s, int col, size_t *n)
     s->blobs[s->nblobs++] = b;
     *n = len;
     return b;
+}
+
+/*
+ * Streaming reads (db_driver.stream): a server-side cursor.
+ *
+ * The statement is prepared as "DECLARE c<id> NO SCROLL CURSOR FOR <the
+ * SELECT>", with placeholders and parameter types as for any other; its
+ * first step declares the cursor and each later batch is one "FETCH
+ * FETCH_ROWS", an ordinary result walked in memory as every statement's
+ * is: memory holds one batch, however many rows the SELECT has. A cursor
+ * lives in a transaction and reads that transaction's snapshot: the
+ * caller's when there is one, else one the first step begins (REPEATABLE
+ * READ, READ ONLY, as the store's read snapshots) and reset ends — as
+ * SQLite holds a read transaction while a statement steps.
+ *
+ * Why a cursor and not libpq's single-row mode (PQsendQueryPrepared and
+ * PQsetSingleRowMode; libpq 15 has no chunked mode): that mode keeps the
+ * connection busy until the last row is read, so no other statement may
+ * run on it in between, which this driver allows for every statement
+ * (above); stopping early (the scan's callback says stop) means reading or
+ * cancelling every row left; and each row is a PGresult of its own. A
+ * cursor keeps the connection usable between batches, stops with a CLOSE
+ * or the transaction's end, and costs one round trip per FETCH_ROWS rows.
+ * (The export's scan has a connection of its own, and the statements of
+ * its callback, such as the job's lease renewal, run on the thread's: the
+ * single-row mode would work there today; the cursor does not need it.)
+ * PostgreSQL plans a cursor for its first rows (cursor_tuple_fraction):
+ * for the export, an index walk in the export's order with no sort of the
+ * whole account, so the server's memory does not grow with it either.
+ */
+#define FETCH_ROWS 1000
+
+static struct db_stmt *pg_stream(struct db *db, unsigned id, const char *sql)
+{
+    if (id < MAX_SLOTS && db->slots[id])
+        return db->slots[id];
+    size_t n = strlen(sql) + 64;
+    char *decl = mem_malloc(n);
+    snprintf(decl, n, "DECLARE c%u NO SCROLL CURSOR FOR %s", id, sql);
+    struct db_stmt *s = pg_stmt(db, id, decl);
+    free(decl);
+    if (s) {
+        s->cursor = true;
+        s->readonly = only_reads(sql);
+    }
+    return s;
+}
+
+/* Runs sql of the cursor's own (BEGIN, FETCH, CLOSE, ROLLBACK); its result
+ * replaces s->res. */
+static enum db_rc cursor_exec(struct db_stmt *s, const char *sql)
+{
+    PQclear(s->res);
+    s->res = PQexec(s->db->c, sql);
+    enum db_rc rc = map_result(s->db, s->res);
+    if (rc == DB_ERROR)
+        log_error("postgres cursor failed: %s (statement %u: %s)", s->db->err, s->id, sql);
+    return rc;
+}
+
+static enum db_rc cursor_step(struct db_stmt *s)
+{
+    struct db *db = s->db;
+    enum db_rc rc;
+    if (!s->ran) {
+        if (!alive(db))
+            return DB_ERROR;
+        if (PQtransactionStatus(db->c) == PQTRANS_IDLE) {
+            rc = cursor_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+            if (rc != DB_DONE)
+                return rc;
+            s->own_tx = true;
+            PQclear(s->res);
+            s->res = NULL;
+        }
+        if ((rc = run(s)) != DB_DONE)
+            return rc;
+        s->declared = s->more = true;
+        s->nrows = 0;
+    }
+    free_blobs(s);
+    if (s->row + 1 < s->nrows) {
+        s->row++;
+        return DB_ROW;
+    }
+    if (!s->more) {
+        s->row = s->nrows;
+        return DB_DONE;
+    }
+    char sql[48];
+    snprintf(sql, sizeof(sql), "FETCH %d FROM c%u", FETCH_ROWS, s->id);
+    s->row = -1;
+    s->nrows = 0;
+    if ((rc = cursor_exec(s, sql)) != DB_DONE) {
+        s->more = false;
+        return rc;
+    }
+    s->nrows = PQntuples(s->res);
+    s->more = s->nrows == FETCH_ROWS;
+    if (!s->nrows)
+        return DB_DONE;
+    s->row = 0;
+    return DB_ROW;
+}
+
+/* Closes the cursor, or ends the transaction the first step began (which
+ * closes it); the rows not fetched are never sent. */
+static void cursor_end(struct db_stmt *s)
+{
+    PGTransactionStatusType ts = PQtransactionStatus(s->db->c);
+    if (s->own_tx && (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR))
+        cursor_exec(s, "ROLLBACK"); /* it wrote nothing */
+    else if (s->declared && ts == PQTRANS_INTRANS) {
+        char sql[32];
+        snprintf(sql, sizeof(sql), "CLOSE c%u", s->id);
+        cursor_exec(s, sql);
+    }
+    s->declared = s->own_tx = s->more = false;
 }
 
 static bool pg_readonly(struct db_stmt *s)
@@ -525,6 +658,7 @@ const struct db_driver db_postgres = {
     .close = pg_close,
     .exec = pg_exec,
     .stmt = pg_stmt,
+    .stream = pg_stream,
     .bind_i64 = pg_bind_i64,
     .bind_text = pg_bind_text,
     .bind_blob = pg_bind_blob,

@@ -223,6 +223,7 @@ const struct db_driver db_sqlite = {
     .close = sq_close,
     .exec = sq_exec,
     .stmt = sq_stmt,
+    .stream = sq_stmt, /* a statement reads from one snapshot until reset */
     .bind_i64 = sq_bind_i64,
     .bind_text = sq_bind_text,
     .bind_blob = sq_bind_blob,
