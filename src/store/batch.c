@@ -237,8 +237,10 @@ enum store_rc store_batch_scan(struct store *st, int64_t account_id, const char 
     if (!db)
         return STORE_ERROR;
     /* One statement, one snapshot: profiles in creation order, each with
-     * its linked accounts (LEFT JOIN: none gives one row of NULLs). */
-    struct db_stmt *s = D->stmt(
+     * its linked accounts (LEFT JOIN: none gives one row of NULLs). Its
+     * rows stream (a cursor on PostgreSQL, db.h stream): memory does not
+     * grow with the account (SPEC §5). */
+    struct db_stmt *s = D->stream(
         db, Q_BATCH_SCAN,
         "SELECT " STORE_PROFILE_COLS ", COALESCE(u.calls, 0), " STORE_LINKED_COLS
         " FROM profiles p LEFT JOIN usage_monthly u ON u.profile_id = p.id AND u.month = ?2 "

@@ -25,6 +25,7 @@ Suite *log_suite(void);
 Suite *ratelimit_suite(void);
 Suite *usage_suite(void);
 Suite *store_suite(void);
+Suite *batch_suite(void);
 Suite *changelog_suite(void);
 Suite *render_suite(void);
 Suite *netaddr_suite(void);
