@@ -110,6 +110,8 @@ export_once() {
   wait_ready "http://127.0.0.1:$PORT/healthz" "the server" || { cat "$WORK/server.log" >&2; exit 1; }
   HWM0=$(awk '/VmHWM/ {print $2}' /proc/$SPID/status)
   sleep 1.1 # past --batch-interval: a new export, not the last one
+  local cpu0
+  cpu0=$(awk '{print $14 + $15}' /proc/$SPID/stat)
   URL=$(curl -sf "http://127.0.0.1:$PORT/api/user/batch" -H "Authorization: Bearer $KEY" \
     | sed -n 's/.*"url":"\([^"]*\)".*/\1/p')
   [[ -n "$URL" ]] || { echo "GET /api/user/batch gave no URL" >&2; exit 1; }
@@ -128,6 +130,8 @@ export_once() {
     sleep 0.02
   done
   HWM1=$(awk '/VmHWM/ {print $2}' /proc/$SPID/status)
+  # sociald's own CPU time for the export (user + system, all threads).
+  CPU=$(awk -v c0="$cpu0" -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15 - c0) / hz}' /proc/$SPID/stat)
   local line
   line=$(grep '"batch export ready"' "$WORK/server.log" | tail -n 1) || true
   [[ -n "$line" ]] || { echo "the export ($mode) did not finish in $limit s" >&2; tail -n 5 "$WORK/server.log" >&2; exit 1; }
@@ -147,7 +151,7 @@ export_once() {
 declare -A R
 for mode in "${MODES[@]}"; do
   export_once "$mode"
-  R[$mode]="$MS $BYTES $COUNT $HWM0 $HWM1 $ANON $FILEB"
+  R[$mode]="$MS $BYTES $COUNT $HWM0 $HWM1 $ANON $FILEB $CPU"
 done
 # Of the S3 export's time, the store's own completion of the multipart
 # upload (s3rver concatenates the parts into one file there; S3 does not
@@ -178,14 +182,14 @@ REF_BYTES=$(stat -c %s "$WORK/ref.json")
 
 printf '\nbench/batch  %s profiles x %s linked on %s (seeded in %.1f s), %s cores\n' \
   "$PROFILES" "$ACCOUNTS" "$DBKIND" "$(echo "$t1 - $t0" | bc -l)" "$(nproc)"
-printf '%-28s %9s %12s %14s %16s %18s\n' "" "time" "bytes" "peak RSS KiB" "anon <= KiB" "file-backed <= KiB"
+printf '%-28s %9s %9s %12s %14s %16s %18s\n' "" "time" "CPU" "bytes" "peak RSS KiB" "anon <= KiB" "file-backed <= KiB"
 for mode in "${MODES[@]}"; do
-  read -r MS BYTES COUNT HWM0 HWM1 ANON FILEB <<<"${R[$mode]}"
+  read -r MS BYTES COUNT HWM0 HWM1 ANON FILEB CPU <<<"${R[$mode]}"
   label="sociald export to disk"
   [[ "$mode" == s3 ]] && label="sociald export to S3 store"
-  printf '%-28s %8.2fs %12s %14s %16s %18s\n' "$label" "$(echo "$MS / 1000" | bc -l)" "$BYTES" "$HWM1" "$ANON" "$FILEB"
+  printf '%-28s %8.2fs %8ss %12s %14s %16s %18s\n' "$label" "$(echo "$MS / 1000" | bc -l)" "$CPU" "$BYTES" "$HWM1" "$ANON" "$FILEB"
 done
-printf '%-28s %8.2fs %12s   (rows only)\n' "$REF_NAME (reference)" "$(echo "$s1 - $s0" | bc -l)" "$REF_BYTES"
+printf '%-28s %8.2fs %9s %12s   (rows only)\n' "$REF_NAME (reference)" "$(echo "$s1 - $s0" | bc -l)" "" "$REF_BYTES"
 if [[ -n "${R[disk]:-}" && -n "${R[s3]:-}" ]]; then
   printf 'S3/disk time: %.2f   (target <= 1.5; the S3 store is s3rver on this machine, sharing its cores)\n' \
     "$(echo "${R[s3]%% *} / ${R[disk]%% *}" | bc -l)"
