@@ -13,7 +13,7 @@ int main(void)
         url_suite,     vault_suite,     client_suite,     linktoken_suite, oauth_suite,
         html_suite,    upkeep_suite,    link_tg_suite,    server_suite,    runner_suite,
         webhook_suite, fields_suite,    middleware_suite, routes_suite,    fsutil_suite,
-        ops_suite,     log_suite,       rss_suite,        changelog_suite,
+        ops_suite,     log_suite,       rss_suite,        changelog_suite, deliveries_suite,
     };
     SRunner *sr = srunner_create(NULL);
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)

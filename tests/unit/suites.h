@@ -24,6 +24,7 @@ Suite *ratelimit_suite(void);
 Suite *usage_suite(void);
 Suite *store_suite(void);
 Suite *changelog_suite(void);
+Suite *deliveries_suite(void);
 Suite *render_suite(void);
 Suite *netaddr_suite(void);
 Suite *url_suite(void);
