@@ -298,6 +298,5 @@ static void start(void *ctx, struct runner *r, const struct job *job)
 
 struct runner_kind webhook_job_kind(struct app *app)
 {
-    struct runner_kind k = {"webhook", start, app};
-    return k;
+    return (struct runner_kind){.name = "webhook", .start = start, .ctx = app};
 }
