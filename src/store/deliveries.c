@@ -160,16 +160,6 @@ static enum store_rc one_delivery(struct store *st, struct db_stmt *s, struct ar
     return rc;
 }
 
-enum store_rc store_delivery_get(struct store *st, struct arena *a, int64_t id,
-                                 struct delivery *out)
-{
-    struct db_stmt *s = store_stmt(st, Q_DELIVERY_GET, DELIVERY_SELECT "WHERE d.id = ?");
-    if (!s)
-        return STORE_ERROR;
-    D->bind_i64(s, 1, id);
-    return one_delivery(st, s, a, out);
-}
-
 enum store_rc store_delivery_get_many(struct store *st, struct arena *a, const int64_t *ids,
                                       size_t n, struct delivery_send **out, size_t *nout)
 {
@@ -250,76 +240,6 @@ enum store_rc store_delivery_list(struct store *st, struct arena *a, int64_t acc
     *out = arr;
     *n = cnt;
     return STORE_OK;
-}
-
-enum store_rc store_delivery_record(struct store *st, int64_t id, const struct delivery_outcome *o,
-                                    bool *disabled)
-{
-    *disabled = false;
-    bool final = strcmp(o->status, "pending") != 0;
-    struct db_stmt *s = store_stmt(
-        st, Q_DELIVERY_RECORD,
-        /* A delivery cancelled while its attempt was in flight (its
-         * webhook unregistered) stays cancelled; the attempt is still
-         * recorded. */
-        "UPDATE deliveries SET status = CASE WHEN status = 'cancelled' THEN status ELSE ?1 END, "
-        "attempts = ?2, last_status = ?3, last_error = ?4, last_url = ?5, last_attempt_ms = ?6, "
-        "next_attempt_ms = CASE WHEN status = 'cancelled' THEN NULL ELSE CAST(?7 AS BIGINT) END, "
-        "completed_ms = CASE WHEN status = 'cancelled' THEN completed_ms ELSE ?8 END "
-        "WHERE id = ?9 RETURNING webhook_id");
-    if (!s)
-        return STORE_ERROR;
-    D->bind_text(s, 1, o->status);
-    D->bind_i64(s, 2, o->attempts);
-    if (o->http_status)
-        D->bind_i64(s, 3, o->http_status);
-    else
-        D->bind_null(s, 3);
-    D->bind_text(s, 4, o->error);
-    D->bind_text(s, 5, o->url);
-    D->bind_i64(s, 6, o->attempt_ms);
-    if (final)
-        D->bind_null(s, 7);
-    else
-        D->bind_i64(s, 7, o->next_attempt_ms);
-    if (final)
-        D->bind_i64(s, 8, o->attempt_ms);
-    else
-        D->bind_null(s, 8);
-    D->bind_i64(s, 9, id);
-    enum db_rc dr = D->step(s);
-    int64_t webhook_id = dr == DB_ROW ? D->col_i64(s, 0) : 0;
-    D->reset(s);
-    if (dr != DB_ROW)
-        return dr == DB_DONE ? STORE_NOTFOUND : STORE_ERROR;
-    if (!final)
-        return STORE_OK;
-    if (!strcmp(o->status, "delivered")) {
-        s = store_stmt(st, Q_DELIVERY_HOOK_OK, "UPDATE webhooks SET failures = 0 WHERE id = ?");
-        if (!s)
-            return STORE_ERROR;
-        D->bind_i64(s, 1, webhook_id);
-        return store_rc_of(store_run(st, s));
-    }
-    /* A failed event: the webhook is disabled after disable_after in a row. */
-    s = store_stmt(st, Q_DELIVERY_HOOK_FAIL,
-                   "UPDATE webhooks SET failures = failures + 1, "
-                   "disabled_ms = CASE WHEN disabled_ms IS NULL AND failures + 1 >= ?1 "
-                   "THEN ?2 ELSE disabled_ms END, "
-                   "disabled_reason = CASE WHEN disabled_ms IS NULL AND failures + 1 >= ?1 "
-                   "THEN ?3 ELSE disabled_reason END "
-                   "WHERE id = ?4 RETURNING disabled_ms = ?2");
-    if (!s)
-        return STORE_ERROR;
-    D->bind_i64(s, 1, o->disable_after);
-    D->bind_i64(s, 2, o->attempt_ms);
-    D->bind_text(s, 3, "the last events all failed; register the webhook again to enable it");
-    D->bind_i64(s, 4, webhook_id);
-    dr = D->step(s);
-    if (dr == DB_ROW)
-        *disabled = D->col_i64(s, 0) != 0;
-    D->reset(s);
-    return dr == DB_ROW || dr == DB_DONE ? STORE_OK : STORE_ERROR;
 }
 
 /* ---- recording a batch of outcomes ---- */

@@ -55,9 +55,6 @@ struct delivery {
     int64_t completed_ms;
 };
 
-/* A delivery with its event and webhook, by row id. */
-enum store_rc store_delivery_get(struct store *st, struct arena *a, int64_t id,
-                                 struct delivery *out);
 /* What sending a delivery needs. */
 struct delivery_send {
     struct delivery d;
@@ -112,14 +109,6 @@ struct delivery_outcome {
  */
 enum store_rc store_delivery_record_many(struct store *st, const struct delivery_outcome *o,
                                          size_t n, bool *disabled);
-/*
- * Records an attempt's outcome on the delivery and its webhook: success
- * resets the webhook's failure count; a final failure increments it and
- * disables the webhook when it reaches disable_after. Sets *disabled when
- * this outcome disabled it. Call inside a transaction with the job update.
- */
-enum store_rc store_delivery_record(struct store *st, int64_t id, const struct delivery_outcome *o,
-                                    bool *disabled);
 /* A new delivery (and job) of the same event to its webhook's current URL,
  * for resend. */
 enum store_rc store_delivery_resend(struct store *st, int64_t id, const char *public_id,
