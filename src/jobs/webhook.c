@@ -109,68 +109,95 @@ const char *webhook_verdict(const struct config *cfg, enum client_error error, l
     return "pending";
 }
 
-static void record(void *arg)
+/* Logs an attempt's recorded outcome. */
+static void log_outcome(const struct config *cfg, const struct attempt *at,
+                        const struct delivery_outcome *o, bool disabled)
 {
-    struct attempt *at = arg;
-    struct app *app = at->app;
-    const struct config *cfg = app->cfg;
-    int64_t now = time_now_ms();
-    struct store *st = app->store;
-
-    if (at->cancel) {
-        metrics_delivery(MD_CANCELLED);
-        store_job_delete(st, at->job_id);
-        attempt_free(at);
-        return;
-    }
-    if (at->shutdown) {
-        /* Not the receiver's fault: run again first thing. */
-        store_job_reschedule(st, at->job_id, now);
-        attempt_free(at);
-        return;
-    }
-    int64_t delay = 0;
-    const char *verdict =
-        webhook_verdict(cfg, at->error, at->status, at->attempt, at->retry_after_ms, &delay);
-    bool ok = !strcmp(verdict, "delivered");
-    struct delivery_outcome o = {
-        .status = verdict,
-        .attempts = at->attempt,
-        .http_status = at->status,
-        .url = at->url,
-        .attempt_ms = now,
-        .disable_after = (int)cfg->webhook_disable_after,
-    };
-    char *err = NULL;
-    if (!ok) {
-        err = describe(at);
-        o.error = err;
-    }
-    if (!strcmp(verdict, "pending"))
-        o.next_attempt_ms = now + delay;
-    metrics_delivery(ok ? MD_DELIVERED : !strcmp(o.status, "pending") ? MD_RETRY : MD_FAILED);
-    bool disabled = false;
-    enum store_rc rc = ops_delivery_record(app, at->delivery_id, &o, at->job_id, &disabled);
-    if (rc != STORE_OK)
-        log_error("cannot record webhook delivery %s; it will be retried", at->public_id);
-
+    bool ok = !strcmp(o->status, "delivered");
     struct logline l;
     log_begin(&l, ok ? LOG_INFO : LOG_WARN, "webhook delivery");
     jw_kstr(&l.w, "delivery", at->public_id);
     jw_kstr(&l.w, "hookId", at->hook_id);
     jw_kint(&l.w, "attempt", at->attempt);
-    jw_kstr(&l.w, "outcome", o.status);
+    jw_kstr(&l.w, "outcome", o->status);
     if (at->status)
         jw_kint(&l.w, "status", at->status);
-    if (err)
-        jw_kstr(&l.w, "error", err);
+    if (o->error)
+        jw_kstr(&l.w, "error", o->error);
     jw_kint(&l.w, "ms", at->elapsed_ms);
     log_end(&l);
     if (disabled)
         log_warn("webhook of delivery %s disabled after %lld failed events in a row", at->public_id,
                  (long long)cfg->webhook_disable_after);
-    free(err);
-    attempt_free(at);
+}
+
+/*
+ * Records a drain's attempts together (runner_kind.record_many), inside
+ * the drain's transaction: the jobs of attempts that did not happen end
+ * (cancelled) or run again first thing (cut by shutdown: not the
+ * receiver's fault), and the outcomes of the rest go to
+ * ops_delivery_record_many as one batch.
+ */
+static void record_many(void *ctx, void **args, size_t n)
+{
+    struct app *app = ctx;
+    const struct config *cfg = app->cfg;
+    struct store *st = app->store;
+    int64_t now = time_now_ms();
+    struct delivery_outcome *o = mem_calloc(n, sizeof(*o));
+    struct attempt **sent = mem_calloc(n, sizeof(*sent)); /* o[k]'s attempt */
+    int64_t *job_ids = mem_calloc(n, sizeof(*job_ids));
+    bool *disabled = mem_calloc(n, sizeof(*disabled));
+    int64_t *cancelled = mem_calloc(n, sizeof(*cancelled));
+    struct job_release *again = mem_calloc(n, sizeof(*again));
+    size_t no = 0, nc = 0, na = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct attempt *at = args[i];
+        if (at->cancel) {
+            metrics_delivery(MD_CANCELLED);
+            cancelled[nc++] = at->job_id;
+            continue;
+        }
+        if (at->shutdown) {
+            again[na++] = (struct job_release){at->job_id, now};
+            continue;
+        }
+        int64_t delay = 0;
+        const char *verdict =
+            webhook_verdict(cfg, at->error, at->status, at->attempt, at->retry_after_ms, &delay);
+        bool ok = !strcmp(verdict, "delivered"), pending = !strcmp(verdict, "pending");
+        o[no] = (struct delivery_outcome){
+            .delivery_id = at->delivery_id,
+            .status = verdict,
+            .attempts = at->attempt,
+            .http_status = at->status,
+            .error = ok ? NULL : describe(at),
+            .url = at->url,
+            .attempt_ms = now,
+            .next_attempt_ms = pending ? now + delay : 0,
+            .disable_after = (int)cfg->webhook_disable_after,
+        };
+        metrics_delivery(ok ? MD_DELIVERED : pending ? MD_RETRY : MD_FAILED);
+        job_ids[no] = at->job_id;
+        sent[no++] = at;
+    }
+    if (store_job_delete_many(st, cancelled, nc) != STORE_OK ||
+        store_job_reschedule_many(st, again, na) != STORE_OK)
+        log_error("cannot end %zu webhook jobs; they will run again", nc + na);
+    if (ops_delivery_record_many(app, o, job_ids, no, disabled) != STORE_OK)
+        log_error("cannot record %zu webhook deliveries; they will be retried", no);
+    for (size_t k = 0; k < no; k++) {
+        log_outcome(cfg, sent[k], &o[k], disabled[k]);
+        free((char *)o[k].error);
+    }
+    for (size_t i = 0; i < n; i++)
+        attempt_free(args[i]);
+    free(o);
+    free(sent);
+    free(job_ids);
+    free(disabled);
+    free(cancelled);
+    free(again);
 }
 
 static void on_answer(void *arg, const struct client_response *resp)
@@ -185,7 +212,7 @@ static void on_answer(void *arg, const struct client_response *resp)
     int64_t secs;
     if (resp->retry_after && str_to_i64(resp->retry_after, 0, 86400, &secs))
         at->retry_after_ms = secs * 1000;
-    runner_finish(at->runner, at->job_id, record, at);
+    runner_finish(at->runner, at->job_id, NULL, at);
 }
 
 /* hex HMAC-SHA256(key, prefix || body) into out (65 bytes). */
@@ -225,57 +252,59 @@ size_t webhook_sign(struct arena *a, const char *secret, size_t secret_len, cons
     return n;
 }
 
-static void start(void *ctx, struct runner *r, const struct job *job)
+/*
+ * Sends job's delivery: ds is its row (NULL when gone) as the lease's read
+ * (rc) found it; a is the batch's arena. Ends the job at once when there
+ * is nothing to send.
+ */
+static void send_one(struct app *app, struct runner *r, const struct job *job, enum store_rc rc,
+                     const struct delivery_send *ds, struct arena *a)
 {
-    struct app *app = ctx;
     struct attempt *at = mem_calloc(1, sizeof(*at));
     at->app = app;
     at->runner = r;
     at->job_id = job->id;
     at->delivery_id = job->ref;
     at->attempt = job->attempts;
-    struct arena *a = arena_new();
-    struct delivery d;
-    enum store_rc rc = store_delivery_get(app->store, a, job->ref, &d);
-    if (rc != STORE_OK || strcmp(d.status, "pending") != 0 || !d.url) {
+    if (rc != STORE_OK || !ds || strcmp(ds->d.status, "pending") != 0 || !ds->d.url) {
         /* Gone, finished, or cancelled with its webhook: drop the job. */
         at->cancel = rc != STORE_ERROR;
         if (rc == STORE_ERROR)
             at->shutdown = true; /* try again soon */
-        arena_free(a);
-        runner_finish(r, at->job_id, record, at);
+        runner_finish(r, at->job_id, NULL, at);
         return;
     }
-    snprintf(at->public_id, sizeof(at->public_id), "%s", d.public_id);
-    snprintf(at->hook_id, sizeof(at->hook_id), "%s", d.hook_id);
-    at->url = mem_strdup(d.url);
+    const struct delivery *d = &ds->d;
+    snprintf(at->public_id, sizeof(at->public_id), "%s", d->public_id);
+    snprintf(at->hook_id, sizeof(at->hook_id), "%s", d->hook_id);
+    at->url = mem_strdup(d->url);
 
     /* Signing secrets of the webhook's owner (the account or the profile),
      * else the account's: a profile's webhook registered without a secret
      * is signed with the account's, unsigned only when neither has one. */
-    struct webhook_secret ws;
+    const struct webhook_secret *ws = &ds->secret;
     char *cur = NULL, *prev = NULL;
     size_t cur_len = 0, prev_len = 0;
     char aad[64];
-    if (store_webhook_secret_get(app->store, a, d.webhook_profile_id, &ws) == STORE_OK) {
-        snprintf(aad, sizeof(aad), "webhook_secret:%lld", (long long)ws.profile_id);
-        if (ws.secret)
-            cur = vault_unseal(app->vault, ws.secret, ws.secret_len, aad, &cur_len);
-        if (ws.prev && time_now_ms() - ws.rotated_ms < ROTATION_OVERLAP_MS)
-            prev = vault_unseal(app->vault, ws.prev, ws.prev_len, aad, &prev_len);
-        if (ws.secret && !cur)
+    if (ws->profile_id) {
+        snprintf(aad, sizeof(aad), "webhook_secret:%lld", (long long)ws->profile_id);
+        if (ws->secret)
+            cur = vault_unseal(app->vault, ws->secret, ws->secret_len, aad, &cur_len);
+        if (ws->prev && time_now_ms() - ws->rotated_ms < ROTATION_OVERLAP_MS)
+            prev = vault_unseal(app->vault, ws->prev, ws->prev_len, aad, &prev_len);
+        if (ws->secret && !cur)
             log_error("cannot unseal the webhook secret of profile %lld (master key missing?)",
-                      (long long)ws.profile_id);
+                      (long long)ws->profile_id);
     }
 
-    const char *body = d.payload;
+    const char *body = d->payload;
     char ts[24];
     snprintf(ts, sizeof(ts), "%lld", (long long)(time_now_ms() / 1000));
     const char *headers[10];
     size_t nh = 0;
     headers[nh++] = "Content-Type: application/json";
     headers[nh++] = arena_printf(a, "X-Authorization-Timestamp: %s", ts);
-    headers[nh++] = arena_printf(a, "X-Sociald-Delivery: %s", d.public_id);
+    headers[nh++] = arena_printf(a, "X-Sociald-Delivery: %s", d->public_id);
     headers[nh++] = arena_printf(a, "X-Sociald-Attempt: %lld", (long long)job->attempts);
     if (cur)
         nh += webhook_sign(a, cur, cur_len, prev, prev_len, ts, body, headers + nh);
@@ -283,7 +312,7 @@ static void start(void *ctx, struct runner *r, const struct job *job)
     vault_wipe(prev, prev_len);
     struct client_request req = {
         .method = "POST",
-        .url = d.url,
+        .url = d->url,
         .headers = headers,
         .nheaders = nh,
         .body = body,
@@ -293,11 +322,37 @@ static void start(void *ctx, struct runner *r, const struct job *job)
         .max_response = 64 * 1024,
     };
     client_submit(app->client, &req, on_answer, at);
+}
+
+static int send_cmp(const void *key, const void *elem)
+{
+    int64_t id = *(const int64_t *)key, other = ((const struct delivery_send *)elem)->d.id;
+    return id < other ? -1 : id > other;
+}
+
+/* Starts a lease's deliveries (runner_kind.start_many): one read for all
+ * of them, then a request each. */
+static void start_many(void *ctx, struct runner *r, const struct job *jobs, size_t n)
+{
+    struct app *app = ctx;
+    struct arena *a = arena_new();
+    int64_t *ids = arena_alloc(a, n * sizeof(*ids));
+    for (size_t i = 0; i < n; i++)
+        ids[i] = jobs[i].ref;
+    struct delivery_send *rows = NULL;
+    size_t nrows = 0;
+    enum store_rc rc = store_delivery_get_many(app->store, a, ids, n, &rows, &nrows);
+    for (size_t i = 0; i < n; i++) {
+        /* rows come in id order */
+        const struct delivery_send *ds =
+            rc == STORE_OK ? bsearch(&jobs[i].ref, rows, nrows, sizeof(*rows), send_cmp) : NULL;
+        send_one(app, r, &jobs[i], rc, ds, a);
+    }
     arena_free(a);
 }
 
 struct runner_kind webhook_job_kind(struct app *app)
 {
-    struct runner_kind k = {"webhook", start, app};
-    return k;
+    return (struct runner_kind){
+        .name = "webhook", .start_many = start_many, .record_many = record_many, .ctx = app};
 }

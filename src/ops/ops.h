@@ -159,13 +159,16 @@ enum store_rc ops_webhook_register(struct app *app, int64_t account_id, int64_t 
 enum store_rc ops_webhook_secret_set(struct app *app, int64_t profile_id, const char *secret,
                                      int64_t now_ms);
 /*
- * A delivery attempt's outcome o on delivery delivery_id (and its webhook's
- * failure count, *disabled when that disabled it), and delivery job job_id
- * ended (delivered or failed) or moved to o->next_attempt_ms (pending).
- * Recorded on the delivery runner's thread, inside its drain.
+ * The outcomes o[0..n) of delivery attempts, together: each on its delivery
+ * (o[i].delivery_id) and its webhook's failure count (disabled[i] set when
+ * o[i] disabled the webhook), and each attempt's job job_ids[i] ended
+ * (delivered or failed) or moved to o[i].next_attempt_ms (pending). A few
+ * statements whatever n (store_delivery_record_many). Recorded on the
+ * delivery runner's thread, inside its drain; on failure nothing is
+ * recorded, and the jobs run again after their lease.
  */
-enum store_rc ops_delivery_record(struct app *app, int64_t delivery_id,
-                                  const struct delivery_outcome *o, int64_t job_id, bool *disabled);
+enum store_rc ops_delivery_record_many(struct app *app, const struct delivery_outcome *o,
+                                       const int64_t *job_ids, size_t n, bool *disabled);
 
 /* A new delivery (and job) of an event already delivered or failed, to its
  * webhook's current URL (public id public_id); the delivery runner is woken

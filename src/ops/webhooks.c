@@ -9,6 +9,7 @@
 #include "store/jobs.h"
 #include "store/store.h"
 #include "store/webhooks.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,20 +55,34 @@ enum store_rc ops_webhook_secret_set(struct app *app, int64_t profile_id, const 
     return save_secret(app, profile_id, secret, now_ms);
 }
 
-enum store_rc ops_delivery_record(struct app *app, int64_t delivery_id,
-                                  const struct delivery_outcome *o, int64_t job_id, bool *disabled)
+enum store_rc ops_delivery_record_many(struct app *app, const struct delivery_outcome *o,
+                                       const int64_t *job_ids, size_t n, bool *disabled)
 {
     struct store *st = app->store;
+    int64_t *ended = mem_malloc((n ? n : 1) * sizeof(*ended));
+    struct job_release *again = mem_malloc((n ? n : 1) * sizeof(*again));
+    size_t nended = 0, nagain = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(o[i].status, "pending"))
+            ended[nended++] = job_ids[i];
+        else
+            again[nagain++] = (struct job_release){job_ids[i], o[i].next_attempt_ms};
+    }
     enum store_rc rc = store_begin(st);
     if (rc != STORE_OK)
-        return rc;
-    rc = store_delivery_record(st, delivery_id, o, disabled);
+        goto out;
+    rc = store_delivery_record_many(st, o, n, disabled);
     if (rc == STORE_OK)
-        rc = strcmp(o->status, "pending") ? store_job_delete(st, job_id)
-                                          : store_job_reschedule(st, job_id, o->next_attempt_ms);
+        rc = store_job_delete_many(st, ended, nended);
     if (rc == STORE_OK)
-        return store_commit(st);
-    store_rollback(st);
+        rc = store_job_reschedule_many(st, again, nagain);
+    if (rc == STORE_OK)
+        rc = store_commit(st);
+    else
+        store_rollback(st);
+out:
+    free(ended);
+    free(again);
     return rc;
 }
 

@@ -20,8 +20,15 @@
 
 struct finished {
     struct finished *next;
+    const struct runner_kind *kind;
     void (*record)(void *arg);
     void *arg;
+};
+
+/* A job started and not yet finished, with its kind. */
+struct held {
+    int64_t id;
+    const struct runner_kind *kind;
 };
 
 struct runner {
@@ -41,7 +48,7 @@ struct runner {
      * cfg.concurrency, so runner_finish can tell a job it holds from one
      * it does not (runner.h: exactly once). A job leased again after its
      * lease expired, while its first run still goes on, is here twice. */
-    int64_t *held;
+    struct held *held;
     size_t nheld;
 };
 
@@ -62,31 +69,53 @@ static void wait_until(struct runner *r, int64_t deadline_mono)
 }
 
 /* Records finished jobs, all of one drain in one transaction (a commit per
- * result capped delivery at ~5k/s); returns how many. If the batch cannot
+ * result capped delivery at ~5k/s), kind by kind (a kind with record_many
+ * gets its results in one call); returns how many. If the batch cannot
  * commit, its jobs stay leased and run again after their lease: at least
  * once, never lost. */
 static size_t drain(struct runner *r)
 {
     pthread_mutex_lock(&r->mu);
-    struct finished *f = r->done_head;
+    struct finished *head = r->done_head;
     r->done_head = r->done_tail = NULL;
     pthread_mutex_unlock(&r->mu);
-    if (!f)
+    if (!head)
         return 0;
+    size_t n = 0;
+    for (struct finished *f = head; f; f = f->next)
+        n++;
+    void **args = mem_malloc(n * sizeof(*args));
     /* An allowed exception to "a change opens its own transaction"
      * (STYLE.md rule 15): the drain batches the recording of results, and
      * the ops_* changes the records make (ops/ops.h) join this transaction
      * (store.h: nested begin/commit); a failing one rolls the batch back and
      * its jobs run again after their lease. */
     bool tx = store_begin(r->st) == STORE_OK;
-    size_t n = 0;
-    while (f) {
-        struct finished *next = f->next;
-        f->record(f->arg);
-        free(f);
-        n++;
-        f = next;
+    /* A finish of a job not held (the assertion's case, in a build
+     * without assertions) still records. */
+    for (struct finished *f = head; f; f = f->next)
+        if (!f->kind && f->record)
+            f->record(f->arg);
+    for (size_t k = 0; k < r->nkinds; k++) {
+        const struct runner_kind *kind = &r->kinds[k];
+        size_t m = 0;
+        for (struct finished *f = head; f; f = f->next) {
+            if (f->kind != kind)
+                continue;
+            if (kind->record_many)
+                args[m++] = f->arg;
+            else
+                f->record(f->arg);
+        }
+        if (m)
+            kind->record_many(kind->ctx, args, m);
     }
+    while (head) {
+        struct finished *next = head->next;
+        free(head);
+        head = next;
+    }
+    free(args);
     if (tx && store_commit(r->st) != STORE_OK)
         log_warn("could not record %zu job results; they will run again", n);
     pthread_mutex_lock(&r->mu);
@@ -103,7 +132,19 @@ static const struct runner_kind *kind_of(struct runner *r, const char *name)
     return NULL;
 }
 
-/* Leases and starts what fits; returns how many started. */
+/* Starts the n jobs of kind k that one lease took. */
+static void start_kind(struct runner *r, const struct runner_kind *k, const struct job *jobs,
+                       size_t n)
+{
+    if (k->start_many) {
+        k->start_many(k->ctx, r, jobs, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        k->start(k->ctx, r, &jobs[i]);
+}
+
+/* Leases and starts what fits; returns how many were leased. */
 static size_t lease(struct runner *r)
 {
     pthread_mutex_lock(&r->mu);
@@ -118,20 +159,34 @@ static size_t lease(struct runner *r)
                                        r->cfg.lease_ms, room, &jobs, &n);
     if (rc == STORE_ERROR)
         log_warn("job lease failed; retrying");
+    /* Every job counts as held before any starts: a start may finish its
+     * job at once. */
+    const struct runner_kind **kinds = arena_alloc(a, (n ? n : 1) * sizeof(*kinds));
+    pthread_mutex_lock(&r->mu);
     for (size_t i = 0; i < n; i++) {
-        const struct runner_kind *k = kind_of(r, jobs[i].kind);
-        if (!k) {
+        kinds[i] = kind_of(r, jobs[i].kind);
+        if (!kinds[i])
+            continue;
+        r->inflight++;
+        assert(r->nheld < r->cfg.concurrency);
+        r->held[r->nheld++] = (struct held){jobs[i].id, kinds[i]};
+    }
+    pthread_mutex_unlock(&r->mu);
+    for (size_t i = 0; i < n; i++)
+        if (!kinds[i]) {
             /* A kind this build does not know (a newer version queued it):
              * leave it leased; it expires for a process that knows it. */
             log_warn("job %lld has unknown kind %s", (long long)jobs[i].id, jobs[i].kind);
-            continue;
         }
-        pthread_mutex_lock(&r->mu);
-        r->inflight++;
-        assert(r->nheld < r->cfg.concurrency);
-        r->held[r->nheld++] = jobs[i].id;
-        pthread_mutex_unlock(&r->mu);
-        k->start(k->ctx, r, &jobs[i]);
+    /* Each kind's jobs together, in the order they were leased. */
+    struct job *same = arena_alloc(a, (n ? n : 1) * sizeof(*same));
+    for (size_t k = 0; k < r->nkinds; k++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (kinds[i] == &r->kinds[k])
+                same[m++] = jobs[i];
+        if (m)
+            start_kind(r, &r->kinds[k], same, m);
     }
     arena_free(a);
     return n;
@@ -149,16 +204,16 @@ static void *run(void *arg)
             break;
         if (lease(r) > 0)
             continue;
-        int64_t next = INT64_MAX, now = time_now_ms();
-        store_job_next(r->st, r->cfg.lane, &next);
-        int64_t wait = r->cfg.poll_ms;
-        if (next != INT64_MAX && next - now < wait)
-            wait = next - now > 0 ? next - now : 0;
         pthread_mutex_lock(&r->mu);
         bool full = r->inflight >= r->cfg.concurrency;
         pthread_mutex_unlock(&r->mu);
-        if (full)
-            wait = r->cfg.poll_ms; /* a finishing job wakes us */
+        /* Full: a finishing job wakes us; no need to ask when the next is
+         * due. */
+        int64_t wait = r->cfg.poll_ms, next = INT64_MAX, now = time_now_ms();
+        if (!full)
+            store_job_next(r->st, r->cfg.lane, &next);
+        if (next != INT64_MAX && next - now < wait)
+            wait = next - now > 0 ? next - now : 0;
         if (wait > 0)
             wait_until(r, time_mono_ms() + wait);
     }
@@ -198,15 +253,17 @@ void runner_wake(struct runner *r)
     pthread_mutex_unlock(&r->mu);
 }
 
-/* Takes job_id off the jobs held; false when it was not held. Under mu. */
-static bool release_held(struct runner *r, int64_t job_id)
+/* Takes job_id off the jobs held; its kind, NULL when it was not held.
+ * Under mu. */
+static const struct runner_kind *release_held(struct runner *r, int64_t job_id)
 {
     for (size_t i = 0; i < r->nheld; i++)
-        if (r->held[i] == job_id) {
+        if (r->held[i].id == job_id) {
+            const struct runner_kind *k = r->held[i].kind;
             r->held[i] = r->held[--r->nheld];
-            return true;
+            return k;
         }
-    return false;
+    return NULL;
 }
 
 void runner_finish(struct runner *r, int64_t job_id, void (*record)(void *arg), void *arg)
@@ -215,9 +272,8 @@ void runner_finish(struct runner *r, int64_t job_id, void (*record)(void *arg), 
     f->record = record;
     f->arg = arg;
     pthread_mutex_lock(&r->mu);
-    bool held = release_held(r, job_id);
-    assert(held && "runner_finish: a job not in flight (never leased, or finished twice)");
-    (void)held;
+    f->kind = release_held(r, job_id);
+    assert(f->kind && "runner_finish: a job not in flight (never leased, or finished twice)");
     if (r->done_tail)
         r->done_tail->next = f;
     else

@@ -8,7 +8,12 @@
  *    leased again when its lease expires (jobs_lease_ms), by this or any
  *    other process on the database.
  *  - One at a time: a job is leased by one runner at a time; results are
- *    recorded on the runner's own thread, one transaction per result.
+ *    recorded on the runner's own thread, all the results of a drain in one
+ *    transaction (a drain that cannot commit leaves its jobs leased: they
+ *    run again after their lease, so jobs in flight bound the duplicates).
+ *  - Batches: a kind may take the jobs of one lease together (start_many)
+ *    and record a drain's results together (record_many), so that what
+ *    they read and write costs one statement per batch, not per job.
  *  - No ordering between jobs: due jobs are taken oldest first, but run
  *    concurrently (up to jobs_concurrency in flight).
  *  - Wake-ups: a job queued by this process runs at once (runner_wake);
@@ -37,6 +42,15 @@ struct runner_kind {
      * exactly once, from any thread (debug builds assert it).
      */
     void (*start)(void *ctx, struct runner *r, const struct job *job);
+    /* Instead of start (set one of the two): starts the n (>= 1) jobs of
+     * this kind that one lease took, together; the same contract for each
+     * job. jobs is valid during the call only. */
+    void (*start_many)(void *ctx, struct runner *r, const struct job *jobs, size_t n);
+    /* Optional: records, together, the results of this kind's jobs that
+     * one drain found, on the runner thread inside the drain's
+     * transaction: args are the arg of each runner_finish() (whose record
+     * is then not called), in the order they finished. */
+    void (*record_many)(void *ctx, void **args, size_t n);
     void *ctx;
 };
 
@@ -54,7 +68,8 @@ struct runner *runner_new(struct store *st, const struct runner_kind *kinds, siz
  * commits. */
 void runner_wake(struct runner *r);
 /* Ends leased job job_id: record(arg) runs on the runner thread (where
- * store writes belong), then the job no longer counts as in flight. Once
+ * store writes belong), then the job no longer counts as in flight; for a
+ * kind with record_many, arg goes to it instead (record may be NULL). Once
  * per lease: finishing a job this runner does not hold in flight (never
  * leased, or already finished) fails an assertion. */
 void runner_finish(struct runner *r, int64_t job_id, void (*record)(void *arg), void *arg);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "store/webhooks.h"
 
 struct event_new {
     int64_t account_id;
@@ -54,9 +55,22 @@ struct delivery {
     int64_t completed_ms;
 };
 
-/* A delivery with its event and webhook, by row id. */
-enum store_rc store_delivery_get(struct store *st, struct arena *a, int64_t id,
-                                 struct delivery *out);
+/* What sending a delivery needs. */
+struct delivery_send {
+    struct delivery d;
+    /* The secrets that sign it: store_webhook_secret_get's for
+     * d.webhook_profile_id (the webhook owner's, else its account's). */
+    struct webhook_secret secret;
+};
+
+/*
+ * The deliveries of the n ids, each with its event, webhook and signing
+ * secrets, in one statement (the delivery runner reads a lease's worth at
+ * once). *out is an arena array of the ones that exist (*nout <= n), in
+ * ascending id order; strings and secrets live in a.
+ */
+enum store_rc store_delivery_get_many(struct store *st, struct arena *a, const int64_t *ids,
+                                      size_t n, struct delivery_send **out, size_t *nout);
 /* A delivery of account_id by its public id. */
 enum store_rc store_delivery_by_public(struct store *st, struct arena *a, int64_t account_id,
                                        const char *public_id, struct delivery *out);
@@ -69,6 +83,7 @@ enum store_rc store_delivery_list(struct store *st, struct arena *a, int64_t acc
 
 /* The outcome of one delivery attempt. */
 struct delivery_outcome {
+    int64_t delivery_id;
     const char *status; /* pending (will retry) | delivered | failed */
     int64_t attempts;
     int64_t http_status; /* 0: no answer */
@@ -80,13 +95,20 @@ struct delivery_outcome {
 };
 
 /*
- * Records an attempt's outcome on the delivery and its webhook: success
- * resets the webhook's failure count; a final failure increments it and
- * disables the webhook when it reaches disable_after. Sets *disabled when
- * this outcome disabled it. Call inside a transaction with the job update.
+ * Records the outcomes of n attempts, in the order given, on their
+ * deliveries and webhooks, in two statements whatever n: a success resets
+ * its webhook's failure count; a final failure increments it and disables
+ * the webhook when it reaches disable_after (a disabled webhook keeps
+ * counting). A delivery cancelled meanwhile stays cancelled (the attempt is
+ * still recorded); of two outcomes for one delivery, the later one stays.
+ * Outcomes of deliveries that no longer exist are skipped. Sets
+ * disabled[i] (n of them) when outcome i disabled its webhook (its
+ * disabled_ms: the batch's latest attempt_ms). Call inside
+ * a transaction with the jobs' updates; STORE_ERROR when a statement
+ * failed (the transaction must then roll back).
  */
-enum store_rc store_delivery_record(struct store *st, int64_t id, const struct delivery_outcome *o,
-                                    bool *disabled);
+enum store_rc store_delivery_record_many(struct store *st, const struct delivery_outcome *o,
+                                         size_t n, bool *disabled);
 /* A new delivery (and job) of the same event to its webhook's current URL,
  * for resend. */
 enum store_rc store_delivery_resend(struct store *st, int64_t id, const char *public_id,

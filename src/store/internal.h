@@ -132,12 +132,8 @@ enum stmt_id {
     Q_EVENT_INSERT,
     Q_EVENT_ROUTE,
     Q_DELIVERY_INSERT,
-    Q_DELIVERY_GET,
     Q_DELIVERY_BY_PUBLIC,
     Q_DELIVERY_LIST,
-    Q_DELIVERY_RECORD,
-    Q_DELIVERY_HOOK_OK,
-    Q_DELIVERY_HOOK_FAIL,
     Q_DELIVERY_RESEND,
     Q_JOB_ADD,
     Q_JOB_EXTEND,
@@ -236,6 +232,11 @@ enum stmt_id {
     Q_RETAIN_EVENTS,
     Q_RETAIN_WEBHOOKS,
     Q_RETAIN_BATCH,
+    Q_DELIVERY_GET_MANY,
+    Q_DELIVERY_RECORD_MANY,
+    Q_DELIVERY_HOOKS_MANY,
+    Q_JOB_DELETE_MANY,
+    Q_JOB_RESCHEDULE_MANY,
     Q_COUNT_
 };
 
@@ -276,6 +277,20 @@ int64_t store_col_opt_i64(struct store *st, struct db_stmt *s, int col);
 /* Binds p (NULL binds NULL) / v (0 binds NULL). */
 void store_bind_opt_blob(struct store *st, struct db_stmt *s, int idx, const void *p, size_t n);
 void store_bind_opt_i64(struct store *st, struct db_stmt *s, int idx, int64_t v);
+/*
+ * Sets bound as one parameter, so that a batch costs one statement (one
+ * round trip on PostgreSQL) instead of one per row:
+ *  - a list of ids, bound with store_bind_ids and tested with
+ *    "col" STORE_IN_IDS_SQLITE(N) / STORE_IN_IDS_PG(N) for parameter ?N;
+ *  - rows, bound as a JSON array of objects, read by SQLite with
+ *    json_each(?N) and json_extract(value, '$.key'), by PostgreSQL with
+ *    jsonb_to_recordset(CAST(?N AS JSONB)) AS v(key TYPE, ...).
+ */
+#define STORE_IN_IDS_SQLITE(n) " IN (SELECT value FROM json_each(?" #n "))"
+#define STORE_IN_IDS_PG(n)     " = ANY(CAST(?" #n " AS BIGINT[]))"
+/* Binds the n ids as the text STORE_IN_IDS_* reads: a JSON array for
+ * SQLite, an array literal for PostgreSQL. */
+void store_bind_ids(struct store *st, struct db_stmt *s, int idx, const int64_t *ids, size_t n);
 /* Runs a statement that returns no rows and resets it. */
 enum db_rc store_run(struct store *st, struct db_stmt *s);
 /* Maps a driver result to the store's. */

@@ -9,7 +9,10 @@
 #include "store/jobs.h"
 #include "store/internal.h"
 
+#include "util/mem.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define D (st->drv)
@@ -185,6 +188,64 @@ enum store_rc store_job_delete(struct store *st, int64_t id)
         return STORE_ERROR;
     D->bind_i64(s, 1, id);
     return store_rc_of(store_run(st, s));
+}
+
+enum store_rc store_job_delete_many(struct store *st, const int64_t *ids, size_t n)
+{
+    if (!n)
+        return STORE_OK;
+    struct db_stmt *s = store_stmt(st, Q_JOB_DELETE_MANY,
+                                   st->drv->dialect == DB_SQLITE
+                                       ? "DELETE FROM jobs WHERE id" STORE_IN_IDS_SQLITE(1)
+                                       : "DELETE FROM jobs WHERE id" STORE_IN_IDS_PG(1));
+    if (!s)
+        return STORE_ERROR;
+    store_bind_ids(st, s, 1, ids, n);
+    return store_rc_of(store_run(st, s));
+}
+
+/* Rows as JSON (store/internal.h): [{"id":1,"run_at":2},...]; on
+ * PostgreSQL the ids again as an array, so that its planner looks the
+ * jobs up in the primary key (store_delivery_record_many). */
+#define RESCHEDULE_SET \
+    "UPDATE jobs SET run_at_ms = v.run_at, lease_until_ms = 0, lease_owner = NULL FROM "
+static const char reschedule_sqlite[] =
+    RESCHEDULE_SET "(SELECT json_extract(value, '$.id') AS id, "
+                   "json_extract(value, '$.run_at') AS run_at FROM json_each(?1)) AS v "
+                   "WHERE jobs.id = v.id";
+static const char reschedule_pg[] =
+    RESCHEDULE_SET "jsonb_to_recordset(CAST(?1 AS JSONB)) AS v(id BIGINT, run_at BIGINT) "
+                   "WHERE jobs.id = v.id AND jobs.id" STORE_IN_IDS_PG(2);
+#undef RESCHEDULE_SET
+
+enum store_rc store_job_reschedule_many(struct store *st, const struct job_release *jobs, size_t n)
+{
+    if (!n)
+        return STORE_OK;
+    size_t cap = n * 56 + 3, o = 0; /* {"id":<20>,"run_at":<20>}, */
+    char *rows = mem_malloc(cap);
+    int64_t *ids = mem_malloc(n * sizeof(*ids));
+    rows[o++] = '[';
+    for (size_t i = 0; i < n; i++) {
+        o += (size_t)snprintf(rows + o, cap - o, "%s{\"id\":%lld,\"run_at\":%lld}", i ? "," : "",
+                              (long long)jobs[i].id, (long long)jobs[i].run_at_ms);
+        ids[i] = jobs[i].id;
+    }
+    rows[o++] = ']';
+    rows[o] = 0;
+    enum store_rc rc = STORE_ERROR;
+    struct db_stmt *s =
+        store_stmt(st, Q_JOB_RESCHEDULE_MANY,
+                   st->drv->dialect == DB_SQLITE ? reschedule_sqlite : reschedule_pg);
+    if (s) {
+        st->drv->bind_text(s, 1, rows);
+        if (st->drv->dialect == DB_POSTGRES)
+            store_bind_ids(st, s, 2, ids, n);
+        rc = store_rc_of(store_run(st, s));
+    }
+    free(rows);
+    free(ids);
+    return rc;
 }
 
 enum store_rc store_job_next(struct store *st, enum job_lane lane, int64_t *when_ms)

@@ -57,6 +57,18 @@ enum store_rc store_job_extend(struct store *st, int64_t id, const char *owner, 
 /* Releases a leased job to run again at run_at_ms. */
 enum store_rc store_job_reschedule(struct store *st, int64_t id, int64_t run_at_ms);
 enum store_rc store_job_delete(struct store *st, int64_t id);
+
+/* A leased job to release, to run again at run_at_ms. */
+struct job_release {
+    int64_t id;
+    int64_t run_at_ms;
+};
+
+/* store_job_delete of the n ids, in one statement. */
+enum store_rc store_job_delete_many(struct store *st, const int64_t *ids, size_t n);
+/* store_job_reschedule of the n jobs, each to its own time, in one
+ * statement. */
+enum store_rc store_job_reschedule_many(struct store *st, const struct job_release *jobs, size_t n);
 /* The earliest time any job of lane can be leased (INT64_MAX when none). */
 enum store_rc store_job_next(struct store *st, enum job_lane lane, int64_t *when_ms);
 /* Jobs queued (due or not), for metrics. */

@@ -280,6 +280,20 @@ void store_bind_opt_i64(struct store *st, struct db_stmt *s, int idx, int64_t v)
         st->drv->bind_null(s, idx);
 }
 
+void store_bind_ids(struct store *st, struct db_stmt *s, int idx, const int64_t *ids, size_t n)
+{
+    bool pg = st->drv->dialect == DB_POSTGRES;
+    size_t cap = n * 21 + 3, o = 0; /* "-9223372036854775808," at most per id */
+    char *text = mem_malloc(cap);
+    text[o++] = pg ? '{' : '[';
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(text + o, cap - o, "%s%lld", i ? "," : "", (long long)ids[i]);
+    text[o++] = pg ? '}' : ']';
+    text[o] = 0;
+    st->drv->bind_text(s, idx, text);
+    free(text);
+}
+
 enum db_rc store_run(struct store *st, struct db_stmt *s)
 {
     enum db_rc rc = st->drv->step(s);

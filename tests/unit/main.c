@@ -14,7 +14,7 @@ int main(void)
         html_suite,    upkeep_suite,    link_tg_suite,    server_suite,    runner_suite,
         webhook_suite, fields_suite,    middleware_suite, routes_suite,    fsutil_suite,
         ops_suite,     log_suite,       rss_suite,        changelog_suite, sigv4_suite,
-        s3_suite,      batch_suite,
+        s3_suite,      batch_suite,     deliveries_suite,
     };
     SRunner *sr = srunner_create(NULL);
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)

@@ -27,6 +27,7 @@ Suite *usage_suite(void);
 Suite *store_suite(void);
 Suite *batch_suite(void);
 Suite *changelog_suite(void);
+Suite *deliveries_suite(void);
 Suite *render_suite(void);
 Suite *netaddr_suite(void);
 Suite *url_suite(void);

@@ -302,6 +302,75 @@ START_TEST(webhook_register_with_secret)
 }
 END_TEST
 
+/* A social event of prof with its delivery (and job); the delivery's id. */
+static int64_t emit_event(const char *public_id)
+{
+    struct event_new e = {.account_id = prof.account_id,
+                          .profile_id = prof.id,
+                          .action = "social",
+                          .hook_id = public_id,
+                          .payload = "{}",
+                          .created_ms = 4000};
+    int64_t id = 0;
+    ck_assert_int_eq(store_event_emit(app.store, &e, public_id, &id), STORE_OK);
+    return id;
+}
+
+START_TEST(delivery_outcomes_end_and_move_their_jobs)
+{
+    int64_t d[2] = {emit_event("dlv_a"), emit_event("dlv_b")};
+    struct job *j = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(
+        store_job_lease(app.store, ar, JOB_LANE_DELIVERY, "test", 5000, 60000, 8, &j, &n),
+        STORE_OK);
+    ck_assert_uint_eq(n, 2);
+    int64_t job_ids[2];
+    for (size_t i = 0; i < 2; i++)
+        job_ids[j[i].ref == d[0] ? 0 : 1] = j[i].id;
+    struct delivery_outcome o[2] = {
+        {.delivery_id = d[0],
+         .status = "delivered",
+         .attempts = 1,
+         .http_status = 200,
+         .url = "https://hooks.example/x",
+         .attempt_ms = 6000,
+         .disable_after = 10},
+        {.delivery_id = d[1],
+         .status = "pending",
+         .attempts = 1,
+         .http_status = 503,
+         .error = "the receiver answered HTTP 503",
+         .url = "https://hooks.example/x",
+         .attempt_ms = 6000,
+         .next_attempt_ms = 11000,
+         .disable_after = 10},
+    };
+    bool disabled[2];
+    ck_assert_int_eq(ops_delivery_record_many(&app, o, job_ids, 2, disabled), STORE_OK);
+    /* The delivered one's job ended; the other's waits for its retry. */
+    ck_assert_int_eq(jobs("webhook"), 1);
+    ck_assert_int_eq(
+        store_job_lease(app.store, ar, JOB_LANE_DELIVERY, "test", 10999, 60000, 8, &j, &n),
+        STORE_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(
+        store_job_lease(app.store, ar, JOB_LANE_DELIVERY, "test", 11000, 60000, 8, &j, &n),
+        STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(j[0].ref, d[1]);
+    ck_assert_int_eq(j[0].attempts, 2);
+    struct delivery *list = NULL;
+    ck_assert_int_eq(
+        store_delivery_list(app.store, ar, prof.account_id, 0, NULL, NULL, 0, 10, &list, &n),
+        STORE_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(list[0].status, "pending"); /* newest first: dlv_b */
+    ck_assert_int_eq(list[0].last_status, 503);
+    ck_assert_str_eq(list[1].status, "delivered");
+}
+END_TEST
+
 START_TEST(batch_request_once)
 {
     struct batch_export e;
@@ -334,6 +403,7 @@ Suite *ops_suite(void)
     tcase_add_test(tc, refresh_outcomes);
     tcase_add_test(tc, remind_and_details);
     tcase_add_test(tc, webhook_register_with_secret);
+    tcase_add_test(tc, delivery_outcomes_end_and_move_their_jobs);
     tcase_add_test(tc, batch_request_once);
     suite_add_tcase(s, tc);
     return s;

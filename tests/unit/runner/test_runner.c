@@ -3,8 +3,9 @@
  * runner's thread, each lane leases only its own kinds, no more than the
  * concurrency is in flight, a job released for later (a retry) or whose
  * lease expired (its worker died) runs again with its attempts counted and
- * never before it is due, runner_wake() starts a queued job at once, and
- * runner_finish() ends each leased job exactly once (asserted).
+ * never before it is due, runner_wake() starts a queued job at once, a
+ * kind that batches gets a lease's jobs and a drain's results in one call
+ * each, and runner_finish() ends each leased job exactly once (asserted).
  *
  * Nothing waits a fixed time: every wait polls with a deadline, and the
  * poll period is a minute, so a test that passes saw the runner act on the
@@ -34,6 +35,7 @@ struct probe {
     /* jobs started and not yet recorded */
     size_t inflight, inflight_max;
     size_t nrecorded;
+    size_t start_calls, record_calls; /* of start_many and record_many */
     pthread_t record_thread;
     /* behaviour */
     bool hold;              /* start() does not finish: the test does */
@@ -90,6 +92,49 @@ static void start(void *ctx, struct runner *r, const struct job *job)
     finish(r, p, job);
     if (p->finish_twice)
         finish(r, p, job);
+}
+
+/* start_many: notes the jobs as start() does, then finishes them all. */
+static void start_batch(void *ctx, struct runner *r, const struct job *jobs, size_t n)
+{
+    struct probe *p = ctx;
+    pthread_mutex_lock(&p->mu);
+    p->start_calls++;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_lt(p->nstarted, MAXJOBS);
+        p->jobs[p->nstarted] = jobs[i];
+        p->started_ms[p->nstarted] = time_now_ms();
+        p->nstarted++;
+        p->inflight++;
+    }
+    pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < n; i++) {
+        struct done *d = mem_calloc(1, sizeof(*d));
+        d->p = p;
+        d->job_id = jobs[i].id;
+        d->attempts = jobs[i].attempts;
+        runner_finish(r, jobs[i].id, NULL, d);
+    }
+}
+
+/* record_many: ends the jobs in one statement. */
+static void record_batch(void *ctx, void **args, size_t n)
+{
+    struct probe *p = ctx;
+    int64_t ids[MAXJOBS];
+    ck_assert_uint_le(n, MAXJOBS);
+    pthread_mutex_lock(&p->mu);
+    p->record_thread = pthread_self();
+    p->record_calls++;
+    for (size_t i = 0; i < n; i++) {
+        struct done *d = args[i];
+        ids[i] = d->job_id;
+        p->inflight--;
+        p->nrecorded++;
+        free(d);
+    }
+    pthread_mutex_unlock(&p->mu);
+    ck_assert_int_eq(store_job_delete_many(p->st, ids, n), STORE_OK);
 }
 
 static struct probe *probe_new(void)
@@ -317,6 +362,33 @@ START_TEST(wake_starts_a_queued_job_at_once)
 }
 END_TEST
 
+START_TEST(a_kind_that_batches_starts_a_lease_and_records_a_drain_at_once)
+{
+    struct probe *p = probe_new();
+    int64_t now = time_now_ms();
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(store_job_add(p->st, "webhook", 100 + i, now, now), STORE_OK);
+    const struct runner_kind kinds[] = {
+        {.name = "webhook", .start_many = start_batch, .record_many = record_batch, .ctx = p}};
+    struct runner_config cfg = {
+        .lane = JOB_LANE_DELIVERY, .concurrency = 8, .lease_ms = 60000, .poll_ms = 60000};
+    struct runner *r = runner_new(p->st, kinds, 1, &cfg);
+    await(p, recorded, 5, "recorded");
+    settle(r);
+    /* All five were due when the runner started: one lease took them,
+     * and they finished before its next drain. */
+    ck_assert_uint_eq(p->start_calls, 1);
+    ck_assert_uint_eq(p->record_calls, 1);
+    ck_assert(!pthread_equal(p->record_thread, pthread_self()));
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(p->jobs[i].attempts, 1);
+    ck_assert_int_eq(jobs_left(p), 0);
+    runner_stop(r, 1000);
+    runner_free(r);
+    probe_free(p);
+}
+END_TEST
+
 /* ---- exactly once: debug builds abort on a broken contract ---- */
 
 #ifndef NDEBUG
@@ -363,6 +435,7 @@ Suite *runner_suite(void)
     tcase_add_test(tc, a_released_job_runs_again_when_due_with_attempts_counted);
     tcase_add_test(tc, a_job_whose_worker_died_runs_again_after_its_lease);
     tcase_add_test(tc, wake_starts_a_queued_job_at_once);
+    tcase_add_test(tc, a_kind_that_batches_starts_a_lease_and_records_a_drain_at_once);
 #ifndef NDEBUG
     tcase_add_test_raise_signal(tc, finishing_a_job_twice_aborts, SIGABRT);
     tcase_add_test_raise_signal(tc, finishing_a_job_never_leased_aborts, SIGABRT);

@@ -464,6 +464,46 @@ START_TEST(telegram_codes_single_use_and_seen_first)
 }
 END_TEST
 
+/* store_job_delete_many and store_job_reschedule_many: one statement for
+ * a batch, each released job due at its own time, leased again then. */
+START_TEST(jobs_end_and_move_in_batches)
+{
+    struct store *st = fresh();
+    int64_t now = 1000000;
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(store_job_add(st, "webhook", i + 1, now, now), STORE_OK);
+    struct arena *a = arena_new();
+    struct job *j = NULL, *again = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(store_job_lease(st, a, JOB_LANE_DELIVERY, "me", now, 60000, 10, &j, &n),
+                     STORE_OK);
+    ck_assert_uint_eq(n, 5);
+    int64_t ended[] = {j[0].id, j[1].id, j[0].id + j[4].id + 1000}; /* the last: no such job */
+    ck_assert_int_eq(store_job_delete_many(st, ended, 3), STORE_OK);
+    struct job_release moved[] = {{j[3].id, now + 200}, {j[2].id, now + 100}};
+    ck_assert_int_eq(store_job_reschedule_many(st, moved, 2), STORE_OK);
+    ck_assert_int_eq(store_job_delete_many(st, NULL, 0), STORE_OK);
+    ck_assert_int_eq(store_job_reschedule_many(st, NULL, 0), STORE_OK);
+    int64_t count = 0;
+    ck_assert_int_eq(store_job_count(st, &count), STORE_OK);
+    ck_assert_int_eq(count, 3);
+    /* j[4] stays leased; the released ones are due at their own times. */
+    ck_assert_int_eq(
+        store_job_lease(st, a, JOB_LANE_DELIVERY, "me", now + 150, 60000, 10, &again, &n),
+        STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(again[0].id, j[2].id);
+    ck_assert_int_eq(again[0].attempts, 2);
+    ck_assert_int_eq(
+        store_job_lease(st, a, JOB_LANE_DELIVERY, "me", now + 250, 60000, 10, &again, &n),
+        STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(again[0].id, j[3].id);
+    arena_free(a);
+    cleanup(st);
+}
+END_TEST
+
 Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -477,6 +517,7 @@ Suite *store_suite(void)
     tcase_add_test(tc, token_writes_guarded_by_version_and_relink_hides);
     tcase_add_test(tc, gbp_edit_window);
     tcase_add_test(tc, telegram_codes_single_use_and_seen_first);
+    tcase_add_test(tc, jobs_end_and_move_in_batches);
     suite_add_tcase(s, tc);
     return s;
 }
