@@ -230,6 +230,30 @@ export function cli(args, { data, env = {}, input } = {}) {
 
 // A sociald process (server or sandbox) that logs JSON lines on stderr and
 // announces its port with a "listening" line.
+// Collects a child's stderr lines into logs and resolves with the port of
+// its {"msg":"listening","port":N} line (sociald's, tests/s3/server.mjs's);
+// rejects when it exits first or says nothing of it for 20 s.
+export function listeningPort(proc, logs, what) {
+  let buf = '';
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`${what} did not start: ` + logs.join('\n'))), 20000);
+    proc.stderr.on('data', (chunk) => {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        logs.push(line);
+        try {
+          const j = JSON.parse(line);
+          if (j.msg === 'listening') { clearTimeout(timer); res(j.port); }
+        } catch { /* sanitizer output is not JSON */ }
+      }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); rej(new Error(`${what} exited ${code}: ` + logs.join('\n'))); });
+  });
+}
+
 export class Child {
   constructor({ args = [], env = {} } = {}) {
     this.args = args;
@@ -254,24 +278,7 @@ export class Child {
     this.proc = spawn(BIN, argv, { env: { ...process.env, ...dbEnv(this.data), ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(this);
     this.exited = new Promise((res) => this.proc.on('exit', (code, signal) => { live.delete(this); res({ code, signal }); }));
-    let buf = '';
-    return new Promise((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`${what} did not start: ` + this.logs.join('\n'))), 20000);
-      this.proc.stderr.on('data', (chunk) => {
-        buf += chunk;
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, i);
-          buf = buf.slice(i + 1);
-          this.logs.push(line);
-          try {
-            const j = JSON.parse(line);
-            if (j.msg === 'listening') { clearTimeout(timer); res(j.port); }
-          } catch { /* sanitizer output is not JSON */ }
-        }
-      });
-      this.proc.on('exit', (code) => { clearTimeout(timer); rej(new Error(`${what} exited ${code}: ` + this.logs.join('\n'))); });
-    });
+    return listeningPort(this.proc, this.logs, what);
   }
 
   // Stops with SIGTERM and returns the exit status; fails on sanitizer reports.

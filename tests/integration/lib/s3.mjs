@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { tempDir, waitUntil } from './harness.mjs';
+import { listeningPort, tempDir, waitUntil } from './harness.mjs';
 import { signRequest } from '../../s3/sigv4.mjs';
 
 const SERVER = fileURLToPath(new URL('../../s3/server.mjs', import.meta.url));
@@ -23,21 +23,7 @@ export class S3 {
     if (this.sessionToken) args.push('--session-token', this.sessionToken);
     this.proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.exited = new Promise((res) => this.proc.on('exit', res));
-    let buf = '';
-    this.port = await new Promise((res, rej) => {
-      const timer = setTimeout(() => rej(new Error('the S3 server did not start: ' + this.logs.join('\n'))), 20000);
-      this.proc.stderr.on('data', (chunk) => {
-        buf += chunk;
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, i);
-          buf = buf.slice(i + 1);
-          this.logs.push(line);
-          try { const j = JSON.parse(line); if (j.msg === 'listening') { clearTimeout(timer); res(j.port); } } catch { /* not JSON */ }
-        }
-      });
-      this.proc.on('exit', (code) => { clearTimeout(timer); rej(new Error(`the S3 server exited ${code}: ` + this.logs.join('\n'))); });
-    });
+    this.port = await listeningPort(this.proc, this.logs, 'the S3 server');
     this.endpoint = `http://127.0.0.1:${this.port}`;
     return this;
   }
