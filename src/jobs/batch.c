@@ -78,7 +78,11 @@ const char *batch_url(struct app *app, struct arena *a, const char *ref, const c
         /* Signed as of the export's start, valid until it expires: one URL
          * per export, the same in every answer and in the webhook. */
         int64_t ttl = app->cfg->batch_url_ttl_s, exp = expires_ms / 1000;
-        const char *url = s3_presign_get(app->files, a, object_key(a, ref, file), exp - ttl, ttl);
+        int64_t at = exp - ttl, now = time_now_ms() / 1000;
+        if (at > now) /* batch-url-ttl lowered since the export started */
+            at = now;
+        int64_t life = exp - at < 604800 ? exp - at : 604800; /* made before --files */
+        const char *url = s3_presign_get(app->files, a, object_key(a, ref, file), at, life);
         return url ? url : "";
     }
     const char *path = arena_printf(a, "/files/batch/%s/%s", ref, file);

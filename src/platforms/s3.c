@@ -322,8 +322,9 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 
 static bool retryable(CURLcode cc, long status)
 {
-    if (cc != CURLE_OK)
-        return cc != CURLE_URL_MALFORMAT && cc != CURLE_UNSUPPORTED_PROTOCOL;
+    if (cc != CURLE_OK) /* a keep-alive that said stop is not retried */
+        return cc != CURLE_URL_MALFORMAT && cc != CURLE_UNSUPPORTED_PROTOCOL &&
+               cc != CURLE_ABORTED_BY_CALLBACK;
     return status >= 500 || status == 429;
 }
 
