@@ -19,9 +19,10 @@
 
 static const char usage[] =
     "usage: sociald <command> [options]\n"
-    "  serve   [--listen HOST:PORT] [--db PATH] [--data DIR] [--public-url URL]\n"
-    "          [--config FILE] [--sandbox URL]\n"
-    "  migrate [--db PATH]\n"
+    "  serve   [--listen HOST:PORT] [--db PATH|postgres://...] [--data DIR]\n"
+    "          [--public-url URL] [--config FILE] [--sandbox URL]\n"
+    "          [--files s3://BUCKET/PREFIX]   (endpoint, keys: AWS_* variables)\n"
+    "  migrate [--db PATH|postgres://...]\n"
     "  account create --email EMAIL [--plan PLAN]\n"
     "  account list | set-plan --plan PLAN | rotate-key   (select with --email or --ref-id)\n"
     "  account set-oauth-app --platform P --client-id ID [--client-secret-file F]\n"

@@ -151,12 +151,38 @@ static void conn_free(void *p)
     free(c);
 }
 
+/* A libpq keyword/value string ("host=db1 dbname=sociald user=…"), which
+ * the driver takes as well as a URL. Never a SQLite path: that would be
+ * printed in the error, password and all. */
+static bool pg_conninfo(const char *s)
+{
+    static const char *const keys[] = {"host=",
+                                       "hostaddr=",
+                                       "port=",
+                                       "dbname=",
+                                       "user=",
+                                       "password=",
+                                       "service=",
+                                       "passfile=",
+                                       "sslmode=",
+                                       "options=",
+                                       "target_session_attrs=",
+                                       NULL};
+    while (*s == ' ')
+        s++;
+    for (size_t i = 0; keys[i]; i++)
+        if (str_starts(s, keys[i]))
+            return true;
+    return false;
+}
+
 struct store *store_open(const char *target, char *err, size_t errlen)
 {
     const struct db_driver *drv = &db_sqlite;
     if (str_starts(target, "sqlite:"))
         target += strlen("sqlite:");
-    else if (str_starts(target, "postgres://") || str_starts(target, "postgresql://"))
+    else if (str_starts(target, "postgres://") || str_starts(target, "postgresql://") ||
+             pg_conninfo(target))
         drv = &db_postgres;
     struct store *st = mem_calloc(1, sizeof(*st));
     st->drv = drv;

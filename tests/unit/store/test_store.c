@@ -504,12 +504,27 @@ START_TEST(jobs_end_and_move_in_batches)
 }
 END_TEST
 
+/* A libpq keyword/value string goes to PostgreSQL (never taken for a
+ * SQLite path), and a failure does not print its password. */
+START_TEST(conninfo_strings_are_postgres)
+{
+    char err[512] = "";
+    struct store *st =
+        store_open("host=127.0.0.1 port=1 user=nobody password=hunter2 dbname=x connect_timeout=2",
+                   err, sizeof(err));
+    ck_assert_ptr_null(st);
+    ck_assert_msg(strstr(err, "PostgreSQL") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "hunter2") == NULL, "%s", err);
+}
+END_TEST
+
 Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
     TCase *tc = tcase_create("sqlite");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, migrate_is_idempotent);
+    tcase_add_test(tc, conninfo_strings_are_postgres);
     tcase_add_test(tc, account_auth_and_profiles);
     tcase_add_test(tc, linked_accounts_sorted_and_bump_version);
     tcase_add_test(tc, transactions_roll_back);
