@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/offload.h"
 #include "crypto/crypto.h"
+#include "crypto/sigv4.h"
 #include "limits/usage.h"
 #include "ops/ops.h"
 #include "platforms/s3.h"
@@ -81,7 +82,8 @@ const char *batch_url(struct app *app, struct arena *a, const char *ref, const c
         int64_t at = exp - ttl, now = time_now_ms() / 1000;
         if (at > now) /* batch-url-ttl lowered since the export started */
             at = now;
-        int64_t life = exp - at < 604800 ? exp - at : 604800; /* made before --files */
+        int64_t life =
+            exp - at < SIGV4_EXPIRES_MAX ? exp - at : SIGV4_EXPIRES_MAX; /* made before --files */
         const char *url = s3_presign_get(app->files, a, object_key(a, ref, file), at, life);
         return url ? url : "";
     }

@@ -17,7 +17,6 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,20 +110,6 @@ void s3_free(struct s3 *s)
     free(s);
 }
 
-static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *dup_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *out = mem_malloc((size_t)(n < 0 ? 0 : n) + 1);
-    va_start(ap, fmt);
-    vsnprintf(out, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
-    va_end(ap);
-    return out;
-}
-
 bool s3_open(const char *url, const struct s3_env *env, enum s3_addressing addressing,
              size_t part_size, struct s3 **out, char *err, size_t errlen)
 {
@@ -207,18 +192,18 @@ bool s3_open(const char *url, const struct s3_env *env, enum s3_addressing addre
                 (addressing == S3_ADDR_AUTO && (custom || memchr(b, '.', bn) != NULL));
     struct s3 *s = mem_calloc(1, sizeof(*s));
     s->bucket = mem_strndup(b, bn);
-    s->prefix = pn ? dup_printf("%.*s/", (int)pn, prefix) : mem_strdup("");
+    s->prefix = pn ? mem_printf("%.*s/", (int)pn, prefix) : mem_strdup("");
     s->scheme = mem_strdup(scheme);
-    s->host = path ? mem_strdup(host) : dup_printf("%s.%s", s->bucket, host);
-    s->base = path ? dup_printf("%s://%s/%s", scheme, host, s->bucket)
-                   : dup_printf("%s://%s", scheme, s->host);
+    s->host = path ? mem_strdup(host) : mem_printf("%s.%s", s->bucket, host);
+    s->base = path ? mem_printf("%s://%s/%s", scheme, host, s->bucket)
+                   : mem_printf("%s://%s", scheme, s->host);
     s->region = mem_strdup(region);
-    s->sigv4 = dup_printf("aws:amz:%s:s3", region);
-    s->userpwd = dup_printf("%s:%s", env->access_key, env->secret_key);
+    s->sigv4 = mem_printf("aws:amz:%s:s3", region);
+    s->userpwd = mem_printf("%s:%s", env->access_key, env->secret_key);
     s->access_key = mem_strdup(env->access_key);
     s->secret_key = mem_strdup(env->secret_key);
     s->token = env->session_token && *env->session_token ? mem_strdup(env->session_token) : NULL;
-    s->describe = dup_printf("s3://%s/%s at %s://%s (%s style)", s->bucket, s->prefix, scheme, host,
+    s->describe = mem_printf("s3://%s/%s at %s://%s (%s style)", s->bucket, s->prefix, scheme, host,
                              path ? "path" : "virtual-hosted");
     s->part_size = part_size;
     s->path_style = path;

@@ -3,6 +3,7 @@
  */
 #include "util/mem.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,4 +52,19 @@ char *mem_strndup(const char *s, size_t n)
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
+}
+
+char *mem_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    size_t len = n < 0 ? 0 : (size_t)n;
+    char *out = mem_malloc(len + 1);
+    va_start(ap, fmt);
+    if (vsnprintf(out, len + 1, fmt, ap) < 0)
+        out[0] = '\0';
+    va_end(ap);
+    return out;
 }

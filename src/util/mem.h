@@ -20,5 +20,7 @@ void *mem_realloc(void *p, size_t size);
 char *mem_strdup(const char *s);
 /* Returns a NUL-terminated copy of n bytes of s; the caller frees it. */
 char *mem_strndup(const char *s, size_t n);
+/* Returns a newly allocated formatted string the caller frees; never NULL. */
+char *mem_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

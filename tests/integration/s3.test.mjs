@@ -236,3 +236,67 @@ test('a store that does not answer at start is logged; the export retries until 
   await srv.waitForLog((l, j) => j?.level === 'error' && /^batch export \d+ failed .*retrying in 30 s/.test(j.msg));
   await srv.stop();
 });
+
+// The store the tests and bench/batch rely on keeps multipart uploads as S3
+// does (tests/s3/server.mjs uploadPart/completeUpload): what sociald's
+// uploads are checked against must refuse what S3 refuses.
+test('the test store: multipart parts, ETags and order are checked as S3 checks them; a part sent again replaces the first', async () => {
+  const { createHash } = await import('node:crypto');
+  const md5 = (b) => createHash('md5').update(b).digest('hex');
+  const key = '/' + s3.bucket + '/store-check/object.bin';
+  const create = async () => {
+    const r = await s3.call('POST', `${key}?uploads=`);
+    assert.equal(r.status, 200, r.text);
+    return /<UploadId>([^<]+)<\/UploadId>/.exec(r.text)[1];
+  };
+  const put = async (id, n, body) => {
+    const r = await s3.call('PUT', `${key}?partNumber=${n}&uploadId=${id}`, { body });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers.etag, `"${md5(body)}"`);
+    return r.headers.etag;
+  };
+  const complete = (id, parts) => s3.call('POST', `${key}?uploadId=${id}`, {
+    body: '<CompleteMultipartUpload>' + parts.map(([n, e]) => `<Part><PartNumber>${n}</PartNumber><ETag>${e}</ETag></Part>`).join('') + '</CompleteMultipartUpload>',
+  });
+  const big = (c) => Buffer.alloc(5 * 1024 * 1024, c);
+
+  const id = await create();
+  const first = await put(id, 1, big('a'));
+  const second = await put(id, 2, Buffer.from('tail'));
+  assert.equal((await s3.call('PUT', `${key}?partNumber=1&uploadId=ffff`, { body: 'x' })).status, 404);
+  let r = await complete(id, [[2, second], [1, first]]);
+  assert.equal(r.status, 400);
+  assert.match(r.text, /InvalidPartOrder/);
+  r = await complete(id, [[1, '"00000000000000000000000000000000"'], [2, second]]);
+  assert.match(r.text, /InvalidPart</);
+  assert.equal((await s3.call('GET', key)).status, 404, 'no object before the completion');
+  const again = await put(id, 1, big('b')); // sent again: the newer bytes count
+  r = await complete(id, [[1, first], [2, second]]);
+  assert.match(r.text, /InvalidPart</, 'the replaced part\'s ETag is no longer valid');
+  r = await complete(id, [[1, again], [2, second]]);
+  assert.equal(r.status, 200, r.text);
+  const etag = createHash('md5').update(Buffer.concat([Buffer.from(md5(big('b')), 'hex'), Buffer.from(md5(Buffer.from('tail')), 'hex')])).digest('hex') + '-2';
+  assert.match(r.text, new RegExp(`<ETag>&quot;${etag}&quot;</ETag>`));
+  let got = await s3.call('GET', key);
+  assert.equal(got.status, 200);
+  assert.ok(got.body.equals(Buffer.concat([big('b'), Buffer.from('tail')])), 'the object is the listed parts, in order');
+  assert.equal(got.headers.etag, `"${etag}"`);
+  assert.equal((await complete(id, [[1, again], [2, second]])).status, 404, 'a completed upload is gone');
+  assert.deepEqual(await s3.uploads('store-check/'), []);
+
+  const small = await create(); // parts but the last must be >= 5 MiB
+  const s1 = await put(small, 1, Buffer.from('short'));
+  const s2 = await put(small, 2, Buffer.from('end'));
+  r = await complete(small, [[1, s1], [2, s2]]);
+  assert.equal(r.status, 400);
+  assert.match(r.text, /EntityTooSmall/);
+  assert.equal((await s3.call('DELETE', `${key}?uploadId=${small}`)).status, 204);
+
+  const inOrder = await create(); // parts sent in turn: the object is their bytes end to end
+  const o1 = await put(inOrder, 1, big('c'));
+  const o2 = await put(inOrder, 2, Buffer.from('last'));
+  assert.equal((await complete(inOrder, [[1, o1], [2, o2]])).status, 200);
+  got = await s3.call('GET', key);
+  assert.ok(got.body.equals(Buffer.concat([big('c'), Buffer.from('last')])));
+  assert.equal((await s3.call('DELETE', key)).status, 204);
+});

@@ -14,17 +14,21 @@
 //   - GET /<bucket>?uploads (ListMultipartUploads, prefix filter) and
 //     DELETE /<bucket>/<key>?uploadId= (AbortMultipartUpload), on s3rver's
 //     own upload directories.
+//   - PUT ...?partNumber=&uploadId= (UploadPart) and POST ...?uploadId=
+//     (CompleteMultipartUpload) as S3 does them: parts and ETags checked,
+//     the object shown only whole, S3's multipart ETag, and the bytes
+//     written once (see uploadPart).
 //
 //   node tests/s3/server.mjs --dir DIR [--port 0] [--bucket NAME]...
 //     [--access-key K --secret-key S] [--session-token T] [--region R]
 // Prints {"msg":"listening","port":N} on stderr once it accepts requests,
 // then one JSON line per request ({"msg":"request",...}).
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
-import { amzDate, decode, sha256hex, signature as sign } from './sigv4.mjs';
+import { amzDate, decode, signature as sign } from './sigv4.mjs';
 
 const require = createRequire(import.meta.url);
 const S3rver = require('s3rver');
@@ -81,15 +85,21 @@ function scopeOk(ctx, cred, date) {
   return scope;
 }
 
+// Reads a body as its chunks (not copied into one buffer: parts are 8-64
+// MiB) and their SHA-256.
 async function readBody(req) {
   const chunks = [];
-  for await (const c of req) chunks.push(c);
-  return Buffer.concat(chunks);
+  const h = createHash('sha256');
+  for await (const c of req) {
+    chunks.push(c);
+    h.update(c);
+  }
+  return { chunks, sha256: h.digest('hex') };
 }
 
 // Lets s3rver read a body this wrapper has already read.
-function replay(ctx, body) {
-  const r = Readable.from(body.length ? [body] : []);
+function replay(ctx, chunks) {
+  const r = Readable.from(chunks);
   r.headers = ctx.req.headers;
   r.url = ctx.req.url;
   r.method = ctx.req.method;
@@ -113,8 +123,9 @@ async function checkHeaderAuth(ctx) {
   if (!payloadHash) return fail(ctx, 400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
   if (payloadHash !== 'UNSIGNED-PAYLOAD') {
     const body = await readBody(ctx.req);
-    if (sha256hex(body) !== payloadHash) return fail(ctx, 400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
-    replay(ctx, body);
+    if (body.sha256 !== payloadHash) return fail(ctx, 400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
+    replay(ctx, body.chunks);
+    ctx.state.body = body.chunks;
   }
   const want = sign({ method: ctx.method, url: ctx.req.url, headers: ctx.req.headers, date, scope, signedHeaders: signed, payloadHash, secretKey: opts.secretKey });
   if (!sameHex(want, m[3])) return fail(ctx, 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
@@ -179,7 +190,139 @@ function abortUpload(ctx, bucket, key) {
   ctx.status = 204;
 }
 
-const completingNow = new Set(); // paths whose multipart upload is being completed
+// Multipart uploads as S3 keeps them, not as s3rver does. s3rver writes each
+// part to a file of its own, ignores the parts' ETags at completion, then
+// writes the object in place part after part (visible half written) and
+// reads every byte back through an MD5 for an ETag S3 would not give: an
+// upload's bytes cross the disk three times and the object shows before it
+// is whole. Here an upload's parts are appended as they come to one file in
+// its directory (<N>.md5 and <N>.at, "offset length", record where each
+// is); the completion checks the list as S3 does (ascending part numbers,
+// each part's ETag, parts but the last >= 5 MiB) and, when the listed parts
+// lie in that file in order and end to end (one client sending its parts in
+// turn), renames the file into place: the object appears whole at once.
+// Otherwise (a part sent again, parts out of order) it copies the listed
+// ranges into a new file first. The ETag is S3's for a multipart object:
+// the MD5 of the parts' binary MD5s, "-", the number of parts.
+const MIN_PART = 5 * 1024 * 1024;
+
+function uploadOf(ctx, bucket, key) {
+  const id = ctx.query.uploadId;
+  const dir = path.join(uploadsDir(ctx.app.store, bucket), /^[0-9a-f]+$/.test(id) ? id : '.invalid');
+  let stored = null;
+  try { stored = fs.readFileSync(path.join(dir, 'key'), 'utf8'); } catch { /* none */ }
+  if (stored !== key) {
+    fail(ctx, 404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
+    return null;
+  }
+  return dir;
+}
+
+// PUT /<bucket>/<key>?partNumber=N&uploadId=: UploadPart.
+async function uploadPart(ctx, bucket, key) {
+  const n = Number(ctx.query.partNumber);
+  if (!Number.isInteger(n) || n < 1 || n > 10000) return fail(ctx, 400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive');
+  const dir = uploadOf(ctx, bucket, key);
+  if (!dir) return;
+  const chunks = ctx.state.body || (await readBody(ctx.req)).chunks;
+  const md5 = createHash('md5');
+  // One synchronous append: parts of concurrent requests never interleave.
+  const fd = fs.openSync(path.join(dir, 'data'), 'a');
+  let at;
+  let len = 0;
+  try {
+    at = fs.fstatSync(fd).size;
+    for (const c of chunks) {
+      md5.update(c);
+      for (let off = 0; off < c.length;) off += fs.writeSync(fd, c, off);
+      len += c.length;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  const etag = md5.digest('hex');
+  fs.writeFileSync(path.join(dir, `${n}.at`), `${at} ${len}`);
+  fs.writeFileSync(path.join(dir, `${n}.md5`), etag);
+  ctx.status = 200;
+  ctx.set('ETag', `"${etag}"`);
+  ctx.body = '';
+}
+
+// Copies the listed ranges of the upload's file into a new one.
+function copyRanges(dir, ranges) {
+  const out = path.join(dir, 'joined');
+  const src = fs.openSync(path.join(dir, 'data'), 'r');
+  const dst = fs.openSync(out, 'w');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  try {
+    for (const r of ranges) {
+      for (let done = 0; done < r.len;) {
+        const got = fs.readSync(src, buf, 0, Math.min(buf.length, r.len - done), r.at + done);
+        if (got <= 0) throw new Error('short part');
+        for (let off = 0; off < got;) off += fs.writeSync(dst, buf, off, got - off);
+        done += got;
+      }
+    }
+  } finally {
+    fs.closeSync(src);
+    fs.closeSync(dst);
+  }
+  return out;
+}
+
+// POST /<bucket>/<key>?uploadId=: CompleteMultipartUpload.
+async function completeUpload(ctx, bucket, key) {
+  const store = ctx.app.store;
+  const dir = uploadOf(ctx, bucket, key);
+  if (!dir) return;
+  const xml = Buffer.concat(ctx.state.body || (await readBody(ctx.req)).chunks).toString('utf8');
+  const malformed = () => fail(ctx, 400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+  const parts = [];
+  for (const m of xml.matchAll(/<Part>([\s\S]*?)<\/Part>/g)) {
+    const n = /<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(m[1]);
+    const e = /<ETag>([^<]*)<\/ETag>/.exec(m[1]);
+    if (!n || !e) return malformed();
+    parts.push({ number: Number(n[1]), etag: e[1].replace(/&quot;|"/g, '').trim() });
+  }
+  if (!/<CompleteMultipartUpload[\s>]/.test(xml) || !parts.length) return malformed();
+  if (parts.some((p, i) => i && p.number <= parts[i - 1].number)) return fail(ctx, 400, 'InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
+  const md5s = [];
+  const ranges = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    let md5 = null;
+    let at = null;
+    try {
+      md5 = fs.readFileSync(path.join(dir, `${p.number}.md5`), 'utf8');
+      at = fs.readFileSync(path.join(dir, `${p.number}.at`), 'utf8').split(' ').map(Number);
+    } catch { /* no such part */ }
+    if (md5 === null || at === null || md5 !== p.etag) return fail(ctx, 400, 'InvalidPart', "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.");
+    if (i < parts.length - 1 && at[1] < MIN_PART) return fail(ctx, 400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.');
+    md5s.push(Buffer.from(md5, 'hex'));
+    ranges.push({ at: at[0], len: at[1] });
+  }
+  const inPlace = ranges.every((r, i) => r.at === (i ? ranges[i - 1].at + ranges[i - 1].len : 0));
+  let file;
+  if (inPlace) {
+    file = path.join(dir, 'data');
+    const last = ranges[ranges.length - 1];
+    fs.truncateSync(file, last.at + last.len);
+  } else {
+    file = copyRanges(dir, ranges);
+  }
+  const etag = createHash('md5').update(Buffer.concat(md5s)).digest('hex') + `-${parts.length}`;
+  const objectPath = store.getResourcePath(bucket, key, 'object');
+  fs.mkdirSync(path.dirname(objectPath), { recursive: true });
+  const metadata = JSON.parse(fs.readFileSync(path.join(dir, 'metadata'), 'utf8'));
+  await store.putMetadata(bucket, key, metadata, etag);
+  fs.renameSync(file, objectPath);
+  fs.rmSync(dir, { recursive: true, force: true });
+  ctx.status = 200;
+  ctx.type = 'application/xml';
+  ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUploadResult>' +
+    `<Location>${xmlEscape(ctx.href.split('?')[0])}</Location><Bucket>${xmlEscape(bucket)}</Bucket>` +
+    `<Key>${xmlEscape(key)}</Key><ETag>&quot;${etag}&quot;</ETag></CompleteMultipartUploadResult>`;
+}
 
 const app = new S3rver({
   port: opts.port,
@@ -203,15 +346,9 @@ app.middleware.unshift(async (ctx, next) => {
     if (segs.length === 2 && segs[1] === '') segs.pop(); // /bucket/ is /bucket
     const bucket = decode(segs[0]);
     const key = decode(segs.slice(1).join('/'));
-    const completing = ctx.method === 'POST' && key && 'uploadId' in ctx.query;
     if (ctx.method === 'GET' && segs.length === 1 && 'uploads' in ctx.query) listUploads(ctx, bucket);
-    // s3rver writes a completed object in place, part after part: S3 shows
-    // an object only whole, so until the completion ends it is not there.
-    else if ((ctx.method === 'GET' || ctx.method === 'HEAD') && key && completingNow.has(ctx.path)) fail(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
-    else if (completing) {
-      completingNow.add(ctx.path);
-      try { await next(); } finally { completingNow.delete(ctx.path); }
-    }
+    else if (ctx.method === 'PUT' && key && 'uploadId' in ctx.query) await uploadPart(ctx, bucket, key);
+    else if (ctx.method === 'POST' && key && 'uploadId' in ctx.query) await completeUpload(ctx, bucket, key);
     else if (ctx.method === 'DELETE' && key && 'uploadId' in ctx.query) abortUpload(ctx, bucket, key);
     else await next();
   }
