@@ -34,6 +34,8 @@
 #define WRITE_BUF      (256 * 1024)
 #define SWEEP_MAX      256
 #define SWEEP_BATCHES  200                  /* retention transactions per run, then the next run */
+#define RETRY_FIRST_MS 30000                /* a failed export's first wait */
+#define RETRY_MAX_MS   (15 * 60 * 1000)     /* and its longest */
 #define SWEEP_RETRY_MS 60000                /* after a failed delete of an expired file */
 #define STALE_UPLOADS  1000                 /* pending multipart uploads looked at per sweep */
 #define STALE_AFTER    (24 * 3600 * 1000LL) /* an upload this old is abandoned */
@@ -282,6 +284,14 @@ static bool fsync_dir(const char *dir)
     return ok;
 }
 
+int64_t batch_retry_delay_ms(int64_t attempt)
+{
+    int64_t wait = RETRY_FIRST_MS;
+    for (int64_t i = 1; i < attempt && wait < RETRY_MAX_MS; i++)
+        wait *= 2;
+    return wait < RETRY_MAX_MS ? wait : RETRY_MAX_MS;
+}
+
 static void export_record(void *arg)
 {
     struct export_task *t = arg;
@@ -294,10 +304,11 @@ static void export_record(void *arg)
         log_warn("batch export %lld: lease lost to another worker; this attempt stops",
                  (long long)t->export_id);
     } else if (t->shutdown || t->retry) {
-        rc = store_job_reschedule(st, t->job_id, now + (t->shutdown ? 0 : 30000));
+        int64_t wait = t->shutdown ? 0 : batch_retry_delay_ms(t->attempt);
+        rc = store_job_reschedule(st, t->job_id, now + wait);
         if (t->retry)
-            log_error("batch export %lld failed (%s); retrying in 30 s", (long long)t->export_id,
-                      t->error);
+            log_error("batch export %lld failed (%s); retrying in %lld s", (long long)t->export_id,
+                      t->error, (long long)(wait / 1000));
     } else if (t->done) {
         rc = store_job_delete(st, t->job_id);
     } else {

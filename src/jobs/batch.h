@@ -22,6 +22,11 @@
 struct runner_kind batch_job_kind(struct app *app);
 struct runner_kind sweep_job_kind(struct app *app);
 
+/* How long a failed export waits before its next attempt (attempt: 1 for
+ * the first): 30 s, doubling with each failure, at most 15 minutes — a
+ * store that refuses (403, a missing bucket) is not asked twice a minute
+ * forever, each time rendering the whole export. */
+int64_t batch_retry_delay_ms(int64_t attempt);
 /* The export's file name for a start time: users-batch-YYYY-MM-DD-HH-MM.json. */
 void batch_file_name(int64_t started_ms, char out[40]);
 /* <data>/files/batch/<ref>/<file> (arena). */

@@ -1,5 +1,6 @@
 #include "suites.h"
 #include "api/live.h"
+#include "jobs/batch.h"
 #include "ops/ops.h"
 #include "util/timeutil.h"
 
@@ -15,6 +16,19 @@ START_TEST(refresh_at_80_percent)
     int64_t year = 365 * MS_PER_DAY;
     ck_assert_int_eq(ops_refresh_at(1700000000000LL, 1700000000000LL + year),
                      1700000000000LL + year / 5 * 4);
+}
+END_TEST
+
+START_TEST(batch_retry_backs_off)
+{
+    /* 30 s, doubling per failed attempt, at most 15 minutes */
+    ck_assert_int_eq(batch_retry_delay_ms(0), 30000);
+    ck_assert_int_eq(batch_retry_delay_ms(1), 30000);
+    ck_assert_int_eq(batch_retry_delay_ms(2), 60000);
+    ck_assert_int_eq(batch_retry_delay_ms(3), 120000);
+    ck_assert_int_eq(batch_retry_delay_ms(5), 480000);
+    ck_assert_int_eq(batch_retry_delay_ms(6), 900000);
+    ck_assert_int_eq(batch_retry_delay_ms(1000000), 900000);
 }
 END_TEST
 
@@ -56,6 +70,7 @@ Suite *upkeep_suite(void)
     Suite *s = suite_create("jobs/upkeep");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, refresh_at_80_percent);
+    tcase_add_test(tc, batch_retry_backs_off);
     tcase_add_test(tc, remind_15_days_before);
     tcase_add_test(tc, x_reset_date);
     suite_add_tcase(s, tc);
