@@ -2,7 +2,7 @@
 # bench/user: GET /api/user under load, against nginx serving the same bytes.
 #
 #   bench/user/run.sh [--profiles N] [--dist uniform|zipf|both] [--seconds S]
-#                     [--connections C] [--data DIR] [--smoke]
+#                     [--connections C] [--rounds R] [--data DIR] [--smoke]
 #
 # Seeds N (10,000) user profiles x 10 linked accounts, loads GET /api/user
 # with wrk (keep-alive, C=50 connections) for each distribution asked
@@ -19,7 +19,16 @@
 # the idle RSS (the process with nothing cached) and the time from start to
 # first answer.
 # In the same run nginx serves the identical response bytes as a static file
-# under the same load. Prints requests/s, p50/p99 and the ratio to nginx, the
+# under the same load: the same wrk script for each distribution (the same
+# profile keys in the same headers, which nginx ignores), so that the load
+# generator, which shares the cores, does the same work per request for
+# both. The load generator's own per-request work (a new key string each
+# request) is not free: it moves nginx's p99 too (one static request
+# instead: the last nginx row, the reference of earlier versions of this
+# bench). sociald and nginx take turns, R rounds (3 by default) of each
+# distribution; each row is the median of its rounds (req/s, p50 and p99
+# each), and the p99 of every round is printed: one 10 s run's p99 on two
+# shared cores moves by several times from one run to the next. Prints requests/s, p50/p99 and the ratio to nginx, the
 # bytes sociald wrote to disk per request (/proc/PID/io write_bytes over the
 # run: reads should write nothing). Both run without access logs; the last
 # runs compare the access log on and off (fresh servers in turn). Timings are
@@ -32,7 +41,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/lib.sh
-PROFILES=10000 SECONDS_=10 CONNS=50 WARM=3 DIST=both KEEP=""
+PROFILES=10000 SECONDS_=10 CONNS=50 WARM=3 DIST=both KEEP="" ROUNDS=3
 while (($#)); do
   case "$1" in
     --profiles) PROFILES=$2; shift 2 ;;
@@ -40,7 +49,8 @@ while (($#)); do
     --connections) CONNS=$2; shift 2 ;;
     --dist) DIST=$2; shift 2 ;;
     --data) KEEP=$2; shift 2 ;;
-    --smoke) PROFILES=200 SECONDS_=1 CONNS=8 WARM=1; shift ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --smoke) PROFILES=200 SECONDS_=1 CONNS=8 WARM=1 ROUNDS=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -50,6 +60,7 @@ case "$DIST" in
   both) DISTS=(uniform zipf) ;;
   *) echo "--dist is uniform, zipf or both" >&2; exit 2 ;;
 esac
+[[ "$ROUNDS" =~ ^[1-9]$ ]] || { echo "--rounds is 1 to 9" >&2; exit 2; }
 bash scripts/setup.sh
 bash scripts/build.sh release
 BIN=$PWD/build/sociald
@@ -157,8 +168,38 @@ restart() { # access-log true|false; the cache warm is on (the default)
 restart false
 WARMED=$(curl -sf "http://127.0.0.1:$PORT/metrics" | sed -n 's/^sociald_cache_warmed_profiles //p')
 WARM_RSS=$(awk '/VmRSS/ {print $2}' /proc/$SPID/status)
-declare -A RES
-for d in "${DISTS[@]}"; do RES[$d]=$(sload "$(script_of "$d")"); done
+# combine RESULT...: medians of rps, p50 and p99; sums of the counts.
+med() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
+combine() {
+  local f out="RESULT" vals r
+  for f in rps p50_us p99_us; do
+    vals=()
+    for r in "$@"; do vals+=("$(field "$f" "$r")"); done
+    out+=" $f=$(med "${vals[@]}")"
+  done
+  for f in requests non2xx errors wbytes; do
+    local sum=0 v have=""
+    for r in "$@"; do
+      v=$(field "$f" "$r")
+      [[ -n "$v" ]] && have=1 sum=$((sum + v))
+    done
+    [[ -n "$have" ]] && out+=" $f=$sum"
+  done
+  echo "$out"
+}
+p99s() { local r out=""; for r in "$@"; do out+=$(printf '%.1f/' "$(echo "$(field p99_us "$r") / 1000" | bc -l)"); done; echo "${out%/}"; }
+declare -A RES NRES SP99 NP99
+ALL=()
+for d in "${DISTS[@]}"; do
+  sr=() nr=()
+  for ((round = 1; round <= ROUNDS; round++)); do
+    sr+=("$(sload "$(script_of "$d")")")
+    nr+=("$(REQ_PATH=/user.json load "http://127.0.0.1:$NPORT/user.json" "$(script_of "$d")")")
+  done
+  RES[$d]=$(combine "${sr[@]}") NRES[$d]=$(combine "${nr[@]}")
+  SP99[$d]=$(p99s "${sr[@]}") NP99[$d]=$(p99s "${nr[@]}")
+  ALL+=("${sr[@]}" "${nr[@]}")
+done
 N=$(load "http://127.0.0.1:$NPORT/user.json" bench/user/static.lua)
 LOADED_RSS=$(awk '/VmRSS/ {print $2}' /proc/$SPID/status)
 # The access log's cost: fresh servers with the log on and off in turn
@@ -169,35 +210,40 @@ restart true; SL=$(sload "$FIRST")
 restart false; S2=$(sload "$FIRST")
 restart true; SL2=$(sload "$FIRST")
 
-for r in "${RES[@]}" "$COLD" "$N" "$SL" "$S2" "$SL2"; do
+for r in "${ALL[@]}" "$COLD" "$N" "$SL" "$S2" "$SL2"; do
   if [[ "$(field non2xx "$r")" != 0 || -z "$(field rps "$r")" ]]; then
     echo "a load run had failures, figures are not comparable: $r" >&2
     exit 1
   fi
 done
-n_rps=$(field rps "$N") n_p99=$(field p99_us "$N")
-printf '\nbench/user  %s profiles x 10 linked, %s-byte body, wrk -t2 -c%s -d%ss, %s cores\n' \
-  "$PROFILES" "$BYTES" "$CONNS" "$SECONDS_" "$(nproc)"
-printf '%-34s %9s %7s %9s %9s %8s %9s\n' "" "req/s" "ratio" "p50 (ms)" "p99 (ms)" "non-2xx" "B/req"
-row() {
+REF=${NRES[${DISTS[0]}]}
+printf '\nbench/user  %s profiles x 10 linked, %s-byte body, wrk -t2 -c%s -d%ss, %s round(s), %s cores\n' \
+  "$PROFILES" "$BYTES" "$CONNS" "$SECONDS_" "$ROUNDS" "$(nproc)"
+printf '%-40s %9s %7s %9s %9s %8s %9s   %s\n' "" "req/s" "ratio" "p50 (ms)" "p99 (ms)" "non-2xx" "B/req" "p99 of each round (ms)"
+row() { # label RESULT reference-RESULT [p99 of each round]
   local r=$2 req wb per
   req=$(field requests "$r") wb=$(field wbytes "$r")
   per=$([[ -n "$wb" && "$req" -gt 0 ]] && echo "$((wb / req))" || echo "-")
-  printf '%-34s %9s %7.2f %9.2f %9.2f %8s %9s\n' "$1" "$(field rps "$r")" \
-    "$(echo "$(field rps "$r") / $n_rps" | bc -l)" \
+  printf '%-40s %9s %7.2f %9.2f %9.2f %8s %9s   %s\n' "$1" "$(field rps "$r")" \
+    "$(echo "$(field rps "$r") / $(field rps "$3")" | bc -l)" \
     "$(echo "$(field p50_us "$r") / 1000" | bc -l)" "$(echo "$(field p99_us "$r") / 1000" | bc -l)" \
-    "$(field non2xx "$r")" "$per"
+    "$(field non2xx "$r")" "$per" "${4:-}"
 }
-for d in "${DISTS[@]}"; do row "sociald GET /api/user, $d" "${RES[$d]}"; done
-row "sociald, no cache warm, ${DISTS[0]}" "$COLD"
-row "nginx, same bytes (reference)" "$N"
-row "sociald, access log on, ${DISTS[0]}" "$SL"
-row "sociald, access log off, ${DISTS[0]}" "$S2"
-row "sociald, access log on, ${DISTS[0]}" "$SL2"
-printf '\np99 sociald/nginx:'
 for d in "${DISTS[@]}"; do
-  printf ' %s %.1fx' "$d" "$(echo "$(field p99_us "${RES[$d]}") / $n_p99" | bc -l)"
+  row "sociald GET /api/user, $d" "${RES[$d]}" "${NRES[$d]}" "${SP99[$d]}"
+  row "nginx, same bytes, same requests, $d" "${NRES[$d]}" "${NRES[$d]}" "${NP99[$d]}"
 done
+row "sociald, no cache warm, ${DISTS[0]}" "$COLD" "$REF"
+row "nginx, one static request" "$N" "$REF"
+row "sociald, access log on, ${DISTS[0]}" "$SL" "$REF"
+row "sociald, access log off, ${DISTS[0]}" "$S2" "$REF"
+row "sociald, access log on, ${DISTS[0]}" "$SL2" "$REF"
+printf '\nratios are to nginx serving the same requests (the first rows: the same distribution)\n'
+printf 'p99 sociald/nginx (medians):'
+for d in "${DISTS[@]}"; do
+  printf ' %s %.1fx' "$d" "$(echo "$(field p99_us "${RES[$d]}") / $(field p99_us "${NRES[$d]}")" | bc -l)"
+done
+printf '   against the static request: %.1fx' "$(echo "$(field p99_us "${RES[${DISTS[0]}]}") / $(field p99_us "$N")" | bc -l)"
 OFF_RPS=$(($(field rps "${RES[${DISTS[0]}]}") + $(field rps "$S2")))
 ON_RPS=$(($(field rps "$SL") + $(field rps "$SL2")))
 OFF_P99=$(($(field p99_us "${RES[${DISTS[0]}]}") + $(field p99_us "$S2")))

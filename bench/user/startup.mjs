@@ -7,7 +7,7 @@ const t0 = process.hrtime.bigint();
 const err = openSync(log, 'a');
 const child = spawn(bin, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`,
   '--rate-limit', '100000000', '--access-log', process.env.ACCESS_LOG || 'false',
-  '--cache-warm', process.env.CACHE_WARM || 'true'],
+  '--cache-warm', process.env.CACHE_WARM || 'true', ...(process.env.EXTRA_ARGS ? process.env.EXTRA_ARGS.split(' ') : [])],
   { stdio: ['ignore', 'ignore', err], detached: true });
 let exited = false;
 child.on('exit', () => { exited = true; });

@@ -5,13 +5,15 @@
 -- requests go to the rest.
 local keys = dofile(os.getenv("BENCH_DIR") .. "/keys.lua")
 local api_key = os.getenv("API_KEY")
+-- nginx, the reference, gets the same requests on its own path.
+local path = os.getenv("REQ_PATH") or "/api/user"
 local logn = math.log(keys.n + 1)
 math.randomseed(tonumber(tostring({}):match("0x(%x+)"), 16) % 2147483647)
 
 request = function()
   local k = math.floor(math.exp(math.random() * logn))
   if k > keys.n then k = keys.n end
-  return wrk.format("GET", "/api/user", {
+  return wrk.format("GET", path, {
     ["Authorization"] = "Bearer " .. api_key,
     ["Profile-Key"] = keys.key(k),
   })
