@@ -1,5 +1,7 @@
 // Prints the milliseconds from spawning `sociald serve` to its first
 // answered request, then leaves the server running (its pid on stdout).
+// EXTRA_ARGS (space-separated) adds options, for trying one by hand
+// (EXTRA_ARGS="--threads 1" node bench/user/startup.mjs ...).
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 const [bin, data, port, log] = process.argv.slice(2);
