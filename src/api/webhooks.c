@@ -398,11 +398,7 @@ static void write_delivery(struct jw *w, const struct delivery *d)
     jw_kstr(w, "url", d->url);
     jw_kstr(w, "status", d->status);
     jw_kint(w, "attempts", d->attempts);
-    jw_key(w, "lastStatus");
-    if (d->last_status)
-        jw_int(w, d->last_status);
-    else
-        jw_null(w);
+    jw_kint_or_null(w, "lastStatus", d->last_status != 0, d->last_status);
     jw_kstr(w, "lastError", d->last_error);
     write_time(w, "created", d->created_ms);
     write_time(w, "lastAttempt", d->last_attempt_ms);

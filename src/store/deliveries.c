@@ -371,24 +371,12 @@ static void outcome_row(struct jw *w, const struct delivery_outcome *x)
     jw_kint(w, "id", x->delivery_id);
     jw_kstr(w, "status", x->status);
     jw_kint(w, "attempts", x->attempts);
-    jw_key(w, "http_status");
-    if (x->http_status)
-        jw_int(w, x->http_status);
-    else
-        jw_null(w);
+    jw_kint_or_null(w, "http_status", x->http_status != 0, x->http_status);
     jw_kstr(w, "error", x->error);
     jw_kstr(w, "url", x->url);
     jw_kint(w, "at_ms", x->attempt_ms);
-    jw_key(w, "next_ms");
-    if (final)
-        jw_null(w);
-    else
-        jw_int(w, x->next_attempt_ms);
-    jw_key(w, "done_ms");
-    if (final)
-        jw_int(w, x->attempt_ms);
-    else
-        jw_null(w);
+    jw_kint_or_null(w, "next_ms", !final, x->next_attempt_ms);
+    jw_kint_or_null(w, "done_ms", final, x->attempt_ms);
     jw_obj_end(w);
 }
 

@@ -361,6 +361,15 @@ void jw_kint(struct jw *w, const char *key, int64_t v)
     jw_int(w, v);
 }
 
+void jw_kint_or_null(struct jw *w, const char *key, bool present, int64_t v)
+{
+    jw_key(w, key);
+    if (present)
+        jw_int(w, v);
+    else
+        jw_null(w);
+}
+
 static bool plain(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -49,6 +49,8 @@ void jw_raw(struct jw *w, const char *json, size_t n);
 /* key + value shorthands */
 void jw_kstr(struct jw *w, const char *key, const char *s);
 void jw_kint(struct jw *w, const char *key, int64_t v);
+/* key and v, or key and null when !present. */
+void jw_kint_or_null(struct jw *w, const char *key, bool present, int64_t v);
 /* The same, for a key and a string the caller knows need no escaping
  * (printable ASCII without '"' or '\\': literals, generated ids, ISO
  * times); one reservation and copies, for lines written on every request

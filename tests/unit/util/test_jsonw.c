@@ -197,6 +197,23 @@ static void escaped_members(struct jw *w)
     jw_obj_end(w);
 }
 
+static void int_or_null_members(struct jw *w)
+{
+    jw_obj(w);
+    jw_kint_or_null(w, "a", true, 0);
+    jw_kint_or_null(w, "b", false, 7);
+    jw_kint_or_null(w, "c", true, -3);
+    jw_obj_end(w);
+}
+
+START_TEST(int_or_null)
+{
+    struct buf b;
+    ck_assert_str_eq(render(int_or_null_members, &b), "{\"a\":0,\"b\":null,\"c\":-3}");
+    buf_free(&b);
+}
+END_TEST
+
 START_TEST(plain_writers_match)
 {
     struct buf a, b;
@@ -227,6 +244,7 @@ Suite *jsonw_suite(void)
     tcase_add_test(tc, depth_limit);
     tcase_add_test(tc, fast_and_capped_escapes_agree);
     tcase_add_test(tc, plain_writers_match);
+    tcase_add_test(tc, int_or_null);
     suite_add_tcase(s, tc);
     return s;
 }
