@@ -9,6 +9,8 @@
 #include "store/jobs.h"
 #include "store/internal.h"
 
+#include "util/buf.h"
+#include "util/jsonw.h"
 #include "util/mem.h"
 
 #include <stdio.h>
@@ -222,28 +224,31 @@ enum store_rc store_job_reschedule_many(struct store *st, const struct job_relea
 {
     if (!n)
         return STORE_OK;
-    size_t cap = n * 56 + 3, o = 0; /* {"id":<20>,"run_at":<20>}, */
-    char *rows = mem_malloc(cap);
+    struct buf b;
+    buf_init(&b, 64 + n * 64); /* {"id":<20>,"run_at":<20>}, */
     int64_t *ids = mem_malloc(n * sizeof(*ids));
-    rows[o++] = '[';
+    struct jw w;
+    jw_init(&w, &b);
+    jw_arr(&w);
     for (size_t i = 0; i < n; i++) {
-        o += (size_t)snprintf(rows + o, cap - o, "%s{\"id\":%lld,\"run_at\":%lld}", i ? "," : "",
-                              (long long)jobs[i].id, (long long)jobs[i].run_at_ms);
+        jw_obj(&w);
+        jw_kint(&w, "id", jobs[i].id);
+        jw_kint(&w, "run_at", jobs[i].run_at_ms);
+        jw_obj_end(&w);
         ids[i] = jobs[i].id;
     }
-    rows[o++] = ']';
-    rows[o] = 0;
+    jw_arr_end(&w);
     enum store_rc rc = STORE_ERROR;
     struct db_stmt *s =
         store_stmt(st, Q_JOB_RESCHEDULE_MANY,
                    st->drv->dialect == DB_SQLITE ? reschedule_sqlite : reschedule_pg);
-    if (s) {
-        st->drv->bind_text(s, 1, rows);
+    if (s && !jw_failed(&w)) {
+        st->drv->bind_text(s, 1, b.data);
         if (st->drv->dialect == DB_POSTGRES)
             store_bind_ids(st, s, 2, ids, n);
         rc = store_rc_of(store_run(st, s));
     }
-    free(rows);
+    buf_free(&b);
     free(ids);
     return rc;
 }
